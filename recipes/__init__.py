@@ -1,0 +1,12 @@
+"""Recipes: what the compiler needs to know about each PaddleX model family and pipeline, as data.
+
+A model recipe is a small class registered with `@register_model`: the model names it accepts, its
+inputs and default shape profile, verification tolerance, backend preference, and how an
+`inference.yml` becomes the runtime's pre/post-processing spec. A pipeline recipe maps a PaddleX
+pipeline config's `SubModules` to model roles and resolves the pipeline's parameters.
+"""
+
+from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, model_recipe_for, pipeline_recipe_for
+from hpi.recipes import ocr as _ocr  # noqa: F401  (registers the OCR family recipes)
+
+__all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -1,0 +1,103 @@
+"""Recipe base classes and their registries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from hpi.runtime_min.errors import CompileError
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """An artifact passes when every output element satisfies |got - want| <= atol + rtol * |want|."""
+
+    atol: float
+    rtol: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"atol": self.atol, "rtol": self.rtol}
+
+
+Profile = dict[str, tuple[list[int], list[int], list[int]]]  # input → (min, opt, max)
+
+
+class ModelRecipe:
+    family: ClassVar[str]
+    model_names: ClassVar[tuple[str, ...]]
+    default_profile: ClassVar[Profile]
+    tolerance: ClassVar[Tolerance]
+    # CPU backends in order of preference; verified artifacts are built for each.
+    backend_preference: ClassVar[dict[str, list[str]]] = {"cpu": ["openvino", "onnxruntime"]}
+    opsets: ClassVar[tuple[int, ...]] = (14, 11, 17)
+
+    @classmethod
+    def profile(cls, config: dict) -> Profile:
+        """`Hpi.backend_configs` of inference.yml (tensorrt, else paddle_infer), else the recipe default."""
+        backends = (config.get("Hpi") or {}).get("backend_configs") or {}
+        shapes = (backends.get("tensorrt") or {}).get("dynamic_shapes") or \
+            (backends.get("paddle_infer") or {}).get("trt_dynamic_shapes")
+        if not shapes:
+            return {k: tuple(list(s) for s in v) for k, v in cls.default_profile.items()}
+        profile = {}
+        for name, triple in shapes.items():
+            if len(triple) != 3 or any(len(s) != len(triple[0]) for s in triple):
+                raise CompileError(f"inference.yml Hpi dynamic shapes for {name!r} must be [min, opt, max] "
+                                   f"of equal rank, got {triple}")
+            profile[name] = tuple([int(d) for d in s] for s in triple)
+        return profile
+
+    @classmethod
+    def runtime_spec(cls, config: dict) -> dict:
+        """The model's pre/post-processing spec for the runtime, from its inference.yml."""
+        raise NotImplementedError
+
+    @classmethod
+    def sample_inputs(cls, image: np.ndarray, spec: dict) -> dict[str, np.ndarray]:
+        """Model inputs made from one calibration image with the runtime's own pre-processing."""
+        raise NotImplementedError
+
+
+class PipelineRecipe:
+    name: ClassVar[str]
+    # SubModules key in the PaddleX config → model role in the bundle
+    modules: ClassVar[dict[str, str]]
+
+    @classmethod
+    def params(cls, config: dict, models: dict[str, dict]) -> dict:
+        """Resolved pipeline parameters; `models` maps role → that model's runtime spec."""
+        raise NotImplementedError
+
+
+_MODELS: dict[str, type[ModelRecipe]] = {}
+_PIPELINES: dict[str, type[PipelineRecipe]] = {}
+
+
+def register_model(cls: type[ModelRecipe]) -> type[ModelRecipe]:
+    for name in cls.model_names:
+        _MODELS[name] = cls
+    return cls
+
+
+def register_pipeline(cls: type[PipelineRecipe]) -> type[PipelineRecipe]:
+    _PIPELINES[cls.name] = cls
+    return cls
+
+
+def model_recipe_for(model_name: str) -> type[ModelRecipe]:
+    if model_name not in _MODELS:
+        raise CompileError(f"unknown model {model_name!r} (Global.model_name in inference.yml); "
+                           f"supported: {', '.join(sorted(_MODELS))}")
+    return _MODELS[model_name]
+
+
+def pipeline_recipe_for(name: str) -> type[PipelineRecipe]:
+    if name not in _PIPELINES:
+        raise CompileError(f"unknown pipeline {name!r} (pipeline_name); supported: {', '.join(sorted(_PIPELINES))}")
+    return _PIPELINES[name]
+
+
+def all_model_recipes() -> list[type[ModelRecipe]]:
+    return sorted(set(_MODELS.values()), key=lambda c: c.family)

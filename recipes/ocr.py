@@ -1,0 +1,115 @@
+"""PP-OCR text detection and recognition, and PaddleX's OCR pipeline."""
+
+from __future__ import annotations
+
+from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, register_model, register_pipeline
+from hpi.runtime_min.errors import CompileError
+from hpi.runtime_min.ops.text_det import parse_scale
+
+
+def _ops(config: dict) -> dict:
+    """PreProcess.transform_ops as {op name: args}."""
+    ops = {}
+    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
+        (name, args), = op.items()
+        ops[name] = args or {}
+    return ops
+
+
+@register_model
+class TextDetection(ModelRecipe):
+    family = "text_detection"
+    model_names = ("PP-OCRv4_mobile_det", "PP-OCRv4_server_det", "PP-OCRv3_mobile_det", "PP-OCRv3_server_det")
+    # PaddleX's own default for these models (its inference.yml Hpi block).
+    default_profile = {"x": ([1, 3, 32, 32], [1, 3, 736, 736], [1, 3, 4000, 4000])}
+    # Output is a sigmoid probability map thresholded at 0.3; converters differ from Paddle by ~1e-5.
+    tolerance = Tolerance(atol=5e-4)
+
+    @classmethod
+    def runtime_spec(cls, config):
+        ops = _ops(config)
+        if "DetResizeForTest" not in ops:
+            raise CompileError("inference.yml of a text detection model has no DetResizeForTest in PreProcess")
+        resize = ops["DetResizeForTest"]
+        norm = ops.get("NormalizeImage", {})
+        post = config.get("PostProcess") or {}
+        if post.get("name") != "DBPostProcess":
+            raise CompileError(f"text detection PostProcess {post.get('name')!r} is not supported (DBPostProcess)")
+        return {
+            # PaddleX's model-level defaults for the max-limit model family (predictor.py).
+            "resize": {"limit_side_len": int(resize.get("resize_long", 960)),
+                       "limit_type": resize.get("limit_type", "max"), "max_side_limit": 4000},
+            "normalize": {"mean": [float(v) for v in norm.get("mean", [0.485, 0.456, 0.406])],
+                          "std": [float(v) for v in norm.get("std", [0.229, 0.224, 0.225])],
+                          "scale": parse_scale(norm.get("scale", 1 / 255))},
+            "postprocess": {"name": "DBPostProcess", "thresh": float(post.get("thresh", 0.3)),
+                            "box_thresh": float(post.get("box_thresh", 0.6)),
+                            "unclip_ratio": float(post.get("unclip_ratio", 2.0)),
+                            "max_candidates": int(post.get("max_candidates", 1000)),
+                            "use_dilation": bool(post.get("use_dilation", False)),
+                            "score_mode": post.get("score_mode", "fast"),
+                            "box_type": post.get("box_type", "quad")},
+        }
+
+    @classmethod
+    def sample_inputs(cls, image, spec):
+        from hpi.runtime_min.ops.text_det import DetResize, normalize_to_chw
+
+        resized, _ = DetResize(**spec["resize"])(image)
+        return {"x": normalize_to_chw(resized, **spec["normalize"])[None]}
+
+
+@register_model
+class TextRecognition(ModelRecipe):
+    family = "text_recognition"
+    model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv3_mobile_rec")
+    default_profile = {"x": ([1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200])}
+    # Softmax over 6625 classes; paddle2onnx 1.3.1 differs from Paddle by ~1.3e-5.
+    tolerance = Tolerance(atol=5e-4)
+
+    @classmethod
+    def runtime_spec(cls, config):
+        ops = _ops(config)
+        post = config.get("PostProcess") or {}
+        if post.get("name") != "CTCLabelDecode":
+            raise CompileError(f"text recognition PostProcess {post.get('name')!r} is not supported (CTCLabelDecode)")
+        characters = post.get("character_dict")
+        if not characters:
+            raise CompileError("inference.yml of a text recognition model has no PostProcess.character_dict")
+        return {
+            "rec_image_shape": [int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
+            "postprocess": {"name": "CTCLabelDecode", "character_list": [str(c) for c in characters]},
+        }
+
+    @classmethod
+    def sample_inputs(cls, image, spec):
+        from hpi.runtime_min.ops.text_rec import rec_resize_norm
+
+        return {"x": rec_resize_norm(image, spec["rec_image_shape"])[None]}
+
+
+@register_pipeline
+class OCR(PipelineRecipe):
+    name = "OCR"
+    modules = {"TextDetection": "text_det", "TextRecognition": "text_rec"}
+
+    @classmethod
+    def params(cls, config, models):
+        if config.get("use_doc_preprocessor") or config.get("use_textline_orientation"):
+            raise CompileError("OCR pipelines with use_doc_preprocessor or use_textline_orientation are not "
+                               "supported yet; set both to False")
+        if config.get("text_type", "general") != "general":
+            raise CompileError(f"OCR text_type {config.get('text_type')!r} is not supported (general)")
+        det = config["SubModules"]["TextDetection"]
+        rec = config["SubModules"]["TextRecognition"]
+        # PaddleX's OCR pipeline defaults for text_type "general" (pipelines/ocr/pipeline.py).
+        return {
+            "text_det_limit_side_len": int(det.get("limit_side_len", 960)),
+            "text_det_limit_type": det.get("limit_type", "max"),
+            "text_det_max_side_limit": int(det.get("max_side_limit", 4000)),
+            "text_det_thresh": float(det.get("thresh", 0.3)),
+            "text_det_box_thresh": float(det.get("box_thresh", 0.6)),
+            "text_det_unclip_ratio": float(det.get("unclip_ratio", 2.0)),
+            "text_rec_score_thresh": float(rec.get("score_thresh", 0.0)),
+            "rec_batch_size": int(rec.get("batch_size", 1)),
+        }

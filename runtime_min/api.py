@@ -1,0 +1,87 @@
+"""The Python API: open a bundle, predict on paths or arrays.
+
+    from hpi.runtime_min import open_bundle
+    ocr = open_bundle("ocr.hpi")
+    for result in ocr.predict("images/"):
+        print(result.to_dict()["rec_texts"])
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from hpi.runtime_min import pipelines
+from hpi.runtime_min.bundle import Bundle
+from hpi.runtime_min.errors import InputError
+from hpi.runtime_min.models import choose_backend, load_model
+from hpi.runtime_min.result import Result
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+
+def expand_inputs(inputs) -> list:
+    """Files, folders (their images, sorted), globs and arrays, in the order given.
+
+    A path that matches nothing stays in the list so that predicting on it reports it.
+    """
+    if isinstance(inputs, (str, os.PathLike, np.ndarray)):
+        inputs = [inputs]
+    items = []
+    for item in inputs:
+        if isinstance(item, np.ndarray):
+            items.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            items += sorted(str(p) for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        elif not path.exists() and glob.has_magic(str(item)):
+            items += sorted(glob.glob(str(item))) or [str(item)]
+        else:
+            items.append(str(item))
+    return items
+
+
+class Pipeline:
+    """A bundle opened for inference: verified, backend chosen, models loaded."""
+
+    def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None):
+        self.bundle = bundle
+        self.backend = choose_backend(bundle, backend)
+        spec = bundle.manifest["pipeline"]
+        self.models = {role: load_model(bundle, key, self.backend, num_threads)
+                       for role, key in spec["models"].items()}
+        self._runner = pipelines.build(spec["name"], self.models, spec.get("params", {}))
+
+    def describe(self) -> dict:
+        """Which backend and precision each model runs with."""
+        return {role: {"backend": m.backend, "precision": m.precision} for role, m in self.models.items()}
+
+    def predict_one(self, item) -> Result:
+        from hpi.runtime_min.ops.image_io import read_image
+
+        path = None if isinstance(item, np.ndarray) else str(item)
+        try:
+            image = read_image(item)
+        except (ValueError, OSError) as exc:
+            raise InputError(f"{path or 'array input'}: {exc}") from None
+        return Result(path, self._runner.predict(image), image, self._runner)
+
+    def predict(self, inputs) -> Iterator[Result]:
+        """Results one by one, like PaddleX's `predict`; a bad input raises InputError."""
+        for item in expand_inputs(inputs):
+            yield self.predict_one(item)
+
+
+def open_bundle(path, *, backend: str | None = None, trusted_keys: Iterable = (),
+                allow_unsigned: bool = False, num_threads: int | None = None) -> Pipeline:
+    """Open and verify a bundle. Trusted keys: `trusted_keys`, $HPI_TRUSTED_KEYS, the config folder."""
+    from hpi.licensing.signing import TrustStore
+
+    trust = TrustStore.default([Path(p) for p in trusted_keys])
+    bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
+    return Pipeline(bundle, backend, num_threads)

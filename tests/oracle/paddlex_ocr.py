@@ -1,0 +1,42 @@
+"""Run PaddleX's own OCR pipeline (the parity oracle) and write its JSON results.
+
+Runs under the oracle interpreter (paddlex==3.7.2 + paddlepaddle==3.0.0), never imported by hpi:
+
+    .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR IMAGE...
+
+Model dirs in the config are resolved relative to the config file. Writes OUT_DIR/<stem>.json with
+PaddleX's `json["res"]`, and OUT_DIR/timing.json with per-image latency.
+"""
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+
+def main(config_path, out_dir, *images):
+    config_path = Path(config_path).resolve()
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    for module in config["SubModules"].values():
+        module["model_dir"] = str((config_path.parent / module["model_dir"]).resolve())
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.safe_dump(config, f, allow_unicode=True)
+    from paddlex import create_pipeline
+
+    pipeline = create_pipeline(pipeline=f.name, device="cpu")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+    for image in images:
+        start = time.perf_counter()
+        (result,) = list(pipeline.predict(image))
+        timings[image] = time.perf_counter() - start
+        (out / f"{Path(image).stem}.json").write_text(json.dumps(result.json["res"], ensure_ascii=False))
+    (out / "timing.json").write_text(json.dumps(timings))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
