@@ -16,6 +16,14 @@ def _ops(config: dict) -> dict:
     return ops
 
 
+def _img_mode(ops: dict) -> str:
+    """DecodeImage.img_mode; PaddleX reads RGB when inference.yml has no DecodeImage."""
+    mode = ops.get("DecodeImage", {}).get("img_mode", "RGB")
+    if mode not in ("BGR", "RGB"):
+        raise CompileError(f"DecodeImage.img_mode {mode!r} is not supported (BGR, RGB)")
+    return mode
+
+
 @register_model
 class TextDetection(ModelRecipe):
     family = "text_detection"
@@ -36,6 +44,7 @@ class TextDetection(ModelRecipe):
         if post.get("name") != "DBPostProcess":
             raise CompileError(f"text detection PostProcess {post.get('name')!r} is not supported (DBPostProcess)")
         return {
+            "img_mode": _img_mode(ops),
             # PaddleX's model-level defaults for the max-limit model family (predictor.py).
             "resize": {"limit_side_len": int(resize.get("resize_long", 960)),
                        "limit_type": resize.get("limit_type", "max"), "max_side_limit": 4000},
@@ -77,6 +86,7 @@ class TextRecognition(ModelRecipe):
         if not characters:
             raise CompileError("inference.yml of a text recognition model has no PostProcess.character_dict")
         return {
+            "img_mode": _img_mode(ops),
             "rec_image_shape": [int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
             "postprocess": {"name": "CTCLabelDecode", "character_list": [str(c) for c in characters]},
         }

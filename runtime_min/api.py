@@ -69,7 +69,7 @@ class Pipeline:
             image = read_image(item)
         except (ValueError, OSError) as exc:
             raise InputError(f"{path or 'array input'}: {exc}") from None
-        return Result(path, self._runner.predict(image), image, self._runner)
+        return Result(path, self._runner.predict_one(image), image, self._runner)
 
     def predict(self, inputs) -> Iterator[Result]:
         """Results one by one, like PaddleX's `predict`; a bad input raises InputError."""

@@ -8,19 +8,22 @@ from pathlib import Path
 import numpy as np
 
 
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
+def plain(obj):
+    """PaddleX's _format_data: arrays -> nested lists, numpy scalars -> Python numbers."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, dict):
+        return {k: plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    return obj
 
 
 class Result:
+    """One input's result. The pipeline runner decides the JSON form and the picture."""
+
     def __init__(self, input_path: str | None, data: dict, image: np.ndarray, runner):
         self.input_path = input_path
         self._data = data
@@ -28,7 +31,8 @@ class Result:
         self._runner = runner
 
     def to_dict(self) -> dict:
-        return _jsonable({"input_path": self.input_path, "page_index": None, **self._data})
+        """What PaddleX's `save_to_json` writes (its `result.json["res"]`)."""
+        return self._runner.to_json(self._data, self.input_path)
 
     def __getitem__(self, key):
         return self.to_dict()[key]
@@ -49,9 +53,6 @@ class Result:
 
     def save_to_img(self, path) -> Path:
         """A `.png` path, or a folder to write `<input stem>_res.png` into."""
-        import cv2
-
         target = self._target(path, ".png")
-        if not cv2.imwrite(str(target), self._runner.visualize(self._image, self._data)):
-            raise OSError(f"cannot write {target}")
+        self._runner.save_visualization(self._data, self._image, target)
         return target

@@ -1,8 +1,9 @@
 """Pipelines the runtime can run, by the manifest's `pipeline.name`; each imported only when used.
 
-A pipeline module exposes `build(models, params) -> Runner`, where `models` maps the manifest's model
-keys to loaded models and a Runner has `predict(image) -> dict` (PaddleX's JSON fields) and
-`visualize(image, result_dict) -> np.ndarray`.
+A pipeline module exposes `build(name, models, params) -> Runner`, where `models` maps the manifest's
+model roles to loaded models (callables: input array → first output) and a Runner has
+`predict_one(image) -> dict`, `to_json(data, input_path) -> dict` (PaddleX's JSON form) and
+`save_visualization(data, image, path)`.
 """
 
 from __future__ import annotations

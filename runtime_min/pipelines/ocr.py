@@ -1,0 +1,249 @@
+"""The general OCR pipeline of PaddleX 3.7.2 (pipelines/ocr/pipeline.py), without the document
+preprocessor and the text-line orientation model: detect -> sort boxes -> crop -> recognize.
+
+The models are callables supplied by the caller; everything between them is ported from PaddleX
+so that a result equals PaddleX's `OCRResult` for the same model outputs.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from ..ops.image_io import read_image
+from . import ocr_result
+from ..ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
+from ..ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
+
+__all__ = ["DEFAULT_PARAMS", "OcrPipeline", "sort_quad_boxes", "get_minarea_rect_crop",
+           "get_rotate_crop_image", "convert_points_to_boxes"]
+
+# PaddleX's values for the OCR pipeline: the text_det_*/score/batch keys from its OCR.yaml
+# (create_pipeline("OCR")), the rest from the PP-OCR inference.yml files and the processors'
+# defaults.
+DEFAULT_PARAMS = {
+    "text_det_limit_side_len": 64,
+    "text_det_limit_type": "min",
+    "text_det_max_side_limit": 4000,
+    "text_det_thresh": 0.3,
+    "text_det_box_thresh": 0.6,
+    "text_det_unclip_ratio": 1.5,
+    "text_rec_score_thresh": 0.0,
+    "rec_batch_size": 6,
+    "det_mean": [0.485, 0.456, 0.406],
+    "det_std": [0.229, 0.224, 0.225],
+    "det_scale": 1.0 / 255.0,
+    "det_img_mode": "BGR",
+    "rec_image_shape": [3, 48, 320],
+    "rec_img_mode": "BGR",
+    "max_candidates": 1000,
+    "use_dilation": False,
+    "score_mode": "fast",
+    "box_type": "quad",
+}
+
+
+def sort_quad_boxes(dt_polys) -> list[np.ndarray]:
+    """Top-to-bottom, left-to-right order (PaddleX `SortQuadBoxes`).
+
+    Sort by the first corner's (y, x), then one bubble pass swaps neighbours whose first-corner
+    y differ by less than 10 px when the lower one is further left. PaddleX quirk: the pass only
+    moves a box left while the swap condition holds, so it is not a full line-by-line sort.
+    """
+    boxes = list(sorted(np.array(dt_polys), key=lambda b: (b[0][1], b[0][0])))
+    for i in range(len(boxes) - 1):
+        for j in range(i, -1, -1):
+            same_line = abs(boxes[j + 1][0][1] - boxes[j][0][1]) < 10
+            if same_line and boxes[j + 1][0][0] < boxes[j][0][0]:
+                boxes[j], boxes[j + 1] = boxes[j + 1], boxes[j]
+            else:
+                break
+    return boxes
+
+
+def get_rotate_crop_image(img: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Perspective-warp the quad (float32 [4, 2], clockwise from top-left) to an upright crop;
+    crops at least 1.5 times taller than wide are turned 90 degrees counter-clockwise."""
+    crop_w = int(max(np.linalg.norm(points[0] - points[1]), np.linalg.norm(points[2] - points[3])))
+    crop_h = int(max(np.linalg.norm(points[0] - points[3]), np.linalg.norm(points[1] - points[2])))
+    pts_std = np.float32([[0, 0], [crop_w, 0], [crop_w, crop_h], [0, crop_h]])
+    m = cv2.getPerspectiveTransform(points, pts_std)
+    dst = cv2.warpPerspective(img, m, (crop_w, crop_h), borderMode=cv2.BORDER_REPLICATE,
+                              flags=cv2.INTER_CUBIC)
+    if dst.shape[0] * 1.0 / dst.shape[1] >= 1.5:
+        dst = np.rot90(dst)
+    return dst
+
+
+def get_minarea_rect_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """PaddleX `CropByPolys(det_box_type="quad")`: crop the minimum-area rectangle of the box
+    (not the box itself), so a skewed quad is cropped as its enclosing rotated rectangle."""
+    box, _ = get_mini_boxes(np.array(points).astype(np.int32))
+    return get_rotate_crop_image(img, np.array(box))
+
+
+def convert_points_to_boxes(polys) -> np.ndarray:
+    """[N, 4] [left, top, right, bottom] of each polygon; an empty float array when none."""
+    if len(polys) == 0:
+        return np.array([])
+    pts = np.array(polys)
+    return np.array([pts[:, :, 0].min(axis=1), pts[:, :, 1].min(axis=1),
+                     pts[:, :, 0].max(axis=1), pts[:, :, 1].max(axis=1)]).T
+
+
+class OcrPipeline:
+    """General OCR: `predict_one(image)` returns the fields of PaddleX's OCRResult.
+
+    det_infer(x) takes float32 [N, 3, H, W] (H, W multiples of 32) and returns the DB probability
+    map [N, 1, H, W]; rec_infer(x) takes float32 [N, 3, 48, W] and returns CTC probabilities
+    [N, T, len(characters) + 2]. characters is the model's `PostProcess.character_dict`.
+
+    params (missing keys take DEFAULT_PARAMS, PaddleX's OCR pipeline values; unknown keys are an
+    error):
+      text_det_limit_side_len (64), text_det_limit_type ("min"): detector input size rule, see
+          ops.text_det.DetResize ("min": short side at least 64; "max": long side at most N).
+      text_det_max_side_limit (4000): no side of the detector input larger than this.
+      text_det_thresh (0.3): probability above which a map pixel is text.
+      text_det_box_thresh (0.6): minimum mean probability inside a box to keep it.
+      text_det_unclip_ratio (1.5): how far boxes are grown (area * ratio / perimeter).
+      text_rec_score_thresh (0.0): lines whose recognition score is below this are dropped.
+      rec_batch_size (6): crops per recognizer call (crops are sorted by aspect ratio first).
+      det_mean, det_std, det_scale ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225], 1/255):
+          detector NormalizeImage; det_scale may be a string such as "1./255.".
+      det_img_mode, rec_img_mode ("BGR"): channel order each model reads (DecodeImage.img_mode;
+          PaddleX uses "RGB" when the inference.yml has no DecodeImage).
+      rec_image_shape ([3, 48, 320]): RecResizeImg.image_shape.
+      max_candidates (1000), use_dilation (False), score_mode ("fast"): DB post-processing.
+      box_type ("quad"): only "quad"; PaddleX's general pipeline sorts and crops quads.
+
+    A non-positive thresh/box_thresh/unclip_ratio/limit_side_len is refused: PaddleX would
+    silently replace it (`value or default`) by the model's inference.yml value.
+    """
+
+    def __init__(self, det_infer: Callable[[np.ndarray], np.ndarray],
+                 rec_infer: Callable[[np.ndarray], np.ndarray], characters,
+                 params: dict | None = None):
+        unknown = set(params or {}) - set(DEFAULT_PARAMS)
+        if unknown:
+            raise ValueError(
+                f"unknown OCR params: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}")
+        p = {**copy.deepcopy(DEFAULT_PARAMS), **(params or {})}
+        for key in ("text_det_limit_side_len", "text_det_thresh", "text_det_box_thresh",
+                    "text_det_unclip_ratio", "rec_batch_size"):
+            if not p[key] or p[key] <= 0:
+                raise ValueError(f"{key} must be positive, got {p[key]!r}")
+        if p["box_type"] != "quad":
+            raise ValueError("box_type must be 'quad' for the general OCR pipeline")
+        for key in ("det_img_mode", "rec_img_mode"):
+            if p[key] not in ("BGR", "RGB"):
+                raise ValueError(f"{key} must be 'BGR' or 'RGB', got {p[key]!r}")
+        self.params = p
+        self.det_infer = det_infer
+        self.rec_infer = rec_infer
+        self.resize = DetResize(p["text_det_limit_side_len"], p["text_det_limit_type"],
+                                p["text_det_max_side_limit"])
+        self.postprocess = DBPostProcess(
+            thresh=p["text_det_thresh"], box_thresh=p["text_det_box_thresh"],
+            max_candidates=p["max_candidates"], unclip_ratio=p["text_det_unclip_ratio"],
+            use_dilation=p["use_dilation"], score_mode=p["score_mode"], box_type=p["box_type"])
+        self.decode = CTCLabelDecode(characters)
+        # Same keys and order as PaddleX's get_text_det_params (the JSON shows this order).
+        self.text_det_params = {
+            "limit_side_len": p["text_det_limit_side_len"],
+            "limit_type": p["text_det_limit_type"],
+            "thresh": p["text_det_thresh"],
+            "max_side_limit": p["text_det_max_side_limit"],
+            "box_thresh": p["text_det_box_thresh"],
+            "unclip_ratio": p["text_det_unclip_ratio"],
+        }
+
+    def detect(self, img: np.ndarray) -> list[np.ndarray]:
+        """Sorted int16 [4, 2] boxes of one BGR image."""
+        if self.params["det_img_mode"] == "RGB":
+            img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+        resized, shape = self.resize(img)
+        x = normalize_to_chw(resized, self.params["det_mean"], self.params["det_std"],
+                             self.params["det_scale"])[np.newaxis]
+        boxes, _ = self.postprocess(self.det_infer(x), [shape])
+        return sort_quad_boxes(boxes[0])
+
+    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """(text, score) per crop, in the given order; batches are formed after sorting the
+        crops by width/height so each batch pads to a similar width (as PaddleX does)."""
+        ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
+        order = sorted(range(len(crops)), key=lambda i: ratios[i])  # stable, as PaddleX
+        results: list = [None] * len(crops)
+        bs = self.params["rec_batch_size"]
+        for start in range(0, len(order), bs):
+            ids = order[start : start + bs]
+            imgs = [crops[i] for i in ids]
+            if self.params["rec_img_mode"] == "RGB":
+                imgs = [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in imgs]
+            x = rec_batch([rec_resize_norm(im, self.params["rec_image_shape"]) for im in imgs])
+            texts, scores = self.decode(self.rec_infer(x))
+            for i, text, score in zip(ids, texts, scores):
+                results[i] = (text, score)
+        return results
+
+    def predict_one(self, image) -> dict:
+        """OCR one image (BGR uint8 array, or a path read with ops.image_io.read_image).
+
+        Returns PaddleX's result fields: model_settings, dt_polys (boxes that gave a crop),
+        text_det_params, text_type, textline_orientation_angles (-1 per box; absent when
+        nothing was detected, as in PaddleX), text_rec_score_thresh, return_word_box, rec_texts,
+        rec_scores, rec_polys (boxes whose score >= text_rec_score_thresh), rec_boxes
+        ([N, 4] left, top, right, bottom). Polygons are int16 [4, 2] arrays.
+        """
+        img = read_image(image)
+        dt_polys = self.detect(img)
+        p = self.params
+        res = {
+            "model_settings": {"use_doc_preprocessor": False, "use_textline_orientation": False},
+            "dt_polys": dt_polys,
+            "text_det_params": dict(self.text_det_params),
+            "text_type": "general",
+            "text_rec_score_thresh": p["text_rec_score_thresh"],
+            "return_word_box": False,
+            "rec_texts": [],
+            "rec_scores": [],
+            "rec_polys": [],
+        }
+        if len(dt_polys) > 0:
+            crops, polys = [], []
+            for poly in dt_polys:
+                crop = get_minarea_rect_crop(img, poly)
+                if crop.size > 0 and crop.shape[0] > 0 and crop.shape[1] > 0:
+                    crops.append(crop)
+                    polys.append(poly)
+            res["dt_polys"] = polys
+            res["textline_orientation_angles"] = [-1] * len(crops)
+            for poly, (text, score) in zip(polys, self.recognize(crops)):
+                if score >= p["text_rec_score_thresh"]:
+                    res["rec_texts"].append(text)
+                    res["rec_scores"].append(score)
+                    res["rec_polys"].append(poly)
+        res["rec_boxes"] = convert_points_to_boxes(res["rec_polys"])
+        return res
+
+    def to_json(self, data: dict, input_path=None) -> dict:
+        return ocr_result.to_json_dict(data, input_path)
+
+    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+        ocr_result.save_visualization(data, image, path)
+
+
+def build(name: str, models: dict, params: dict) -> OcrPipeline:
+    """The OCR pipeline of a bundle: pipeline params plus each model's own pre/post-processing spec."""
+    det, rec = models["text_det"].entry["spec"], models["text_rec"].entry["spec"]
+    post = det["postprocess"]
+    params = {
+        **params,
+        "det_mean": det["normalize"]["mean"], "det_std": det["normalize"]["std"],
+        "det_scale": det["normalize"]["scale"], "det_img_mode": det["img_mode"],
+        "rec_image_shape": rec["rec_image_shape"], "rec_img_mode": rec["img_mode"],
+        **{k: post[k] for k in ("max_candidates", "use_dilation", "score_mode", "box_type")},
+    }
+    return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params)
