@@ -44,26 +44,17 @@ def _npy(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-class _OnnxReference:
-    """For ONNX sources there is no Paddle model: the source ONNX on ONNX Runtime is the reference."""
-
-    def __init__(self, source: ModelSource):
-        self._session = backends.get("onnxruntime").load(
-            {"model": source.files["inference.onnx"].read_bytes()}, {}, None)
-
-    def run(self, feeds):
-        return self._session.run(feeds)
-
-
-def _reference(source: ModelSource):
+def _reference_outputs(source: ModelSource, feeds_by_case: dict) -> dict[str, list[np.ndarray]]:
     if source.is_paddle:
-        from hpi.compiler.reference import PaddleReference
+        from hpi.compiler.reference import run_reference
 
-        return PaddleReference(source)
-    return _OnnxReference(source)
+        return run_reference(source, feeds_by_case)
+    # An ONNX source has no Paddle model: the source itself on ONNX Runtime is the reference.
+    session = backends.get("onnxruntime").load({"model": source.files["inference.onnx"].read_bytes()}, {}, None)
+    return {case: session.run(feeds) for case, feeds in feeds_by_case.items()}
 
 
-def _cases(recipe, profile, spec, images: list[Path], reference) -> list[Case]:
+def _cases(source: ModelSource, recipe, profile, spec, images: list[Path]) -> list[Case]:
     from hpi.runtime_min.ops.image_io import read_image
 
     rng = np.random.default_rng(0)
@@ -76,7 +67,8 @@ def _cases(recipe, profile, spec, images: list[Path], reference) -> list[Case]:
             feeds_by_case[f"image:{path.name}"] = recipe.sample_inputs(read_image(str(path)), spec)
         except ValueError as exc:
             raise UsageError(f"calibration image {path}: {exc}") from None
-    return [Case(name, feeds, reference.run(feeds)) for name, feeds in feeds_by_case.items()]
+    expected = _reference_outputs(source, feeds_by_case)
+    return [Case(name, feeds, expected[name]) for name, feeds in feeds_by_case.items()]
 
 
 def _artifacts(key: str, onnx_bytes: bytes, xml: bytes, weights: bytes) -> tuple[list[dict], dict[str, bytes]]:
@@ -115,8 +107,10 @@ def compile_model(key: str, source: ModelSource, images: list[Path], log: Log) -
     recipe = model_recipe_for(source.model_name)
     spec = recipe.runtime_spec(source.config)
     profile = recipe.profile(source.config)
+    if not source.is_paddle:
+        convert.check_operators(source.files["inference.onnx"])
     log(f"{key}: running the reference on {3 + len(images)} cases")
-    cases = _cases(recipe, profile, spec, images, _reference(source))
+    cases = _cases(source, recipe, profile, spec, images)
     failures = []
     with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp:
         tmp = Path(tmp)
@@ -129,6 +123,7 @@ def compile_model(key: str, source: ModelSource, images: list[Path], log: Log) -
                     log(f"{key}: paddle2onnx {converter.version}, opset {opset}")
                     model_file = source.files.get("inference.pdmodel") or source.files["inference.json"]
                     convert.onnx_from_paddle(model_file, source.files["inference.pdiparams"], raw, converter, opset)
+                    convert.check_operators(raw)
             except CompileError as exc:
                 failures.append(str(exc))
                 continue

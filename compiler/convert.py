@@ -64,9 +64,24 @@ def onnx_from_paddle(model_file: Path, params_file: Path, out: Path, converter: 
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
     if proc.returncode != 0 or not out.is_file():
         lines = [l for l in (proc.stderr + proc.stdout).splitlines() if l.strip()]
-        reason = next((l for l in reversed(lines) if "rror" in l), lines[-1] if lines else f"exit {proc.returncode}")
+        reason = next((l for l in lines if "not supported" in l), None) or \
+            next((l for l in reversed(lines) if "rror" in l), lines[-1] if lines else f"exit {proc.returncode}")
         raise CompileError(f"paddle2onnx {converter.version} (opset {opset}) failed: {reason.strip()[:300]}")
     return out
+
+
+def check_operators(path: Path) -> None:
+    """Refuse operators outside the ONNX standard (no CPU backend runs them), naming each node."""
+    import onnx
+    from onnx import defs
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    unknown = [f"{n.op_type} (domain {n.domain or 'ai.onnx'}) at node {n.name or '?'}" for n in graph.node
+               if not defs.has(n.op_type, n.domain or "")]
+    if unknown:
+        raise CompileError(f"{path.name}: unsupported operator {'; '.join(unknown[:5])}"
+                           f"{f' and {len(unknown) - 5} more' if len(unknown) > 5 else ''}; no backend implements "
+                           "it (rewrite the model with standard ONNX ops or export it from Paddle)")
 
 
 def simplify(src: Path, out: Path, simplifier: str) -> Path:

@@ -74,3 +74,27 @@ def bundle_copy(ocr_bundle, tmp_path) -> Path:
     copy = tmp_path / "copy.hpi"
     shutil.copyfile(ocr_bundle, copy)
     return copy
+
+
+def render_text(text: str = "HELLO 2026", size=(120, 520)) -> "np.ndarray":
+    """A BGR image with black text on white, for tests that must not depend on shared/testdata."""
+    import cv2
+    import numpy as np
+
+    img = np.full((*size, 3), 255, np.uint8)
+    cv2.putText(img, text, (20, size[0] // 2 + 25), cv2.FONT_HERSHEY_SIMPLEX, 2.0, (0, 0, 0), 4)
+    return img
+
+
+def reads_hello(result: dict) -> bool:
+    """The rendered "HELLO 2026" was read, in whatever line order the box sort gives."""
+    return sorted("".join(result["rec_texts"]).replace(" ", "").upper()) == sorted("HELLO2026")
+
+
+@pytest.fixture(scope="session")
+def text_image(tmp_path_factory) -> Path:
+    import cv2
+
+    path = tmp_path_factory.mktemp("images") / "hello.png"
+    cv2.imwrite(str(path), render_text())
+    return path

@@ -1,0 +1,122 @@
+"""The compiled PP-OCRv4 bundle end to end: determinism, atomic writes, tamper refusal, light runtime."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import BIN, REPO, compile_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_compiling_twice_gives_identical_bytes(ocr_bundle, models_dir, calibration_images, tmp_path):
+    calib = [a for p in calibration_images for a in ("--calibration-images", p)]
+    again = tmp_path / "again.hpi"
+    assert compile_cli(models_dir / "OCR.yaml", "--output", again, "--quiet", *calib) == 0
+    assert again.read_bytes() == ocr_bundle.read_bytes()
+
+
+def test_manifest_records_how_it_was_built(ocr_bundle):
+    from hpi.runtime_min.bundle import Bundle
+    from hpi.licensing.signing import TrustStore
+
+    manifest = Bundle.open(ocr_bundle, trust=TrustStore.default()).manifest
+    assert manifest["pipeline"]["params"]["text_det_unclip_ratio"] == 2.0
+    det = manifest["models"]["text_det"]
+    assert det["shape_profile"]["x"] == {"min": [1, 3, 32, 32], "opt": [1, 3, 736, 736], "max": [1, 3, 4000, 4000]}
+    assert {a["format"] for a in det["artifacts"]} == {"onnx", "openvino_ir"}
+    ov = next(a for a in det["artifacts"] if a["format"] == "openvino_ir")
+    assert ov["config"] == {"INFERENCE_PRECISION_HINT": "f32"}
+    for model in manifest["models"].values():
+        verification = model["verification"]
+        assert verification["reference"] == "paddle_inference"
+        assert {"min", "opt", "max"} <= set(verification["cases"])
+        assert all(b["passed"] and b["max_abs"] <= verification["tolerance"]["atol"]
+                   for b in verification["backends"].values())
+    rec = manifest["models"]["text_rec"]
+    assert len(rec["spec"]["postprocess"]["character_list"]) == 6623
+    assert manifest["created_by"]["tools"]["paddle2onnx"]
+
+
+def _hpi_run(*args, env=None):
+    return subprocess.run([str(BIN / "hpi-run"), *map(str, args)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def test_any_flipped_byte_is_refused_by_hpi_run(ocr_bundle, tmp_path, text_image):
+    raw = ocr_bundle.read_bytes()
+    from hpi.runtime_min.bundle import Bundle
+    from hpi.licensing.signing import TrustStore
+
+    bundle = Bundle.open(ocr_bundle, trust=TrustStore.default())
+    header_end = len(raw) - sum(m.size for m in bundle.members.values())
+    # magic, lengths, manifest, signature, and the first/middle/last byte of every member
+    positions = {0, 7, 8, 12, 20, 200, header_end - 70, header_end - 1}
+    for m in bundle.members.values():
+        positions |= {header_end + m.offset, header_end + m.offset + m.size // 2, header_end + m.offset + m.size - 1}
+    target = tmp_path / "flipped.hpi"
+    for pos in sorted(positions):
+        flipped = bytearray(raw)
+        flipped[pos] ^= 0xFF
+        target.write_bytes(flipped)
+        proc = _hpi_run(target, "--input", text_image)
+        assert proc.returncode in (3, 4), f"byte {pos}: exit {proc.returncode}, {proc.stderr}"
+        assert proc.stdout == ""
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_untrusted_and_unsigned_bundles(ocr_bundle, models_dir, tmp_path, text_image):
+    proc = _hpi_run(ocr_bundle, "--input", text_image, env={"HPI_CONFIG_DIR": str(tmp_path / "empty")})
+    assert proc.returncode == 4 and "no trusted keys" in proc.stderr
+    unsigned = tmp_path / "unsigned.hpi"
+    assert compile_cli(models_dir / "PP-OCRv4_mobile_rec", "--output", unsigned, "--no-sign", "--quiet") == 0
+    proc = _hpi_run(unsigned, "--input", text_image)
+    assert proc.returncode == 4 and "unsigned" in proc.stderr and "--allow-unsigned" in proc.stderr
+    proc = _hpi_run(unsigned, "--input", text_image, "--allow-unsigned")
+    assert proc.returncode == 0 and '"rec_text"' in proc.stdout
+
+
+HEAVY = ("paddle", "paddlex", "paddle2onnx", "onnx", "onnxslim", "onnxsim", "polygraphy", "typer", "rich")
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_runtime_runs_without_compiler_packages(ocr_bundle, text_image, backend):
+    """Importing any compiler-side package fails in this child; the bundle still runs."""
+    code = f"""
+import sys
+BLOCKED = {HEAVY!r}
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"blocked in this test: {{name}}")
+sys.meta_path.insert(0, Block())
+from hpi.runtime_min import open_bundle
+result = next(open_bundle({str(ocr_bundle)!r}, backend={backend!r}).predict({str(text_image)!r}))
+assert result.to_dict()["rec_texts"], result.to_dict()
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
+assert not loaded, loaded
+print("ok", result.to_dict()["rec_texts"])
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok")
+
+
+def test_killed_compile_leaves_no_bundle(models_dir, tmp_path):
+    out = tmp_path / "killed.hpi"
+    proc = subprocess.Popen([str(BIN / "hpi-compile"), str(models_dir / "OCR.yaml"), "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # kill it once conversion has started
+        if "paddle2onnx" in line:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("killed.hpi")]
