@@ -103,97 +103,160 @@ def _io_signature(onnx_bytes: bytes) -> tuple[list[dict], list[str]]:
     return inputs, [o.name for o in graph.output]
 
 
-def compile_model(key: str, source: ModelSource, images: list[Path], log: Log) -> CompiledModel:
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything that shapes a bundle besides its sources; recorded in the manifest as resolved."""
+
+    targets: tuple[str, ...] = ("cpu",)
+    calibration_images: tuple[Path, ...] = ()
+    # paddle2onnx versions in order of preference; empty = every installed one, installed first
+    converters: tuple[str, ...] = ()
+
+    def resolved(self) -> "CompileOptions":
+        unknown = [t for t in self.targets if t not in SUPPORTED_TARGETS]
+        if unknown:
+            raise UsageError(f"unsupported target {', '.join(unknown)}; supported: {', '.join(SUPPORTED_TARGETS)}")
+        installed = [c.version for c in convert.converters()]
+        missing = [v for v in self.converters if v not in installed]
+        if missing:
+            raise UsageError(f"paddle2onnx {', '.join(missing)} is not installed; installed: {', '.join(installed)}")
+        return CompileOptions(tuple(sorted(set(self.targets))), tuple(self.calibration_images),
+                              tuple(self.converters) or tuple(installed))
+
+    def to_dict(self) -> dict:
+        return {"targets": list(self.targets), "converters": list(self.converters),
+                "calibration_images": {p.name: sha256_file(p) for p in self.calibration_images}}
+
+
+def _candidates(source: ModelSource, recipe, options: CompileOptions):
+    """(converter, opset) pairs to try, in order; (None, None) once for an ONNX source."""
+    if not source.is_paddle:
+        yield None, None
+        return
+    by_version = {c.version: c for c in convert.converters()}
+    usable = [by_version[v] for v in options.converters if by_version[v].accepts(source.format)]
+    if not usable:
+        raise CompileError(f"{source.model_dir}: none of paddle2onnx {', '.join(options.converters)} reads "
+                           f"{source.format} models (PIR inference.json needs paddle2onnx>=2; run scripts/setup.sh)")
+    for converter in usable:
+        for opset in recipe.opsets:
+            yield converter, opset
+
+
+def _raw_onnx(source: ModelSource, converter, opset, out: Path) -> Path:
+    if converter is None:
+        out.write_bytes(source.files["inference.onnx"].read_bytes())
+        return out
+    model_file = source.files.get("inference.pdmodel") or source.files["inference.json"]
+    convert.onnx_from_paddle(model_file, source.files["inference.pdiparams"], out, converter, opset)
+    convert.check_operators(out)
+    return out
+
+
+@dataclass
+class _Candidate:
+    label: str
+    onnx: bytes
+    xml: bytes
+    weights: bytes
+    inputs: list[dict]
+    outputs: list[str]
+    results: dict[str, list]  # backend → OutputDiffs
+
+    def first_failure(self) -> str | None:
+        bad = [(b, d) for b, diffs in self.results.items() for d in diffs if not d.passed]
+        return f"{self.label}: {bad[0][0]} {bad[0][1].describe()}" if bad else None
+
+
+def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, tol) -> _Candidate:
+    work.mkdir(parents=True)
+    onnx_path = convert.simplify(raw, work / "model.onnx", simplifier)
+    xml = convert.ir_from_onnx(onnx_path, work / "openvino" / "model.xml")
+    onnx_bytes, xml_bytes, weights = onnx_path.read_bytes(), xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
+    inputs, outputs = _io_signature(onnx_bytes)
+    results = _verify_candidate({"onnxruntime": {"model": onnx_bytes},
+                                 "openvino": {"xml": xml_bytes, "weights": weights}}, cases, outputs, tol)
+    return _Candidate(label, onnx_bytes, xml_bytes, weights, inputs, outputs, results)
+
+
+def compile_model(key: str, source: ModelSource, options: CompileOptions, log: Log) -> CompiledModel:
+    """The first candidate whose artifacts reproduce the reference on every case, else VerificationError."""
     recipe = model_recipe_for(source.model_name)
     spec = recipe.runtime_spec(source.config)
     profile = recipe.profile(source.config)
     if not source.is_paddle:
         convert.check_operators(source.files["inference.onnx"])
-    log(f"{key}: running the reference on {3 + len(images)} cases")
-    cases = _cases(source, recipe, profile, spec, images)
+    log(f"{key}: running the reference on {3 + len(options.calibration_images)} cases")
+    cases = _cases(source, recipe, profile, spec, list(options.calibration_images))
     failures = []
     with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp:
-        tmp = Path(tmp)
-        for attempt, (converter, opset) in enumerate(_conversions(source, recipe)):
-            raw = tmp / f"raw{attempt}.onnx"
+        for attempt, (converter, opset) in enumerate(_candidates(source, recipe, options)):
+            origin = "source onnx" if converter is None else f"paddle2onnx {converter.version} opset {opset}"
             try:
-                if converter is None:
-                    raw.write_bytes(source.files["inference.onnx"].read_bytes())
-                else:
-                    log(f"{key}: paddle2onnx {converter.version}, opset {opset}")
-                    model_file = source.files.get("inference.pdmodel") or source.files["inference.json"]
-                    convert.onnx_from_paddle(model_file, source.files["inference.pdiparams"], raw, converter, opset)
-                    convert.check_operators(raw)
+                log(f"{key}: {origin}")
+                raw = _raw_onnx(source, converter, opset, Path(tmp) / f"raw{attempt}.onnx")
             except CompileError as exc:
                 failures.append(str(exc))
                 continue
             for simplifier in SIMPLIFIERS:
-                label = f"{'source onnx' if converter is None else f'paddle2onnx {converter.version} opset {opset}'}" \
-                        f" + {simplifier}"
+                label = f"{origin} + {simplifier}"
+                work = Path(tmp) / f"{attempt}-{simplifier}"
                 try:
-                    log(f"{key}: {label}: simplify, OpenVINO IR, verify")
-                    onnx_path = convert.simplify(raw, tmp / f"model{attempt}_{simplifier}.onnx", simplifier)
-                    xml = convert.ir_from_onnx(onnx_path, tmp / f"ir{attempt}_{simplifier}" / "model.xml")
-                    onnx_bytes, xml_bytes = onnx_path.read_bytes(), xml.read_bytes()
-                    weights = xml.with_suffix(".bin").read_bytes()
-                    inputs, output_names = _io_signature(onnx_bytes)
-                    results = _verify_candidate(
-                        {"onnxruntime": {"model": onnx_bytes}, "openvino": {"xml": xml_bytes, "weights": weights}},
-                        cases, output_names, recipe.tolerance)
-                except Exception as exc:  # a converter's output that does not even load is one more failed candidate
-                    failures.append(f"{label}: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ''}")
+                    log(f"{key}: {label}: OpenVINO IR, verify")
+                    candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance)
+                except Exception as exc:  # an output that does not even load is one more rejected candidate
+                    failures.append(f"{label}: {type(exc).__name__}: {_first_line(exc)}")
                     continue
-                bad = [(b, d) for b, diffs in results.items() for d in diffs if not d.passed]
-                if bad:
-                    failures.append(f"{label}: {bad[0][0]} {bad[0][1].describe()} > atol {recipe.tolerance.atol}")
+                failure = candidate.first_failure()
+                if failure:
+                    failures.append(f"{failure} > atol {recipe.tolerance.atol}")
                     continue
-                artifacts, members = _artifacts(key, onnx_bytes, xml_bytes, weights)
-                golden = next(c for c in cases if c.name == "opt")
-                for name, array in golden.feeds.items():
-                    members[f"golden/{key}/input_{name}.npy"] = _npy(array)
-                for i, array in enumerate(golden.expected):
-                    members[f"golden/{key}/output_{i}.npy"] = _npy(array)
-                entry = {
-                    "model_name": source.model_name,
-                    "family": recipe.family,
-                    "source": {"format": source.format, "files": source.hashes()},
-                    "inputs": inputs,
-                    "outputs": output_names,
-                    "shape_profile": {n: dict(zip(("min", "opt", "max"), s)) for n, s in profile.items()},
-                    "spec": spec,
-                    "conversion": {"converter": converter.to_dict() if converter else None,
-                                   "opset": opset, "simplifier": simplifier},
-                    "artifacts": artifacts,
-                    "verification": {
-                        "reference": "paddle_inference" if source.is_paddle else "source_onnx_onnxruntime",
-                        "tolerance": recipe.tolerance.to_dict(),
-                        "cases": [c.name for c in cases],
-                        "backends": {b: {"passed": True, "max_abs": max(d.max_abs for d in diffs),
-                                         "diffs": [d.to_dict() for d in diffs]} for b, diffs in results.items()},
-                        "rejected_candidates": failures,
-                    },
-                    "golden": {"case": "opt", "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden.feeds},
-                               "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden.expected))],
-                               "tolerance": recipe.tolerance.to_dict()},
-                    "backend_preference": recipe.backend_preference,
-                }
-                log(f"{key}: verified ({label}); max abs diff "
-                    + ", ".join(f"{b} {entry['verification']['backends'][b]['max_abs']:.2g}" for b in results))
-                return CompiledModel(entry, members)
-    raise VerificationError(f"{key} ({source.model_name}): no conversion reproduced the reference: " + " | ".join(failures))
+                conversion = {"converter": converter.to_dict() if converter else None, "opset": opset,
+                              "simplifier": simplifier}
+                model = _compiled(key, source, recipe, spec, profile, cases, candidate, conversion, failures)
+                log(f"{key}: verified ({label}); max abs diff " + ", ".join(
+                    f"{b} {v['max_abs']:.2g}" for b, v in model.entry["verification"]["backends"].items()))
+                return model
+    raise VerificationError(f"{key} ({source.model_name}): no conversion reproduced the reference: "
+                            + " | ".join(failures))
 
 
-def _conversions(source: ModelSource, recipe):
-    if not source.is_paddle:
-        yield None, None
-        return
-    usable = [c for c in convert.converters() if c.accepts(source.format)]
-    if not usable:
-        raise CompileError(f"{source.model_dir}: no installed paddle2onnx reads {source.format} models "
-                           "(PIR inference.json needs paddle2onnx>=2; run scripts/setup.sh)")
-    for converter in usable:
-        for opset in recipe.opsets:
-            yield converter, opset
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, conversion, failures) -> CompiledModel:
+    artifacts, members = _artifacts(key, candidate.onnx, candidate.xml, candidate.weights)
+    golden = next(c for c in cases if c.name == "opt")
+    for name, array in golden.feeds.items():
+        members[f"golden/{key}/input_{name}.npy"] = _npy(array)
+    for i, array in enumerate(golden.expected):
+        members[f"golden/{key}/output_{i}.npy"] = _npy(array)
+    entry = {
+        "model_name": source.model_name,
+        "family": recipe.family,
+        "source": {"format": source.format, "files": source.hashes()},
+        "inputs": candidate.inputs,
+        "outputs": candidate.outputs,
+        "shape_profile": {n: dict(zip(("min", "opt", "max"), s)) for n, s in profile.items()},
+        "spec": spec,
+        "conversion": conversion,
+        "artifacts": artifacts,
+        "verification": {
+            "reference": "paddle_inference" if source.is_paddle else "source_onnx_onnxruntime",
+            "tolerance": recipe.tolerance.to_dict(),
+            "cases": [c.name for c in cases],
+            "backends": {b: {"passed": True, "max_abs": max(d.max_abs for d in diffs),
+                             "diffs": [d.to_dict() for d in diffs]} for b, diffs in candidate.results.items()},
+            "rejected_candidates": failures,
+        },
+        "golden": {"case": "opt", "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden.feeds},
+                   "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden.expected))],
+                   "tolerance": recipe.tolerance.to_dict()},
+        "backend_preference": recipe.backend_preference,
+    }
+    return CompiledModel(entry, members)
 
 
 def _hpi_version() -> str:
@@ -202,15 +265,8 @@ def _hpi_version() -> str:
     return version("hpi")
 
 
-def _check_targets(targets: list[str]) -> list[str]:
-    unknown = [t for t in targets if t not in SUPPORTED_TARGETS]
-    if unknown:
-        raise UsageError(f"unsupported target {', '.join(unknown)}; supported: {', '.join(SUPPORTED_TARGETS)}")
-    return sorted(set(targets))
-
-
-def _bundle(pipeline: dict, models: dict[str, CompiledModel], targets: list[str], images: list[Path],
-            source_config: dict) -> tuple[dict, dict[str, bytes]]:
+def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOptions,
+            source_config: dict | None) -> tuple[dict, dict[str, bytes]]:
     members: dict[str, bytes] = {}
     for model in models.values():
         members.update(model.members)
@@ -219,30 +275,27 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], targets: list[str]
         "created_by": {"hpi": _hpi_version(), "tools": convert.tool_versions()},
         "pipeline": pipeline,
         "models": {key: m.entry for key, m in models.items()},
-        "targets": targets,
-        "backend_preference": {t: first["backend_preference"][t] for t in targets},
-        "compile_options": {"targets": targets, "source_config": source_config,
-                            "calibration_images": {p.name: sha256_file(p) for p in images}},
+        "targets": list(options.targets),
+        "backend_preference": {t: first["backend_preference"][t] for t in options.targets},
+        "compile_options": {**options.to_dict(), "source_config": source_config},
     }
     return manifest, members
 
 
-def compile_model_dir(source: ModelSource, targets: list[str], images: list[Path], log: Log):
+def compile_model_dir(source: ModelSource, options: CompileOptions, log: Log):
     """A single model: its bundle runs the model family's own pipeline."""
-    targets = _check_targets(targets)
+    options = options.resolved()
     recipe = model_recipe_for(source.model_name)
-    model = compile_model(recipe.family, source, images, log)
+    model = compile_model(recipe.family, source, options, log)
     pipeline = {"name": recipe.family, "models": {"model": recipe.family}, "params": {}}
-    return _bundle(pipeline, {recipe.family: model}, targets, images, {"model_dir": source.config})
+    return _bundle(pipeline, {recipe.family: model}, options, None)
 
 
-def compile_pipeline(source: PipelineSource, targets: list[str], images: list[Path], log: Log):
+def compile_pipeline(source: PipelineSource, options: CompileOptions, log: Log):
     """A PaddleX pipeline config: one bundle with every model of the pipeline."""
-    targets = _check_targets(targets)
+    options = options.resolved()
     recipe = pipeline_recipe_for(source.name)
-    models = {recipe.modules[k]: compile_model(recipe.modules[k], s, images, log)
-              for k, s in source.models.items()}
+    models = {recipe.modules[k]: compile_model(recipe.modules[k], s, options, log) for k, s in source.models.items()}
     params = recipe.params(source.config, {role: m.entry["spec"] for role, m in models.items()})
     pipeline = {"name": source.name, "models": {role: role for role in models}, "params": params}
-    return _bundle(pipeline, models, targets, images, source.config)
-
+    return _bundle(pipeline, models, options, source.config)

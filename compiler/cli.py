@@ -32,13 +32,16 @@ def _images(paths: list[Path]) -> list[Path]:
 def compile(
     source: Path = typer.Argument(..., help="PaddleX model dir (inference.yml + inference.json/.pdmodel + "
                                             ".pdiparams, or inference.onnx) or pipeline config (e.g. OCR.yaml)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="bundle path [default: ./<name>.hpi]"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="bundle path (default: ./<name>.hpi)"),
     target: List[str] = typer.Option(["cpu"], "--target", "-t", help="deployment target; repeatable (cpu)"),
     calibration_images: List[Path] = typer.Option(
         [], "--calibration-images", "-c", help="images (files, folders, globs) to verify on, besides the "
                                                "profile's min/opt/max shapes; repeatable"),
-    signing_key: Optional[Path] = typer.Option(None, help="Ed25519 private key [default: $HPI_SIGNING_KEY or "
-                                                          "~/.config/hpi/signing_key.pem]"),
+    converter: List[str] = typer.Option(
+        [], "--converter", help="paddle2onnx version to try, in order of preference; repeatable "
+                                "(default: every installed one, the installed package first)"),
+    signing_key: Optional[Path] = typer.Option(None, help="Ed25519 private key (default: $HPI_SIGNING_KEY or "
+                                                          "~/.config/hpi/signing_key.pem)"),
     sign: bool = typer.Option(True, "--sign/--no-sign", help="sign the bundle (an unsigned one needs "
                                                              "hpi-run --allow-unsigned)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the bundle path"),
@@ -49,7 +52,7 @@ def compile(
     backends and compared with Paddle Inference on the profile's min/opt/max shapes and the calibration
     images. A failing candidate is retried with another opset/converter/simplifier, else refused.
     """
-    from hpi.compiler.build import compile_model_dir, compile_pipeline
+    from hpi.compiler.build import CompileOptions, compile_model_dir, compile_pipeline
     from hpi.compiler.bundle_writer import write_bundle
     from hpi.compiler.source import read_model_dir, read_pipeline_config
     from hpi.licensing.signing import default_signing_key_path, load_private_key
@@ -57,7 +60,7 @@ def compile(
 
     start = time.perf_counter()
     key = load_private_key(signing_key or default_signing_key_path()) if sign else None
-    images = _images(calibration_images)
+    options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter))
     status = err.status("compiling", spinner="dots") if not quiet else None
 
     def log(message: str) -> None:
@@ -70,11 +73,11 @@ def compile(
     try:
         if source.is_dir():
             src = read_model_dir(source)
-            manifest, members = compile_model_dir(src, target, images, log)
+            manifest, members = compile_model_dir(src, options, log)
             name = src.model_name
         elif source.is_file():
             src = read_pipeline_config(source)
-            manifest, members = compile_pipeline(src, target, images, log)
+            manifest, members = compile_pipeline(src, options, log)
             name = source.stem
         else:
             raise UsageError(f"{source} not found; expected a PaddleX model dir or pipeline YAML")

@@ -100,10 +100,17 @@ def simplify(src: Path, out: Path, simplifier: str) -> Path:
 
 
 def ir_from_onnx(src: Path, out_xml: Path) -> Path:
-    """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default)."""
-    import openvino as ov
+    """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default).
 
-    ov.save_model(ov.convert_model(str(src)), str(out_xml), compress_to_fp16=False)
+    Runs in a fresh process: OpenVINO names unnamed nodes from a process-wide counter, so only a
+    fresh process gives the same IR bytes for the same ONNX on every compile.
+    """
+    code = ("import sys, openvino as ov; "
+            "ov.save_model(ov.convert_model(sys.argv[1]), sys.argv[2], compress_to_fp16=False)")
+    proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml)], capture_output=True, text=True)
+    if proc.returncode != 0 or not out_xml.is_file():
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        raise CompileError(f"OpenVINO cannot convert {src.name}: {lines[-1][:300] if lines else proc.returncode}")
     return out_xml
 
 

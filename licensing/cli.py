@@ -16,8 +16,8 @@ err = Console(stderr=True, highlight=False)
 
 @app.command()
 def keygen(
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="private key path [default: $HPI_SIGNING_KEY "
-                                                                   "or ~/.config/hpi/signing_key.pem]"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="private key path (default: $HPI_SIGNING_KEY "
+                                                                   "or ~/.config/hpi/signing_key.pem)"),
     trust: bool = typer.Option(True, "--trust/--no-trust", help="also trust the new public key on this machine"),
     force: bool = typer.Option(False, "--force", help="replace an existing key"),
 ):

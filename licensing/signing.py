@@ -95,6 +95,14 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
+def _b64(text: str) -> bytes:
+    """Strict base64: unused padding bits must be zero, so one value has exactly one spelling."""
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
 @dataclass(frozen=True)
 class Signature:
     key_id: str
@@ -114,11 +122,8 @@ class Signature:
         try:
             if data["algorithm"] != ALGORITHM:
                 raise SignatureError(f"signature algorithm {data['algorithm']!r} is not {ALGORITHM!r}")
-            return cls(
-                key_id=str(data["key_id"]),
-                public_key=base64.b64decode(data["public_key"], validate=True),
-                value=base64.b64decode(data["signature"], validate=True),
-            )
+            return cls(key_id=str(data["key_id"]), public_key=_b64(data["public_key"]),
+                       value=_b64(data["signature"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise SignatureError(f"malformed signature block ({exc})") from None
 

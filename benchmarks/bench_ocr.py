@@ -1,0 +1,538 @@
+"""Side-by-side OCR benchmark: hpi (OpenVINO, ONNX Runtime) against PaddleX, each in its own process.
+
+    python benchmarks/bench_ocr.py --out build/bench --threads 2
+
+Without --models it fetches the PP-OCRv4 mobile models (`python -m hpi.compiler.fetch_models`); without
+--bundle it compiles them with `hpi-compile` into OUT. Every figure comes from a fresh worker process
+(this file in `--worker` mode): hpi workers run under this interpreter (`--hpi-python`) and never import
+paddle, the PaddleX worker runs under `.venv-oracle` (`--oracle-python`) and never imports hpi. Writes
+OUT/results.json, OUT/results.md and OUT/chart.png; see benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_IMAGES = REPO.parent / "shared" / "testdata" / "ocr"
+DEFAULT_ORACLE = REPO / ".venv-oracle" / "bin" / "python"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+
+# system name -> (worker kind, hpi backend)
+SYSTEMS = {
+    "paddlex": ("paddlex", None),
+    "hpi-openvino": ("hpi", "openvino"),
+    "hpi-onnxruntime": ("hpi", "onnxruntime"),
+}
+REFERENCE = "paddlex"
+MODEL_INPUTS = {"det": (1, 3, 736, 960), "rec": (6, 3, 48, 320)}
+MODEL_WARMUP = 3
+SEED = 0
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Worker side: runs in the system's own interpreter; the system's packages are imported by its loader only.
+# ---------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Engine:
+    """What a worker needs from a system: predict on a path, the texts of a result, the raw models."""
+
+    predict: Callable[[str], Any]
+    texts: Callable[[Any], list]
+    models: dict  # "det" / "rec" -> callable on a float32 NCHW array, returning the first output
+    versions: dict
+
+
+def _versions(*dists: str) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for dist in dists:
+        try:
+            found[dist] = version(dist)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def load_hpi(args) -> Engine:
+    from hpi.runtime_min import open_bundle
+
+    pipe = open_bundle(args.bundle, backend=args.backend, num_threads=args.threads,
+                       allow_unsigned=args.allow_unsigned)
+    return Engine(predict=pipe.predict_one,
+                  texts=lambda result: list(result.to_dict()["rec_texts"]),
+                  models={"det": pipe.models["text_det"], "rec": pipe.models["text_rec"]},
+                  versions=_versions("hpi", args.backend, "numpy", "opencv-python-headless"))
+
+
+def _paddlex_config(config_path: str) -> dict:
+    """The pipeline config with model dirs resolved against the config file (as tests/oracle does)."""
+    import yaml
+
+    path = Path(config_path).resolve()
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for module in config["SubModules"].values():
+        module["model_dir"] = str((path.parent / module["model_dir"]).resolve())
+    return config
+
+
+def load_paddlex(args) -> Engine:
+    from paddlex import create_pipeline
+
+    # engine_config reaches PaddleX's PaddleStaticRunner: run_mode stays PaddleX's CPU default (mkldnn),
+    # cpu_threads goes to set_cpu_math_library_num_threads.
+    pipe = create_pipeline(config=_paddlex_config(args.config), device="cpu",
+                           engine_config={"cpu_threads": args.threads})
+    det, rec = pipe.text_det_model.runner, pipe.text_rec_model.runner
+    for runner in (det, rec):
+        mode, threads = runner._config.get("run_mode"), runner._config.get("cpu_threads")
+        if (mode, threads) != ("mkldnn", args.threads):
+            raise SystemExit(f"PaddleX runner has run_mode={mode} cpu_threads={threads}, "
+                             f"expected mkldnn/{args.threads}")
+    return Engine(predict=lambda image: list(pipe.predict(image))[0],
+                  texts=lambda result: list(result.json["res"]["rec_texts"]),
+                  models={"det": lambda x: det([x])[0], "rec": lambda x: rec([x])[0]},
+                  versions=_versions("paddlex", "paddlepaddle", "numpy", "opencv-contrib-python"))
+
+
+LOADERS = {"hpi": load_hpi, "paddlex": load_paddlex}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def measure_e2e(engine: Engine, images: list[str], passes: int) -> dict:
+    """One untimed warm-up pass (which also gives the texts), then `passes` timed passes."""
+    texts = {Path(image).name: engine.texts(engine.predict(image)) for image in images}
+    seconds = {Path(image).name: [] for image in images}
+    for _ in range(passes):
+        for image in images:
+            start = time.perf_counter()
+            engine.predict(image)
+            seconds[Path(image).name].append(time.perf_counter() - start)
+    return {"texts": texts, "seconds": seconds}
+
+
+def measure_models(engine: Engine, runs: int, outputs_path: str | None) -> dict:
+    """Each raw model on a fixed seeded random input: MODEL_WARMUP untimed runs, then `runs` timed."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    inputs = {name: rng.standard_normal(shape, dtype=np.float32) for name, shape in MODEL_INPUTS.items()}
+    seconds, outputs = {}, {}
+    for name, x in inputs.items():
+        model = engine.models[name]
+        for _ in range(MODEL_WARMUP):
+            outputs[name] = np.asarray(model(x))
+        seconds[name] = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            model(x)
+            seconds[name].append(time.perf_counter() - start)
+    if outputs_path:
+        np.savez(outputs_path, **outputs)
+    return {"seconds": seconds}
+
+
+def worker(args) -> None:
+    """`--worker KIND --task warm|cold`: load the system, measure, write one JSON result."""
+    t0 = time.perf_counter()
+    load = LOADERS[args.worker]
+    engine = load(args)
+    t_load = time.perf_counter() - t0
+    result = {"versions": engine.versions, "load_s": t_load}
+    if args.task == "cold":
+        engine.predict(args.files[0])
+        result["first_result_unix"] = time.time()
+        result["first_result_s"] = time.perf_counter() - t0
+    else:
+        result["e2e"] = measure_e2e(engine, args.files, args.passes)
+        result["models"] = measure_models(engine, args.model_runs, args.outputs)
+    result["peak_rss_mb"] = _peak_rss_mb()
+    result["paddle_imported"] = "paddle" in sys.modules
+    result["hpi_imported"] = "hpi" in sys.modules
+    Path(args.result).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Parent side: prepare inputs, launch workers, summarize, report.
+# ---------------------------------------------------------------------------------------------------------
+
+def _run(cmd: list[str], log: Path, env: dict | None = None) -> float:
+    """Run `cmd` with output to `log`; returns the wall time in seconds. Raises with the log's tail."""
+    start = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    wall = time.perf_counter() - start
+    if proc.returncode:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise SystemExit(f"failed ({proc.returncode}): {shlex.join(cmd)}\n--- {log} ---\n{tail}")
+    return wall
+
+
+def prepare_models(args, out: Path) -> Path:
+    if args.models:
+        return Path(args.models).resolve() / "OCR.yaml"
+    dest = out / "models"
+    print(f"fetching models into {dest}", flush=True)
+    _run([args.hpi_python, "-m", "hpi.compiler.fetch_models", "--dest", str(dest)], out / "logs" / "fetch.log")
+    return dest / "OCR.yaml"
+
+
+def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, bool]:
+    """(bundle path, whether it is unsigned and must be opened with allow_unsigned)."""
+    if args.bundle:
+        return Path(args.bundle).resolve(), False
+    bundle = out / "ocr.hpi"
+    print(f"compiling {config} into {bundle} (unsigned)", flush=True)
+    _run([args.hpi_python, "-m", "hpi.compiler.cli", str(config), "-o", str(bundle), "--no-sign", "-q"],
+         out / "logs" / "compile.log")
+    return bundle, True
+
+
+def list_images(folder: str) -> list[str]:
+    images = sorted(str(p.resolve()) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not images:
+        raise SystemExit(f"no images in {folder}")
+    return images
+
+
+class Runner:
+    """Builds and launches worker processes for one benchmark run."""
+
+    def __init__(self, args, out: Path, config: Path, bundle: Path, unsigned: bool, images: list[str]):
+        self.args, self.out, self.config, self.bundle, self.unsigned, self.images = (
+            args, out, config, bundle, unsigned, images)
+        self.cold_image = next((i for i in images if Path(i).name == args.cold_image), images[0])
+        (out / "work").mkdir(parents=True, exist_ok=True)
+
+    def command(self, system: str, task: str, result: Path, images: list[str]) -> list[str]:
+        kind, backend = SYSTEMS[system]
+        python = self.args.oracle_python if kind == "paddlex" else self.args.hpi_python
+        cmd = [python, str(Path(__file__).resolve()), "--worker", kind, "--task", task, "--result", str(result),
+               "--threads", str(self.args.threads), "--passes", "1",
+               "--model-runs", str(self.args.model_runs), "--files", *images]
+        if kind == "paddlex":
+            cmd += ["--config", str(self.config)]
+        else:
+            cmd += ["--bundle", str(self.bundle), "--backend", backend]
+            cmd += ["--allow-unsigned"] if self.unsigned else []
+        if task == "warm":
+            cmd += ["--outputs", str(self.out / "work" / f"{system}_outputs.npz")]
+        return cmd
+
+    def launch(self, system: str, task: str, tag: str, images: list[str]) -> tuple[dict, float, float]:
+        """(worker's result, parent wall seconds, parent's unix time at launch)."""
+        result = self.out / "work" / f"{system}_{tag}.json"
+        result.unlink(missing_ok=True)
+        launched = time.time()
+        wall = _run(self.command(system, task, result, images), self.out / "logs" / f"{system}_{tag}.log")
+        return json.loads(result.read_text(encoding="utf-8")), wall, launched
+
+    def warm(self, system: str, i: int) -> dict:
+        result, wall, _ = self.launch(system, "warm", f"warm{i}", self.images)
+        result["worker_wall_s"] = wall
+        return result
+
+    def cold(self, system: str, i: int) -> dict:
+        result, wall, launched = self.launch(system, "cold", f"cold{i}", [self.cold_image])
+        return {"wall_s": wall, "first_result_s": result["first_result_unix"] - launched,
+                "load_s": result["load_s"], "peak_rss_mb": result["peak_rss_mb"]}
+
+
+def interleaved(systems: list[str], rounds: int, measure, label: str) -> dict:
+    """{system: [measure(system, i) for each round]}, systems taking turns (order rotated each round)
+    so that drift in the machine's load hits every system alike."""
+    results = {system: [] for system in systems}
+    for i in range(rounds):
+        order = systems[i % len(systems):] + systems[:i % len(systems)]
+        print(f"{label} round {i + 1}/{rounds}: {', '.join(order)}", flush=True)
+        for system in order:
+            results[system].append(measure(system, i))
+    return results
+
+
+def merge_warm(rounds: list[dict]) -> dict:
+    """The warm workers of one system, one per round, pooled."""
+    first = rounds[0]
+
+    def pooled(part: str, key: str) -> list[float]:
+        return [s for r in rounds for s in r[part]["seconds"][key]]
+
+    return {
+        "versions": first["versions"],
+        "texts": first["e2e"]["texts"],
+        "texts_stable_across_rounds": all(r["e2e"]["texts"] == first["e2e"]["texts"] for r in rounds),
+        "e2e_seconds": {name: pooled("e2e", name) for name in first["e2e"]["seconds"]},
+        "model_seconds": {name: pooled("models", name) for name in first["models"]["seconds"]},
+        "peak_rss_mb": [r["peak_rss_mb"] for r in rounds],
+        "worker_wall_s": [r["worker_wall_s"] for r in rounds],
+        "paddle_imported": any(r["paddle_imported"] for r in rounds),
+        "hpi_imported": any(r["hpi_imported"] for r in rounds),
+    }
+
+
+def _median(values) -> float:
+    return statistics.median(values)
+
+
+def summarize(warm: dict, colds: list[dict]) -> dict:
+    per_image = {name: _median(s) for name, s in warm["e2e_seconds"].items()}
+    return {
+        "e2e_median_s": _median(per_image.values()),
+        "e2e_total_s": sum(per_image.values()),
+        "e2e_per_image_median_s": per_image,
+        "det_s": _median(warm["model_seconds"]["det"]),
+        "rec_s": _median(warm["model_seconds"]["rec"]),
+        "cold_start_s": _median(c["wall_s"] for c in colds),
+        "cold_first_result_s": _median(c["first_result_s"] for c in colds),
+        "cold_load_s": _median(c["load_s"] for c in colds),
+        "peak_rss_mb": _median(warm["peak_rss_mb"]),
+        "cold_peak_rss_mb": _median(c["peak_rss_mb"] for c in colds),
+    }
+
+
+def check_isolation(warm: dict) -> None:
+    for system, result in warm.items():
+        kind = SYSTEMS[system][0]
+        if kind == "hpi" and result["paddle_imported"]:
+            raise SystemExit(f"{system} worker imported paddle")
+        if kind == "paddlex" and result["hpi_imported"]:
+            raise SystemExit(f"{system} worker imported hpi")
+
+
+def text_identity(texts: dict, reference: dict) -> dict:
+    per_image = {name: texts[name] == reference.get(name) for name in texts}
+    return {"identical": sum(per_image.values()), "images": len(per_image), "per_image": per_image}
+
+
+def model_output_diff(out: Path, system: str) -> dict | None:
+    """Max |output - PaddleX's| of each raw model on the shared random input."""
+    import numpy as np
+
+    mine, ref = out / "work" / f"{system}_outputs.npz", out / "work" / f"{REFERENCE}_outputs.npz"
+    if not (mine.exists() and ref.exists()):
+        return None
+    with np.load(mine) as a, np.load(ref) as b:
+        return {name: float(np.max(np.abs(a[name].astype(np.float64) - b[name]))) for name in a.files}
+
+
+def machine_info(args) -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return {"cpu": model, "logical_cpus": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)),
+            "threads": args.threads, "platform": platform.platform(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9, 1)}
+
+
+# ---- reporting ------------------------------------------------------------------------------------------
+
+ROWS = [  # (key, label, scale, unit format)
+    ("e2e_median_s", "end-to-end, median over images of per-image median (ms)", 1e3, "{:.1f}"),
+    ("e2e_total_s", "end-to-end, one pass over all images (s)", 1, "{:.2f}"),
+    ("det_s", "det model 1x3x736x960, median (ms)", 1e3, "{:.1f}"),
+    ("rec_s", "rec model 6x3x48x320, median (ms)", 1e3, "{:.1f}"),
+    ("cold_start_s", "cold start: process start to exit, 1 image (s)", 1, "{:.2f}"),
+    ("cold_first_result_s", "cold start: process start to first result (s)", 1, "{:.2f}"),
+    ("peak_rss_mb", "peak RSS, benchmark worker (MB)", 1, "{:.0f}"),
+    ("cold_peak_rss_mb", "peak RSS, cold-start worker (MB)", 1, "{:.0f}"),
+]
+CHART = [("e2e_median_s", "e2e median"), ("e2e_total_s", "e2e total"), ("det_s", "det model"),
+         ("rec_s", "rec model"), ("cold_start_s", "cold start"), ("peak_rss_mb", "peak RSS")]
+
+
+def _ratio(ref, value) -> str:
+    return f"{ref / value:.2f}x" if ref is not None and value else "n/a"
+
+
+def markdown(report: dict) -> str:
+    systems = list(report["systems"])
+    others = [s for s in systems if s != REFERENCE]
+    ref = report["systems"].get(REFERENCE)
+    m, s = report["machine"], report["settings"]
+    lines = [
+        "# OCR benchmark: hpi vs PaddleX",
+        "",
+        f"`{report['command']}`",
+        "",
+        f"CPU: {m['cpu']} ({m['usable_cpus']} usable cores, load average {m['loadavg_start'][0]:.2f} at "
+        f"start, {m['loadavg_end'][0]:.2f} at end), {s['threads']} threads per system, {s['images']} images. "
+        f"{s['repeats']} rounds, each a fresh process per system: a warm-up pass, one timed pass, then each "
+        f"model {MODEL_WARMUP} warm-up + {s['model_runs']} timed runs. Cold start on {s['cold_image']}, "
+        f"median of {s['cold_runs']}.",
+        "",
+        "| metric | " + " | ".join(systems) + " | " + " | ".join(f"{REFERENCE} / {o}" for o in others) + " |",
+        "|---" * (1 + len(systems) + len(others)) + "|",
+    ]
+    for key, label, scale, fmt in ROWS:
+        cells = [fmt.format(report["systems"][sys_][key] * scale) for sys_ in systems]
+        ratios = [_ratio(ref and ref[key], report["systems"][o][key]) for o in others]
+        lines.append(f"| {label} | " + " | ".join(cells + ratios) + " |")
+    ident = report["text_identity"]
+    if ident:
+        cells = [("reference" if sys_ == REFERENCE else f"{ident[sys_]['identical']}/{ident[sys_]['images']}")
+                 for sys_ in systems]
+        lines.append("| images with rec_texts identical to PaddleX | " + " | ".join(cells)
+                     + " |" + " |" * len(others))
+    lines += ["", "Ratios are PaddleX / hpi: above 1 means hpi is faster or smaller.", ""]
+    unstable = [sys_ for sys_, r in report["raw"].items() if not r["texts_stable_across_rounds"]]
+    if unstable:
+        lines += [f"**rec_texts changed between rounds for: {', '.join(unstable)}**", ""]
+    lines += per_image_table(report)
+    diffs = {k: v for k, v in report["model_output_diff"].items() if v}
+    if diffs:
+        lines += ["", "Model-only outputs vs PaddleX on the same random input, max |diff|: "
+                  + "; ".join(f"{k}: " + ", ".join(f"{n} {d:.2e}" for n, d in v.items()) for k, v in diffs.items())]
+    return "\n".join(lines) + "\n"
+
+
+def per_image_table(report: dict) -> list[str]:
+    systems = list(report["systems"])
+    others = [s for s in systems if s != REFERENCE and s in report["text_identity"]]
+    lines = ["| image | lines (PaddleX) | " + " | ".join(f"{s} ms" for s in systems)
+             + "".join(f" | {o} texts" for o in others) + " |",
+             "|---" * (2 + len(systems) + len(others)) + "|"]
+    ref_texts = report["texts"].get(REFERENCE, {})
+    for name in report["systems"][systems[0]]["e2e_per_image_median_s"]:
+        ms = [f"{report['systems'][s]['e2e_per_image_median_s'][name] * 1e3:.1f}" for s in systems]
+        same = ["identical" if report["text_identity"][o]["per_image"][name] else "**DIFFERENT**" for o in others]
+        lines.append(f"| {name} | {len(ref_texts.get(name, []))} | " + " | ".join(ms + same) + " |")
+    return lines
+
+
+def chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(report["systems"])
+    ref = report["systems"].get(REFERENCE) or report["systems"][systems[0]]
+    fig, ax = plt.subplots(figsize=(11, 5.5))
+    width = 0.8 / len(systems)
+    for i, system in enumerate(systems):
+        values = report["systems"][system]
+        heights = [values[key] / ref[key] for key, _ in CHART]
+        xs = [j + (i - (len(systems) - 1) / 2) * width for j in range(len(CHART))]
+        bars = ax.bar(xs, heights, width, label=system)
+        for bar, (key, _) in zip(bars, CHART):
+            ax.annotate(_absolute(key, values[key]), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                        ha="center", va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+    ax.axhline(1, color="grey", lw=0.8, ls="--")
+    ax.set_xticks(range(len(CHART)), [label for _, label in CHART])
+    ax.set_ylabel(f"relative to {REFERENCE} (= 1), lower is better")
+    m, s = report["machine"], report["settings"]
+    ax.set_title(f"PP-OCRv4 mobile OCR, {s['images']} images, {s['threads']} threads, {m['cpu']}", fontsize=10)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _absolute(key: str, value: float) -> str:
+    if key.endswith("_mb"):
+        return f"{value:.0f} MB"
+    return f"{value * 1e3:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+# ---- main -----------------------------------------------------------------------------------------------
+
+def benchmark(args) -> dict:
+    out = Path(args.out).resolve()
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    config = prepare_models(args, out)
+    bundle, unsigned = prepare_bundle(args, out, config)
+    images = list_images(args.images)
+    runner = Runner(args, out, config, bundle, unsigned, images)
+
+    load_start = os.getloadavg()
+    warm = interleaved(args.systems, args.repeats, runner.warm,
+                       f"e2e (warm-up + 1 timed pass over {len(images)} images) + model-only x{args.model_runs}")
+    warm = {system: merge_warm(rounds) for system, rounds in warm.items()}
+    colds = interleaved(args.systems, args.cold_runs, runner.cold, "cold start")
+    load_end = os.getloadavg()
+    check_isolation(warm)
+    texts = {system: result["texts"] for system, result in warm.items()}
+    has_ref = REFERENCE in texts
+    report = {
+        "command": shlex.join([Path(sys.executable).name, *sys.argv]),
+        "machine": {**machine_info(args), "loadavg_start": load_start, "loadavg_end": load_end},
+        "settings": {"threads": args.threads, "repeats": args.repeats, "model_runs": args.model_runs,
+                     "model_warmup": MODEL_WARMUP, "cold_runs": args.cold_runs, "images": len(images),
+                     "image_dir": str(Path(args.images).resolve()),
+                     "cold_image": Path(runner.cold_image).name, "bundle": str(bundle),
+                     "config": str(config), "model_inputs": MODEL_INPUTS, "seed": SEED},
+        "versions": {system: result["versions"] for system, result in warm.items()},
+        "systems": {system: summarize(warm[system], colds[system]) for system in args.systems},
+        "text_identity": {s: text_identity(texts[s], texts[REFERENCE]) for s in texts if s != REFERENCE}
+        if has_ref else {},
+        "model_output_diff": {s: model_output_diff(out, s) for s in args.systems if s != REFERENCE},
+        "texts": texts,
+        "raw": {system: {**{k: v for k, v in warm[system].items() if k not in ("texts", "versions")},
+                         "cold": colds[system]} for system in args.systems},
+    }
+    (out / "results.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
+    table = markdown(report)
+    (out / "results.md").write_text(table, encoding="utf-8")
+    chart(report, out / "chart.png")
+    print("\n" + table)
+    print(f"wrote {out / 'results.json'}, {out / 'results.md'}, {out / 'chart.png'}")
+    return report
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="build/bench", help="output folder (default: build/bench)")
+    p.add_argument("--threads", type=int, default=2, help="inference threads for every system (default: 2)")
+    p.add_argument("--repeats", type=int, default=3,
+                   help="rounds; each runs every system in a fresh process: warm-up pass, 1 timed pass, "
+                        "model-only (default: 3)")
+    p.add_argument("--model-runs", type=int, default=20, help="timed runs per raw model per round (default: 20)")
+    p.add_argument("--cold-runs", type=int, default=3, help="cold starts per system (default: 3)")
+    p.add_argument("--images", default=str(DEFAULT_IMAGES), help=f"image folder (default: {DEFAULT_IMAGES})")
+    p.add_argument("--cold-image", default="en.jpg",
+                   help="image (a name in --images) for the cold start (default: en.jpg, else the first)")
+    p.add_argument("--models", help="folder with OCR.yaml and model dirs (default: fetch into OUT/models)")
+    p.add_argument("--bundle", help="compiled .hpi bundle (default: compile one into OUT/ocr.hpi)")
+    p.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
+    p.add_argument("--hpi-python", default=sys.executable, help="interpreter with hpi (default: this one)")
+    p.add_argument("--oracle-python", default=str(DEFAULT_ORACLE), help="interpreter with PaddleX")
+    w = p.add_argument_group("worker mode (internal)")
+    w.add_argument("--worker", choices=list(LOADERS))
+    w.add_argument("--task", choices=["warm", "cold"])
+    w.add_argument("--result")
+    w.add_argument("--config")
+    w.add_argument("--backend")
+    w.add_argument("--allow-unsigned", action="store_true")
+    w.add_argument("--outputs")
+    w.add_argument("--passes", type=int, default=1, help="timed e2e passes in one worker")
+    w.add_argument("--files", nargs="+", help="the image files a worker runs on")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        worker(args)
+    else:
+        benchmark(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
