@@ -96,23 +96,9 @@ def compile(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import HpiError
+    from hpi.runtime_min.errors import run_cli
 
-    try:
-        app(args=argv, standalone_mode=False)
-    except HpiError as exc:
-        err.print(f"hpi-compile: error: {exc}", markup=False, soft_wrap=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
-    return 0
+    return run_cli("hpi-compile", lambda: app(args=argv, standalone_mode=False))
 
 
 if __name__ == "__main__":

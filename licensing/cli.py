@@ -40,21 +40,9 @@ def trust_cmd(public_key: Path = typer.Argument(..., help="PEM public key (.pub)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import HpiError
+    from hpi.runtime_min.errors import run_cli
 
-    try:
-        app(args=argv, standalone_mode=False)
-    except HpiError as exc:
-        err.print(f"hpi-license: error: {exc}", markup=False, soft_wrap=True)
-        return exc.exit_code
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return 2
-        raise
-    return 0
+    return run_cli("hpi-license", lambda: app(args=argv, standalone_mode=False))
 
 
 if __name__ == "__main__":

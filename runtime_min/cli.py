@@ -40,42 +40,40 @@ def _err(message: str) -> None:
     print(f"hpi-run: {message}", file=sys.stderr)
 
 
+def _run(args) -> None:
+    from hpi.runtime_min.api import expand_inputs, open_bundle
+    from hpi.runtime_min.errors import InputError
+
+    pipeline = open_bundle(args.bundle, backend=args.backend, trusted_keys=args.trusted_key,
+                           allow_unsigned=args.allow_unsigned, num_threads=args.threads)
+    models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
+    _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {models}")
+    done = failed = 0
+    for item in expand_inputs(args.input):
+        try:
+            result = pipeline.predict_one(item)
+        except InputError as exc:
+            failed += 1
+            _err(f"skipped {exc}")
+            continue
+        done += 1
+        if not args.quiet:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        if args.output:
+            result.save_to_json(args.output)
+        if args.save_vis:
+            result.save_to_img(args.save_vis)
+    if failed and done:
+        _err(f"{done} input(s) done, {failed} failed")
+    elif failed:
+        raise InputError(f"all {failed} input(s) failed")
+
+
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import HpiError, InputError
+    from hpi.runtime_min.errors import run_cli
 
     args = _parser().parse_args(argv)
-    try:
-        from hpi.runtime_min.api import expand_inputs, open_bundle
-
-        pipeline = open_bundle(args.bundle, backend=args.backend, trusted_keys=args.trusted_key,
-                               allow_unsigned=args.allow_unsigned, num_threads=args.threads)
-        models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
-        _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {models}")
-        done = failed = 0
-        for item in expand_inputs(args.input):
-            try:
-                result = pipeline.predict_one(item)
-            except InputError as exc:
-                failed += 1
-                _err(f"skipped {exc}")
-                continue
-            done += 1
-            if not args.quiet:
-                print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-            if args.output:
-                result.save_to_json(args.output)
-            if args.save_vis:
-                result.save_to_img(args.save_vis)
-    except HpiError as exc:
-        _err(str(exc))
-        return exc.exit_code
-    except KeyboardInterrupt:
-        return 130
-    if failed:
-        _err(f"{done} input(s) done, {failed} failed")
-    if done == 0:
-        return InputError.exit_code
-    return 0
+    return run_cli("hpi-run", lambda: _run(args))
 
 
 if __name__ == "__main__":

@@ -51,3 +51,26 @@ class VerificationError(CompileError):
 
 class LicenseError(HpiError):
     exit_code = 20
+
+
+def run_cli(prog: str, command) -> int:
+    """Run a CLI body; typed errors become one stderr line and their exit code.
+
+    Also takes click's usage errors (typer apps run with standalone_mode=False) by their duck type,
+    so the runtime does not import click.
+    """
+    import sys
+
+    try:
+        command()
+    except HpiError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            return UsageError.exit_code
+        raise
+    return 0

@@ -86,6 +86,7 @@ def test_only_bad_inputs_exit_non_zero(ocr_bundle, tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("not an image")
     code, results, err = run(capsys, ocr_bundle, "--input", tmp_path / "notes.txt")
     assert code == 6 and not results
+    assert err.strip().splitlines()[-1] == "hpi-run: error: all 1 input(s) failed"
 
 
 def test_folders_and_globs(ocr_bundle, tmp_path, capsys):
@@ -99,7 +100,7 @@ def test_folders_and_globs(ocr_bundle, tmp_path, capsys):
 
 def test_missing_bundle_is_one_line(tmp_path, capsys, text_image):
     code, _, err = run(capsys, tmp_path / "nope.hpi", "--input", text_image)
-    assert code == 3 and err.strip() == f"hpi-run: bundle {tmp_path / 'nope.hpi'} not found"
+    assert code == 3 and err.strip() == f"hpi-run: error: bundle {tmp_path / 'nope.hpi'} not found"
 
 
 def test_python_api_predicts_arrays(ocr_bundle):
