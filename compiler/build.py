@@ -11,18 +11,18 @@ import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from hpi.compiler import convert
+from hpi.compiler.cache import CompileCache, cache_key
+from hpi.compiler.report import CompileReport
 from hpi.compiler.source import ModelSource, PipelineSource, sha256_file
-from hpi.compiler.verify import Case, verify_session
+from hpi.runtime_min.compare import Case, verify_session
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
 from hpi.runtime_min.errors import CompileError, UsageError, VerificationError
 
-Log = Callable[[str], None]
 SIMPLIFIERS = ("onnxslim", "none")
 CPU_BACKEND_CONFIG = {
     # OpenVINO picks bf16 by itself on CPUs with AVX-512 BF16/AMX; fp32 is what was verified.
@@ -179,42 +179,47 @@ def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, 
     return _Candidate(label, onnx_bytes, xml_bytes, weights, inputs, outputs, results)
 
 
-def compile_model(key: str, source: ModelSource, options: CompileOptions, log: Log) -> CompiledModel:
+def compile_model(key: str, source: ModelSource, options: CompileOptions, report: CompileReport) -> CompiledModel:
     """The first candidate whose artifacts reproduce the reference on every case, else VerificationError."""
     recipe = model_recipe_for(source.model_name)
     spec = recipe.runtime_spec(source.config)
     profile = recipe.profile(source.config)
     if not source.is_paddle:
         convert.check_operators(source.files["inference.onnx"])
-    log(f"{key}: running the reference on {3 + len(options.calibration_images)} cases")
-    cases = _cases(source, recipe, profile, spec, list(options.calibration_images))
+    with report.stage(key, "reference", f"{key}: running the reference on "
+                                        f"{3 + len(options.calibration_images)} cases"):
+        cases = _cases(source, recipe, profile, spec, list(options.calibration_images))
     failures = []
     with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp:
         for attempt, (converter, opset) in enumerate(_candidates(source, recipe, options)):
             origin = "source onnx" if converter is None else f"paddle2onnx {converter.version} opset {opset}"
             try:
-                log(f"{key}: {origin}")
-                raw = _raw_onnx(source, converter, opset, Path(tmp) / f"raw{attempt}.onnx")
+                with report.stage(key, f"onnx ({origin})", f"{key}: {origin}"):
+                    raw = _raw_onnx(source, converter, opset, Path(tmp) / f"raw{attempt}.onnx")
             except CompileError as exc:
                 failures.append(str(exc))
+                report.warn(f"{key}: rejected {failures[-1]}")
                 continue
             for simplifier in SIMPLIFIERS:
                 label = f"{origin} + {simplifier}"
                 work = Path(tmp) / f"{attempt}-{simplifier}"
                 try:
-                    log(f"{key}: {label}: OpenVINO IR, verify")
-                    candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance)
+                    with report.stage(key, f"simplify, OpenVINO IR, verify ({label})",
+                                      f"{key}: {label}: OpenVINO IR, verify"):
+                        candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance)
                 except Exception as exc:  # an output that does not even load is one more rejected candidate
                     failures.append(f"{label}: {type(exc).__name__}: {_first_line(exc)}")
+                    report.warn(f"{key}: rejected {failures[-1]}")
                     continue
                 failure = candidate.first_failure()
                 if failure:
                     failures.append(f"{failure} > atol {recipe.tolerance.atol}")
+                    report.warn(f"{key}: rejected {failures[-1]}")
                     continue
                 conversion = {"converter": converter.to_dict() if converter else None, "opset": opset,
                               "simplifier": simplifier}
                 model = _compiled(key, source, recipe, spec, profile, cases, candidate, conversion, failures)
-                log(f"{key}: verified ({label}); max abs diff " + ", ".join(
+                report.log(f"{key}: verified ({label}); max abs diff " + ", ".join(
                     f"{b} {v['max_abs']:.2g}" for b, v in model.entry["verification"]["backends"].items()))
                 return model
     raise VerificationError(f"{key} ({source.model_name}): no conversion reproduced the reference: "
@@ -282,20 +287,39 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOp
     return manifest, members
 
 
-def compile_model_dir(source: ModelSource, options: CompileOptions, log: Log):
+def _compile_cached(key: str, source: ModelSource, options: CompileOptions, report: CompileReport,
+                    cache: CompileCache | None) -> CompiledModel:
+    if cache is None:
+        return compile_model(key, source, options, report)
+    recipe = model_recipe_for(source.model_name)
+    digest = cache_key(key, source, recipe, options, convert.tool_versions(), _hpi_version())
+    model = cache.get(digest)
+    report.cache[key] = "hit" if model else "miss"
+    if model:
+        report.log(f"{key}: unchanged, reusing the compiled model from the cache ({digest[:12]})")
+        return model
+    model = compile_model(key, source, options, report)
+    cache.put(digest, model)
+    return model
+
+
+def compile_model_dir(source: ModelSource, options: CompileOptions, report: CompileReport,
+                      cache: CompileCache | None = None):
     """A single model: its bundle runs the model family's own pipeline."""
     options = options.resolved()
     recipe = model_recipe_for(source.model_name)
-    model = compile_model(recipe.family, source, options, log)
+    model = _compile_cached(recipe.family, source, options, report, cache)
     pipeline = {"name": recipe.family, "models": {"model": recipe.family}, "params": {}}
     return _bundle(pipeline, {recipe.family: model}, options, None)
 
 
-def compile_pipeline(source: PipelineSource, options: CompileOptions, log: Log):
+def compile_pipeline(source: PipelineSource, options: CompileOptions, report: CompileReport,
+                     cache: CompileCache | None = None):
     """A PaddleX pipeline config: one bundle with every model of the pipeline."""
     options = options.resolved()
     recipe = pipeline_recipe_for(source.name)
-    models = {recipe.modules[k]: compile_model(recipe.modules[k], s, options, log) for k, s in source.models.items()}
+    models = {recipe.modules[k]: _compile_cached(recipe.modules[k], s, options, report, cache)
+              for k, s in source.models.items()}
     params = recipe.params(source.config, {role: m.entry["spec"] for role, m in models.items()})
     pipeline = {"name": source.name, "models": {role: role for role in models}, "params": params}
     return _bundle(pipeline, models, options, source.config)

@@ -15,8 +15,10 @@ from pathlib import Path
 from hpi.runtime_min.bundle import MAGIC, SCHEMA, _LEN, canonical_json, check_member_name
 
 
-def write_bundle(path: Path, manifest: dict, members: dict[str, bytes], private_key=None) -> Path:
-    """`manifest` without `schema`/`members` (added here); `members` maps name → bytes."""
+def write_bundle(path: Path, manifest: dict, members: dict[str, bytes], private_key=None) -> dict:
+    """`manifest` without `schema`/`members` (added here); `members` maps name → bytes.
+
+    Returns the manifest as written."""
     from hpi.licensing.signing import sign
 
     path = Path(path)
@@ -28,7 +30,8 @@ def write_bundle(path: Path, manifest: dict, members: dict[str, bytes], private_
         entries.append({"name": name, "offset": offset, "size": len(data),
                         "sha256": hashlib.sha256(data).hexdigest()})
         offset += len(data)
-    manifest_bytes = canonical_json({**manifest, "schema": SCHEMA, "members": entries})
+    manifest = {**manifest, "schema": SCHEMA, "members": entries}
+    manifest_bytes = canonical_json(manifest)
     signature_bytes = canonical_json(sign(manifest_bytes, private_key).to_dict()) if private_key else b""
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,4 +51,4 @@ def write_bundle(path: Path, manifest: dict, members: dict[str, bytes], private_
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
+    return manifest

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import sys
-import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -44,6 +44,12 @@ def compile(
                                                           "~/.config/hpi/signing_key.pem)"),
     sign: bool = typer.Option(True, "--sign/--no-sign", help="sign the bundle (an unsigned one needs "
                                                              "hpi-run --allow-unsigned)"),
+    cache: bool = typer.Option(True, "--cache/--no-cache", help="reuse models compiled before from identical "
+                                                                "inputs ($HPI_CACHE_DIR, see `hpi cache info`)"),
+    report: Optional[Path] = typer.Option(None, "--report", help="write a JSON report (artifacts, hashes, "
+                                                                 "verification figures, timings, warnings), also "
+                                                                 "on failure; schema: docs/compile-report.schema.json"),
+    json_output: bool = typer.Option(False, "--json", help="print the report as JSON on stdout instead of the path"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="print only the bundle path"),
 ):
     """Convert, verify against Paddle, and seal a PaddleX model or pipeline into one .hpi bundle.
@@ -51,48 +57,74 @@ def compile(
     Each model goes paddle2onnx → onnxslim → OpenVINO IR; every artifact is loaded in the runtime's own
     backends and compared with Paddle Inference on the profile's min/opt/max shapes and the calibration
     images. A failing candidate is retried with another opset/converter/simplifier, else refused.
+    Exit codes: 2 usage, 10 conversion, 11 verification (README.md).
     """
-    from hpi.compiler.build import CompileOptions, compile_model_dir, compile_pipeline
-    from hpi.compiler.bundle_writer import write_bundle
-    from hpi.compiler.source import read_model_dir, read_pipeline_config
-    from hpi.licensing.signing import default_signing_key_path, load_private_key
-    from hpi.runtime_min.errors import UsageError
+    from hpi.compiler.cache import CompileCache
+    from hpi.compiler.report import CompileReport
 
-    start = time.perf_counter()
-    key = load_private_key(signing_key or default_signing_key_path()) if sign else None
-    options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter))
-    status = err.status("compiling", spinner="dots") if not quiet else None
+    quiet = quiet or json_output
+    status = None if quiet else err.status("compiling", spinner="dots")
 
     def log(message: str) -> None:
         if status:
             status.update(message)
             err.log(message)
 
+    compile_report = CompileReport(log)
+    manifest = out = None
     if status:
         status.start()
     try:
-        if source.is_dir():
-            src = read_model_dir(source)
-            manifest, members = compile_model_dir(src, options, log)
-            name = src.model_name
-        elif source.is_file():
-            src = read_pipeline_config(source)
-            manifest, members = compile_pipeline(src, options, log)
-            name = source.stem
-        else:
-            raise UsageError(f"{source} not found; expected a PaddleX model dir or pipeline YAML")
-        out = output or Path(f"{name}.hpi")
-        log(f"writing {out}")
-        write_bundle(out, manifest, members, key)
+        manifest, out = _compile(source, output, target, calibration_images, converter, signing_key, sign,
+                                 CompileCache() if cache else None, compile_report)
+    except Exception as exc:
+        if report:
+            _write_json(report, compile_report.to_dict(error=exc))
+        raise
     finally:
         if status:
             status.stop()
+    result = compile_report.to_dict(manifest, out)
+    if report:
+        _write_json(report, result)
+    if json_output:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     if not quiet:
         size = out.stat().st_size / 1e6
-        signed = "signed" if key else "UNSIGNED"
-        err.print(f"[green]✓[/] {out} ({size:.1f} MB, {len(members)} members, {signed}) "
-                  f"in {time.perf_counter() - start:.1f} s")
+        signed = "signed" if sign else "UNSIGNED"
+        err.print(f"[green]✓[/] {out} ({size:.1f} MB, {len(manifest['members'])} members, {signed}) "
+                  f"in {result['seconds']:.1f} s")
     print(out)
+
+
+def _compile(source, output, target, calibration_images, converter, signing_key, sign, cache, report):
+    from hpi.compiler.build import CompileOptions, compile_model_dir, compile_pipeline
+    from hpi.compiler.bundle_writer import write_bundle
+    from hpi.compiler.source import read_model_dir, read_pipeline_config
+    from hpi.licensing.signing import default_signing_key_path, load_private_key
+    from hpi.runtime_min.errors import UsageError
+
+    key = load_private_key(signing_key or default_signing_key_path()) if sign else None
+    options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter))
+    if source.is_dir():
+        src = read_model_dir(source)
+        manifest, members = compile_model_dir(src, options, report, cache)
+        name = src.model_name
+    elif source.is_file():
+        manifest, members = compile_pipeline(read_pipeline_config(source), options, report, cache)
+        name = source.stem
+    else:
+        raise UsageError(f"{source} not found; expected a PaddleX model dir or pipeline YAML")
+    out = output or Path(f"{name}.hpi")
+    with report.stage("bundle", "write", f"writing {out}"):
+        manifest = write_bundle(out, manifest, members, key)
+    return manifest, out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

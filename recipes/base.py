@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from hpi.runtime_min.compare import Tolerance
 from hpi.runtime_min.errors import CompileError
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """An artifact passes when every output element satisfies |got - want| <= atol + rtol * |want|."""
-
-    atol: float
-    rtol: float = 0.0
-
-    def to_dict(self) -> dict:
-        return {"atol": self.atol, "rtol": self.rtol}
 
 
 Profile = dict[str, tuple[list[int], list[int], list[int]]]  # input → (min, opt, max)

@@ -1,4 +1,8 @@
-"""Compare an artifact's outputs with the reference's, Polygraphy-style: worst element per output."""
+"""Compare outputs with expected ones, Polygraphy-style: the worst element per output.
+
+Used by the compiler (artifacts vs Paddle) and by `hpi verify --self-test` on the target (this
+machine's backends vs the golden outputs stored in the bundle).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hpi.recipes import Tolerance
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Passes when every output element satisfies |got - want| <= atol + rtol * |want|."""
+
+    atol: float
+    rtol: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"atol": self.atol, "rtol": self.rtol}
 
 
 @dataclass

@@ -74,3 +74,67 @@ def run_cli(prog: str, command) -> int:
             return UsageError.exit_code
         raise
     return 0
+
+
+# Licensing refusals (hpi.licensing; docs/licensing.md has the table). Each names what was checked,
+# what was found and the fix, in one line.
+
+
+class LicenseNotFound(LicenseError):
+    """No certificate for the product (and serial) in the licenses folder."""
+
+    exit_code = 21
+
+
+class UnknownSerial(LicenseError):
+    """The serial number is unknown to the issuer, mistyped (check character) or revoked."""
+
+    exit_code = 22
+
+
+class SerialBoundElsewhere(LicenseError):
+    """The serial's seats are taken by other devices; the message names the components that differ."""
+
+    exit_code = 23
+
+
+class FingerprintMismatch(LicenseError):
+    """This machine is not the one the certificate was issued to, or its fingerprint cannot be read."""
+
+    exit_code = 24
+
+
+class LicenseExpired(LicenseError):
+    """The certificate (or the product it licenses) expired; the message gives the date."""
+
+    exit_code = 25
+
+
+class CertificateInvalid(LicenseError):
+    """The certificate file is malformed, altered, or its signature does not verify."""
+
+    exit_code = 26
+
+
+class IssuerUntrusted(LicenseError):
+    """The certificate was signed by an issuer key this machine does not trust."""
+
+    exit_code = 27
+
+
+class WrongProduct(LicenseError):
+    """The certificates here license other products than the one asked for."""
+
+    exit_code = 28
+
+
+class LicenseServerError(LicenseError):
+    """The license server is unreachable or refused to answer (rate limit, server error)."""
+
+    exit_code = 29
+
+
+class SelfTestError(HpiError):
+    """The bundle's golden inputs do not reproduce its golden outputs on this machine's backends."""
+
+    exit_code = 7

@@ -24,7 +24,7 @@ def needs_testdata():
     return pytest.mark.skipif(not OCR_IMAGES, reason=f"shared test images not found at {TESTDATA / 'ocr'}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def hpi_config(tmp_path_factory):
     """A private HPI_CONFIG_DIR with a fresh signing key, trusted; the user's own keys are untouched."""
     from hpi.licensing.signing import generate_keypair, trust_public_key
@@ -32,6 +32,7 @@ def hpi_config(tmp_path_factory):
     config = tmp_path_factory.mktemp("hpi-config")
     old = os.environ.get("HPI_CONFIG_DIR")
     os.environ["HPI_CONFIG_DIR"] = str(config)
+    os.environ["HPI_CACHE_DIR"] = str(config / "cache")  # never the user's compile cache
     private, public = generate_keypair(config / "signing_key.pem")
     trust_public_key(public, config / "trusted_keys")
     yield config

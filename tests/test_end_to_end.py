@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_compiling_twice_gives_identical_bytes(ocr_bundle, models_dir, calibration_images, tmp_path):
     calib = [a for p in calibration_images for a in ("--calibration-images", p)]
     again = tmp_path / "again.hpi"
-    assert compile_cli(models_dir / "OCR.yaml", "--output", again, "--quiet", *calib) == 0
+    assert compile_cli(models_dir / "OCR.yaml", "--output", again, "--quiet", "--no-cache", *calib) == 0
     assert again.read_bytes() == ocr_bundle.read_bytes()
 
 

@@ -11,8 +11,7 @@ import pytest
 
 from conftest import compile_cli
 from hpi.compiler.convert import converters
-from hpi.compiler.verify import Case, compare
-from hpi.recipes import Tolerance
+from hpi.runtime_min.compare import Case, Tolerance, compare
 
 needs_two = pytest.mark.skipif(
     sorted(c.version for c in converters()) != ["1.3.1", "2.1.0"],

@@ -1,0 +1,172 @@
+"""`hpi inspect | verify | diff | cache`: look at, check and compare bundles; manage the compile cache.
+
+Exit codes: 0 fine (for diff: identical), 1 diff found changes, 3/4 bundle or signature refused,
+7 self-test failed, others as in README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _trust(paths):
+    from hpi.licensing.signing import TrustStore
+
+    return TrustStore.default([Path(p) for p in paths])
+
+
+def _open(path, trusted_keys, check_signature: bool, allow_unsigned: bool = False):
+    """Parse and hash-check; with `check_signature`, also refuse what hpi-run would refuse."""
+    from hpi.runtime_min.bundle import Bundle
+
+    trust = _trust(trusted_keys)
+    if check_signature:
+        return Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned), trust
+    return Bundle.open(path, trust=None, allow_unsigned=True), trust
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_inspect(args) -> int:
+    from hpi.runtime_min.bundle_tools import summarize
+
+    bundle, trust = _open(args.bundle, args.trusted_key, check_signature=False)
+    info = summarize(bundle, trust)
+    if args.json:
+        _print_json(info)
+        return 0
+    sig = info["signature"]
+    print(f"{info['path']}: {info['pipeline']['name']} pipeline, {info['schema']}, "
+          f"{info['bytes'] / 1e6:.1f} MB in {info['members']} members")
+    print(f"  signature   {sig['status']}: {sig['message']}")
+    print(f"  license     {'required: product ' + info['license']['product'] if info['license'] else 'none required'}")
+    print(f"  built by    hpi {info['created_by']['hpi']}; "
+          + ", ".join(f"{k} {v}" for k, v in sorted(info["created_by"]["tools"].items())))
+    print(f"  targets     {', '.join(info['targets'])}; backend preference "
+          + "; ".join(f"{t}: {' > '.join(b)}" for t, b in info["backend_preference"].items()))
+    for key, params in sorted(info["pipeline"]["params"].items()):
+        print(f"  param       {key} = {params}")
+    for key, m in info["models"].items():
+        print(f"  model {key}: {m['model_name']} ({m['family']})")
+        for name, p in m["shape_profile"].items():
+            print(f"    profile   {name}: min {p['min']} opt {p['opt']} max {p['max']}")
+        for a in m["artifacts"]:
+            print(f"    artifact  {a['target']} {a['format']} {a['precision']} ({a['bytes'] / 1e6:.1f} MB)")
+        conv = m["conversion"]
+        converter = conv["converter"] or {"name": "source onnx", "version": ""}
+        print(f"    converted {converter['name']} {converter['version']} opset {conv['opset']} + {conv['simplifier']}")
+        checks = ", ".join(f"{b} max abs {v['max_abs']:.2g}" for b, v in m["verification"].items())
+        print(f"    verified  {checks} (atol {m['tolerance']['atol']}) on {', '.join(m['verified_on'])}")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from hpi.runtime_min.bundle_tools import self_test, signature_status
+    from hpi.runtime_min.errors import SelfTestError
+
+    bundle, trust = _open(args.bundle, args.trusted_key, check_signature=True, allow_unsigned=args.allow_unsigned)
+    report = {"bundle": str(bundle.path), "signature": signature_status(bundle, trust),
+              "members": {"checked": len(bundle.members), "passed": True}}
+    if args.self_test:
+        report["self_test"] = self_test(bundle, args.backend or None, args.threads)
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"{bundle.path}: signature {report['signature']['status']}, "
+              f"{len(bundle.members)} members match their sha256")
+        for name, result in report.get("self_test", {}).get("backends", {}).items():
+            verdict = "passed" if result["passed"] else "FAILED"
+            detail = "; ".join(f"{k}: {m.get('error') or 'max abs %.2g' % m['max_abs']}"
+                               for k, m in result["models"].items())
+            print(f"  self-test {name}: {verdict} ({detail})")
+    if args.self_test and not report["self_test"]["passed"]:
+        failed = [n for n, r in report["self_test"]["backends"].items() if not r["passed"]]
+        raise SelfTestError(f"self-test failed on {', '.join(failed) or 'every backend (none installed)'}: "
+                            "this machine does not reproduce the bundle's golden outputs")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from hpi.runtime_min.bundle_tools import diff_manifests
+
+    a, _ = _open(args.a, [], check_signature=False)
+    b, _ = _open(args.b, [], check_signature=False)
+    changes = diff_manifests(a.manifest, b.manifest)
+    if args.json:
+        _print_json({"a": str(args.a), "b": str(args.b), "identical": not changes, "changes": changes})
+    else:
+        marks = {"added": "+", "removed": "-", "changed": "~"}
+        for c in changes:
+            values = {"added": f"{c.get('new')}", "removed": f"{c.get('old')}",
+                      "changed": f"{c.get('old')} -> {c.get('new')}"}[c["change"]]
+            print(f"{marks[c['change']]} {c['path']}: {values}")
+        if not changes:
+            print("bundles are equivalent (same models, artifacts, profiles, tools and verification)")
+    return 1 if changes else 0
+
+
+def cmd_cache(args) -> int:
+    from hpi.compiler.cache import CompileCache
+
+    cache = CompileCache()
+    if args.action == "prune":
+        removed = cache.prune(0 if args.all else args.max_bytes)
+        print(f"removed {removed} entr{'y' if removed == 1 else 'ies'}", file=sys.stderr)
+    info = cache.info()
+    if args.json:
+        _print_json(info)
+    else:
+        print(f"{info['root']}: {info['entries']} entries, {info['bytes'] / 1e6:.1f} MB "
+              f"(cap {info['max_bytes'] / 1e9:.1f} GB)")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify and compare hpi bundles; manage the "
+                                                        "compile cache.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        s.set_defaults(func=func)
+        s.add_argument("--json", action="store_true", help="machine-readable output")
+        return s
+
+    s = add("inspect", cmd_inspect, "summarize a bundle: pipeline, models, profiles, targets, backends, "
+                                    "precisions, signer, license, verification")
+    s.add_argument("bundle")
+    s.add_argument("--trusted-key", action="append", default=[], metavar="FILE")
+    s = add("verify", cmd_verify, "check the signature and every member's hash; with --self-test, run the golden "
+                                  "inputs on this machine's backends and compare with the stored outputs")
+    s.add_argument("bundle")
+    s.add_argument("--self-test", action="store_true", help="run the golden inputs on this machine")
+    s.add_argument("--backend", action="append", default=[], help="self-test only these backends; repeatable")
+    s.add_argument("--threads", type=int, metavar="N")
+    s.add_argument("--trusted-key", action="append", default=[], metavar="FILE")
+    s.add_argument("--allow-unsigned", action="store_true")
+    s = add("diff", cmd_diff, "what changed between two bundles (exit 1 when anything did)")
+    s.add_argument("a")
+    s.add_argument("b")
+    s = add("cache", cmd_cache, "show (info) or shrink (prune) the compile cache")
+    s.add_argument("action", choices=["info", "prune"])
+    s.add_argument("--max-bytes", type=int, help="prune down to this size (default: the cap)")
+    s.add_argument("--all", action="store_true", help="prune everything")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from hpi.runtime_min.errors import run_cli
+
+    args = _parser().parse_args(argv)
+    code = []
+    status = run_cli("hpi", lambda: code.append(args.func(args)))
+    return status or code[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
