@@ -24,8 +24,9 @@ def keys(tmp_path):
 
 def _write(tmp_path, keys, manifest=None, members=None, sign=True):
     private, _ = keys
-    return write_bundle(tmp_path / "t.hpi", manifest or {"pipeline": {"name": "x"}}, members or MEMBERS,
-                        private if sign else None)
+    path = tmp_path / "t.hpi"
+    write_bundle(path, manifest or {"pipeline": {"name": "x"}}, members or MEMBERS, private if sign else None)
+    return path
 
 
 def _split(raw: bytes):
@@ -100,7 +101,8 @@ def test_unsigned_refused_unless_allowed(tmp_path, keys):
 
 def test_untrusted_signer_refused_with_key_ids(tmp_path, keys):
     other_private, other_public = generate_keypair(tmp_path / "other.pem")
-    path = write_bundle(tmp_path / "o.hpi", {"pipeline": {}}, MEMBERS, load_private_key(other_private))
+    path = tmp_path / "o.hpi"
+    write_bundle(path, {"pipeline": {}}, MEMBERS, load_private_key(other_private))
     with pytest.raises(SignatureError, match="not trusted here"):
         Bundle.open(path, trust=keys[1])
     with pytest.raises(SignatureError, match="no trusted keys"):
