@@ -166,6 +166,13 @@ class TrustStore:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def key_ids(self) -> list[str]:
+        return sorted(self._keys)
+
+    def public_key(self, key_id: str) -> bytes | None:
+        """The trusted raw public key for `key_id`, or None (lets callers word their own refusal)."""
+        return self._keys.get(key_id)
+
     def verify(self, payload: bytes, signature: Signature) -> None:
         trusted = self._keys.get(signature.key_id)
         if trusted is None:

@@ -1,0 +1,213 @@
+"""The machine's side of licensing: find a valid certificate, activate online, request/install offline.
+
+Light on purpose (the runtime imports it): the standard library (urllib) and `cryptography` only.
+
+    obtain_content_key(product, serial_number=..., update_license=..., server_url=...) -> 32 bytes
+
+is what the runtime calls for a license-bound bundle. Certificates are files `<product>_<serial>.cert.json`
+(0600) in the licenses folder (machine.licenses_dir()).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from hpi.licensing import certificate as certs
+from hpi.licensing.crypto import unwrap_key
+from hpi.licensing.fingerprint import Fingerprint, read_fingerprint
+from hpi.licensing.machine import licenses_dir, load_machine_key, machine_key_for_activation, machine_public_key, \
+    write_secret
+from hpi.licensing.serials import normalize_serial
+from hpi.runtime_min import errors
+from hpi.runtime_min.errors import FingerprintMismatch, HpiError, LicenseError, LicenseNotFound, LicenseServerError, \
+    UsageError, WrongProduct
+
+REQUEST_SCHEMA = "hpi.license-request/1"
+OFFLINE_PATH = ("activate offline instead: `hpi-license request --out request.json`, send request.json to "
+                "your vendor, then `hpi-license install CERT`")
+
+
+def server_url_from(server_url: str | None) -> str:
+    url = server_url or os.environ.get("HPI_LICENSE_SERVER")
+    if not url:
+        raise UsageError("online activation needs a license server: pass --license-server URL or set "
+                         f"$HPI_LICENSE_SERVER; or {OFFLINE_PATH}")
+    return url.rstrip("/")
+
+
+def _refusal(base: str, status: int, payload: dict | None) -> HpiError:
+    """The server's refusal as the same typed error it was raised as there."""
+    if payload and isinstance(payload.get("message"), str):
+        cls = getattr(errors, str(payload.get("error")), None)
+        if isinstance(cls, type) and issubclass(cls, (LicenseError, UsageError)):
+            return cls(payload["message"])
+        return LicenseServerError(f"license server {base} refused (HTTP {status}): {payload['message']}")
+    return LicenseServerError(f"license server {base} answered HTTP {status}; retry later or {OFFLINE_PATH}")
+
+
+def call_server(base: str, path: str, body: dict, timeout: float = 20.0) -> dict:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            payload = json.loads(exc.read())
+        except (OSError, ValueError):
+            payload = None
+        raise _refusal(base, exc.code, payload) from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        # HTTPException: the server died mid-answer (IncompleteRead is not an OSError).
+        reason = getattr(exc, "reason", exc)
+        raise LicenseServerError(f"license server {base} unreachable ({reason}); {OFFLINE_PATH}") from None
+
+
+def request_certificate(server_url: str, serial: str, fingerprint: dict, machine_key: str,
+                        product: str | None = None) -> bytes:
+    """One activation call: the certificate file's bytes, unverified (the caller verifies)."""
+    body = {"serial": serial, "fingerprint": fingerprint, "machine_key": machine_key, "product": product}
+    answer = call_server(server_url_from(server_url), "/v1/activate", body)
+    return str(answer.get("certificate", "")).encode()
+
+
+def _save(raw: bytes, fields: dict) -> Path:
+    return write_secret(licenses_dir() / f"{fields['product']}_{fields['serial']}.cert.json", raw)
+
+
+def _check_machine_key(fields: dict, machine: Fingerprint, origin: str) -> None:
+    if fields["machine_key"] != machine_public_key(load_machine_key(machine)):
+        raise FingerprintMismatch(f"{origin} was issued to another machine key than the one in {licenses_dir()}; "
+                                  "it answers another request: run `hpi-license request` here and ask for a "
+                                  "certificate for that request")
+
+
+def activate_online(serial_number: str, *, server_url: str | None = None, product: str | None = None,
+                    trusted_issuers=None, machine: Fingerprint | None = None) -> Path:
+    """Activate this machine; the verified certificate is saved in the licenses folder."""
+    serial = normalize_serial(serial_number)
+    url = server_url_from(server_url)
+    machine = machine or read_fingerprint()
+    key = machine_key_for_activation(machine)
+    raw = request_certificate(url, serial, machine.hashes(), machine_public_key(key), product)
+    fields = certs.verify(raw, trust=certs.issuer_trust(trusted_issuers), product=product, machine=machine,
+                          origin=f"the certificate from {url}")
+    return _save(raw, fields)
+
+
+def deactivate_online(serial_number: str, *, server_url: str | None = None) -> int:
+    """Free this machine's seat on the server and delete its certificates for the serial."""
+    serial = normalize_serial(serial_number)
+    answer = call_server(server_url_from(server_url), "/v1/deactivate",
+                         {"serial": serial, "fingerprint": read_fingerprint().hashes()})
+    for path in licenses_dir().glob(f"*_{serial}.cert.json"):
+        path.unlink()
+    return int(answer["seat"])
+
+
+def make_request() -> dict:
+    """The offline activation request: fingerprint hashes and the machine's public key, nothing raw."""
+    machine = read_fingerprint()
+    key = machine_key_for_activation(machine)
+    return {"schema": REQUEST_SCHEMA, "fingerprint": machine.hashes(), "fingerprint_id": machine.id,
+            "machine_key": machine_public_key(key)}
+
+
+def install_certificate(path: Path, trusted_issuers=None) -> Path:
+    """Check a certificate from the vendor against this machine, then copy it into the licenses folder."""
+    raw = certs.read(path)
+    machine = read_fingerprint()
+    fields = certs.verify(raw, trust=certs.issuer_trust(trusted_issuers), product=None, machine=machine,
+                          origin=str(path))
+    _check_machine_key(fields, machine, str(path))
+    return _save(raw, fields)
+
+
+def _declared(raw: bytes) -> dict:
+    """The fields a file claims, unverified: only used to pick which refusal to report."""
+    try:
+        return json.loads(raw)["certificate"]
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def _candidates() -> list[Path]:
+    folder = licenses_dir()
+    return sorted(folder.glob("*.cert.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+
+
+def find_certificate(product: str, *, serial: str | None = None, trusted_issuers=None,
+                     machine: Fingerprint | None = None) -> dict:
+    """The fields of the newest certificate here that passes every check for `product`.
+
+    When none passes, the refusal reported is the one of the newest certificate for this product (and
+    serial); certificates for other products only give WrongProduct when nothing else is here.
+    """
+    trust = certs.issuer_trust(trusted_issuers)
+    machine = machine or read_fingerprint()
+    refusals, others = [], set()
+    for path in _candidates():
+        raw = path.read_bytes()
+        claimed = _declared(raw)
+        if claimed.get("product") not in (None, product) or (serial and claimed.get("serial") not in (None, serial)):
+            others.add((claimed.get("product"), claimed.get("serial")))
+            continue
+        try:
+            fields = certs.verify(raw, trust=trust, product=product, machine=machine, origin=str(path))
+            _check_machine_key(fields, machine, str(path))
+            return fields
+        except LicenseError as exc:
+            refusals.append(exc)
+    if refusals:
+        raise refusals[0]
+    how = (f"activate online with `hpi-license activate --serial SERIAL` (or hpi-run --serial-number SERIAL "
+           f"--update-license), or {OFFLINE_PATH}")
+    for_product = sorted(s for p, s in others if p == product)
+    if for_product:
+        raise LicenseNotFound(f"no certificate for serial {serial} of product {product!r} in {licenses_dir()} "
+                              f"(there are for serials {', '.join(for_product)}); {how}")
+    if others:
+        raise WrongProduct(f"the certificates in {licenses_dir()} license {', '.join(sorted({p for p, _ in others}))}, "
+                           f"not {product!r}; {how}")
+    raise LicenseNotFound(f"no license certificate for product {product!r} in {licenses_dir()}; {how}")
+
+
+def obtain_content_key(product: str, *, serial_number: str | None = None, update_license: bool = False,
+                       server_url: str | None = None, trusted_issuers=None) -> bytes:
+    """The product's 32-byte content key, from a valid certificate for this machine.
+
+    With `serial_number` and `update_license`, activates online first (server from `server_url`, else
+    $HPI_LICENSE_SERVER). Refusals are typed LicenseError subclasses (runtime_min.errors).
+    """
+    serial = normalize_serial(serial_number) if serial_number else None
+    if update_license and not serial:
+        raise UsageError("--update-license needs --serial-number: the serial to activate")
+    machine = read_fingerprint()
+    if update_license:
+        activate_online(serial, server_url=server_url, product=product, trusted_issuers=trusted_issuers,
+                        machine=machine)
+    fields = find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine)
+    return unwrap_key(fields["content_key"], load_machine_key(machine), product)
+
+
+def installed_certificates(trusted_issuers=None) -> list[dict]:
+    """Every certificate here with its status ("valid" or the refusal), for `hpi-license show`."""
+    trust = certs.issuer_trust(trusted_issuers)
+    machine = read_fingerprint()
+    found = []
+    for path in _candidates():
+        claimed = _declared(path.read_bytes())
+        try:
+            certs.verify(path.read_bytes(), trust=trust, product=None, machine=machine, origin=path.name)
+            _check_machine_key(claimed, machine, path.name)
+            status = "valid"
+        except LicenseError as exc:
+            status = f"{type(exc).__name__}: {exc}"
+        found.append({"path": str(path), "product": claimed.get("product"), "serial": claimed.get("serial"),
+                      "expires": claimed.get("expires"), "status": status})
+    return found

@@ -1,0 +1,113 @@
+"""Symmetric encryption of bundle members and the wrapping of content keys to machines.
+
+- Members: AES-256-GCM with the product's 32-byte content key; a fresh random 96-bit nonce is
+  prefixed to the ciphertext; the member's name is the associated data, so swapping two encrypted
+  members (or renaming one) fails authentication instead of feeding one model the other's weights.
+- Content keys travel only inside certificates, wrapped to one machine's X25519 public key: an
+  ephemeral X25519 key pair, HKDF-SHA256 over the shared secret (info binds both public keys), and
+  AES-256-GCM with the product name as associated data. Only the holder of the machine's private key,
+  which is sealed by the machine's own fingerprint (machine.py), can unwrap it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
+
+KEY_BYTES = 32
+NONCE_BYTES = 12
+TAG_BYTES = 16
+WRAP_ALGORITHM = "x25519-hkdf-sha256-aes256gcm"
+
+
+def new_content_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, (bytes, bytearray)) or len(key) != KEY_BYTES:
+        raise LicenseError(f"a content key is {KEY_BYTES} bytes; got {len(key) if key else 0}")
+
+
+def encrypt_member(key: bytes, name: str, data: bytes) -> bytes:
+    """nonce (12 bytes) || AES-256-GCM(data, aad=name) with its 16-byte tag."""
+    _check_key(key)
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(bytes(key)).encrypt(nonce, bytes(data), name.encode())
+
+
+def decrypt_member(key: bytes, name: str, blob: bytes) -> bytes:
+    """The plaintext, in memory; a wrong key, another member's bytes or any change is refused."""
+    _check_key(key)
+    if len(blob) < NONCE_BYTES + TAG_BYTES:
+        raise BundleError(f"encrypted member {name} is {len(blob)} bytes, shorter than nonce + tag")
+    nonce, ciphertext = bytes(blob[:NONCE_BYTES]), bytes(blob[NONCE_BYTES:])
+    try:
+        return AESGCM(bytes(key)).decrypt(nonce, ciphertext, name.encode())
+    except InvalidTag:
+        raise LicenseError(
+            f"member {name} does not decrypt with this license's content key: the bundle was encrypted "
+            "for another product (or its key was rotated), or the member was moved; use a certificate "
+            "for the product the bundle was compiled for"
+        ) from None
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _hkdf(shared: bytes, ephemeral_pub: bytes, machine_pub: bytes) -> bytes:
+    info = b"hpi.content-key/1" + ephemeral_pub + machine_pub
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=info).derive(shared)
+
+
+def raw_x25519_public(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def wrap_key(content_key: bytes, machine_public: bytes, product: str) -> dict:
+    """The content key, readable only with the private key of `machine_public` (raw 32 bytes)."""
+    _check_key(content_key)
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_pub = raw_x25519_public(ephemeral.public_key())
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(machine_public))
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(_hkdf(shared, ephemeral_pub, machine_public)).encrypt(nonce, content_key, product.encode())
+    return {"algorithm": WRAP_ALGORITHM, "ephemeral": _b64(ephemeral_pub), "nonce": _b64(nonce),
+            "ciphertext": _b64(sealed)}
+
+
+def unwrap_key(wrapped: dict, machine_private: X25519PrivateKey, product: str) -> bytes:
+    try:
+        if wrapped["algorithm"] != WRAP_ALGORITHM:
+            raise ValueError(f"algorithm {wrapped['algorithm']!r}")
+        ephemeral_pub = base64.b64decode(wrapped["ephemeral"], validate=True)
+        nonce = base64.b64decode(wrapped["nonce"], validate=True)
+        sealed = base64.b64decode(wrapped["ciphertext"], validate=True)
+        shared = machine_private.exchange(X25519PublicKey.from_public_bytes(ephemeral_pub))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CertificateInvalid(f"malformed wrapped content key in the certificate ({exc})") from None
+    machine_pub = raw_x25519_public(machine_private.public_key())
+    try:
+        return AESGCM(_hkdf(shared, ephemeral_pub, machine_pub)).decrypt(nonce, sealed, product.encode())
+    except InvalidTag:
+        raise CertificateInvalid(
+            "the certificate's content key is not wrapped to this machine's key; activate again on "
+            "this machine (hpi-license activate) or request a new certificate (hpi-license request)"
+        ) from None
+
+
+def content_key_for_product(product: str, db_url: str | None = None) -> bytes:
+    """The product's content key from the issuer database (for `hpi-compile --encrypt`)."""
+    from hpi.licensing.db import Database
+    from hpi.licensing.issuer import get_product
+
+    return bytes.fromhex(get_product(Database(db_url, must_exist=True), product)["content_key"])

@@ -1,0 +1,252 @@
+"""The issuer's operations on its database: products, serials, binding, certificates, revocation.
+
+Shared by the license server (online activation) and `hpi-license issue` (offline): a serial bound
+offline cannot then be activated online on a third machine, and every binding, refusal, release and
+revocation lands in the same audit table.
+
+Binding rule: a serial has `seats` seats (1 by default). A device whose fingerprint matches an active
+binding within the tolerance rule (fingerprint.py) is the same device: it gets a fresh certificate and
+keeps its seat (its bound fingerprint is not updated, so small changes cannot add up to another
+machine). Another device takes a free seat, or is refused naming the components that differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+
+from hpi.licensing import fingerprint as fp
+from hpi.licensing.certificate import sign_certificate
+from hpi.licensing.crypto import new_content_key, wrap_key
+from hpi.licensing.db import Database
+from hpi.licensing.serials import new_serial, normalize_serial
+from hpi.licensing.signing import config_dir, load_private_key
+from hpi.runtime_min.errors import FingerprintMismatch, LicenseError, LicenseExpired, SerialBoundElsewhere, \
+    UnknownSerial, UsageError, WrongProduct
+
+_PRODUCT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_HASH = re.compile(r"[0-9a-f]{32}")
+
+
+def default_issuer_key_path() -> Path:
+    return Path(os.environ.get("HPI_ISSUER_KEY") or config_dir() / "issuer" / "issuer_key.pem")
+
+
+def load_issuer_key(path: Path | None = None):
+    path = Path(path or default_issuer_key_path())
+    if not path.is_file():
+        raise UsageError(f"issuer key {path} not found; create it with `hpi-license issuer-keygen` "
+                         "or point --issuer-key / $HPI_ISSUER_KEY at it")
+    return load_private_key(path)
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- products and serials -------------------------------------------------------------------------
+
+
+def create_product(db: Database, name: str, pipelines: list[str], expires: dt.date, seats: int = 1,
+                   client: str = "cli") -> dict:
+    if not _PRODUCT_NAME.fullmatch(name):
+        raise UsageError(f"product name {name!r}: use 1-64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)")
+    if seats < 1 or not pipelines:
+        raise UsageError("a product needs at least one pipeline (--pipeline) and at least one seat")
+    with db.transaction() as tx:
+        if tx.one("SELECT name FROM products WHERE name = ?", name):
+            raise UsageError(f"product {name!r} already exists in {db}")
+        tx.run("INSERT INTO products (name, pipelines, expires, seats, content_key, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", name, json.dumps(sorted(set(pipelines))), expires.isoformat(),
+               seats, new_content_key().hex(), now_iso())
+        tx.audit(now_iso(), "create_product", None, client, product=name, pipelines=sorted(set(pipelines)),
+                 expires=expires.isoformat(), seats=seats)
+    return get_product(db, name)
+
+
+def get_product(db: Database, name: str) -> dict:
+    with db.transaction() as tx:
+        row = tx.one("SELECT * FROM products WHERE name = ?", name)
+        known = [r["name"] for r in tx.rows("SELECT name FROM products ORDER BY name")]
+    if row is None:
+        raise UsageError(f"product {name!r} is not in the issuer database {db} (products: "
+                         f"{', '.join(known) or 'none'}); create it with `hpi-license new-product {name} ...`")
+    return {**row, "pipelines": json.loads(row["pipelines"])}
+
+
+def create_serials(db: Database, product: str, count: int = 1, note: str = "", client: str = "cli") -> list[str]:
+    seats = get_product(db, product)["seats"]
+    serials = [new_serial() for _ in range(count)]
+    with db.transaction() as tx:
+        for serial in serials:
+            tx.run("INSERT INTO serials (serial, product, seats, created_at, note) VALUES (?, ?, ?, ?, ?)",
+                   serial, product, seats, now_iso(), note)
+            tx.audit(now_iso(), "create_serial", serial, client, product=product)
+    return serials
+
+
+def list_serials(db: Database, product: str | None = None) -> list[dict]:
+    # Filters are added to the SQL, not passed as NULL: PostgreSQL cannot type a bare `? IS NULL`.
+    where, params = ("WHERE s.product = ? ", [product]) if product else ("", [])
+    with db.transaction() as tx:
+        return tx.rows(
+            "SELECT s.serial, s.product, s.seats, s.revoked_at, s.note, "
+            "(SELECT COUNT(*) FROM bindings b WHERE b.serial = s.serial AND b.released_at IS NULL) AS active, "
+            "(SELECT MAX(b.bound_at) FROM bindings b WHERE b.serial = s.serial) AS last_bound "
+            f"FROM serials s {where}ORDER BY s.product, s.created_at, s.serial", *params)
+
+
+def audit_log(db: Database, serial: str | None = None, limit: int = 200) -> list[dict]:
+    serial = normalize_serial(serial) if serial else None
+    where, params = ("WHERE serial = ? ", [serial]) if serial else ("", [])
+    with db.transaction() as tx:
+        rows = tx.rows(f"SELECT id, at, action, serial, client, detail FROM audit {where}ORDER BY id DESC LIMIT ?",
+                       *params, limit)
+    return [{**r, "detail": json.loads(r["detail"])} for r in reversed(rows)]
+
+
+def revoke(db: Database, serial: str, reason: str = "", client: str = "cli") -> None:
+    serial = normalize_serial(serial)
+    with db.transaction() as tx:
+        if not tx.run("UPDATE serials SET revoked_at = ? WHERE serial = ? AND revoked_at IS NULL", now_iso(), serial):
+            if not tx.one("SELECT serial FROM serials WHERE serial = ?", serial):
+                raise UnknownSerial(f"serial {serial} is not in {db}")
+            return  # already revoked: nothing changes, nothing to audit
+        tx.audit(now_iso(), "revoke", serial, client, reason=reason)
+
+
+# -- binding ----------------------------------------------------------------------------------------
+
+
+def check_request(fingerprint: dict, machine_key: str) -> None:
+    """Malformed activation input is a usage error (HTTP 422), never a database question."""
+    if not isinstance(fingerprint, dict) or set(fingerprint) - set(fp.COMPONENTS):
+        raise UsageError(f"fingerprint must map some of {', '.join(fp.COMPONENTS)} to hashes")
+    for name, value in fingerprint.items():
+        if value is not None and not (isinstance(value, str) and _HASH.fullmatch(value)):
+            raise UsageError(f"fingerprint component {name}: expected 32 hex digits or null")
+    present = [n for n, v in fingerprint.items() if v]
+    if len(present) < 2 or not any(n in fp.ANCHORS for n in present):
+        raise FingerprintMismatch(f"fingerprint has only {', '.join(present) or 'nothing'}: machine_id or disk "
+                                  "and one more component are needed (see `hpi-license fingerprint`)")
+    try:
+        if len(base64.b64decode(machine_key, validate=True)) != 32:
+            raise ValueError
+    except (ValueError, TypeError):
+        raise UsageError("machine_key must be a base64 raw X25519 public key (32 bytes)") from None
+
+
+def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client: str,
+          expected_product: str | None = None) -> dict:
+    """Bind (or recognise) the device in one transaction; the serial's row is locked first."""
+    row = tx.one("SELECT serial, product, seats, revoked_at FROM serials WHERE serial = ?" + tx.for_update, serial)
+    if row is None:
+        raise UnknownSerial(f"serial {serial} is not known to this license server; check it against your "
+                            "license email")
+    if expected_product and row["product"] != expected_product:
+        # Checked before binding, so a serial for another product does not spend its seat here.
+        raise WrongProduct(f"serial {serial} licenses product {row['product']!r}, not {expected_product!r}; "
+                           f"use a serial number for {expected_product!r}")
+    if row["revoked_at"]:
+        raise UnknownSerial(f"serial {serial} was revoked on {row['revoked_at'][:10]}; contact your vendor")
+    product = tx.one("SELECT * FROM products WHERE name = ?", row["product"])
+    if dt.date.fromisoformat(product["expires"]) < dt.datetime.now(dt.timezone.utc).date():
+        raise LicenseExpired(f"product {product['name']!r} (serial {serial}) expired on {product['expires']}; "
+                             "ask your vendor to renew it")
+    active = tx.rows("SELECT id, seat, fingerprint FROM bindings WHERE serial = ? AND released_at IS NULL "
+                     "ORDER BY seat", serial)
+    for binding in active:
+        if fp.match(json.loads(binding["fingerprint"]), fingerprint).ok:
+            tx.run("UPDATE bindings SET machine_key = ? WHERE id = ?", machine_key, binding["id"])
+            tx.audit(now_iso(), "reactivate", serial, client, via=via, seat=binding["seat"], fingerprint=fingerprint)
+            return product
+    if len(active) >= row["seats"]:
+        results = [fp.match(json.loads(b["fingerprint"]), fingerprint) for b in active]
+        closest = max(results, key=lambda r: len(r.matched))
+        raise SerialBoundElsewhere(
+            f"serial {serial} is already activated on another device ({len(active)} of {row['seats']} seats); "
+            f"this machine differs in {fp.describe(closest.differing, fingerprint)}; deactivate it there "
+            "(`hpi-license deactivate`) or ask your vendor to transfer the serial")
+    seat = min(set(range(1, row["seats"] + 1)) - {b["seat"] for b in active})
+    tx.run("INSERT INTO bindings (serial, seat, fingerprint, machine_key, via, bound_at) VALUES (?, ?, ?, ?, ?, ?)",
+           serial, seat, json.dumps(fingerprint, sort_keys=True), machine_key, via, now_iso())
+    tx.audit(now_iso(), "activate", serial, client, via=via, seat=seat, fingerprint=fingerprint)
+    return product
+
+
+def _certificate(issuer_key, serial: str, product: dict, fingerprint: dict, machine_key: str) -> bytes:
+    pipelines = product["pipelines"]
+    fields = {
+        "serial": serial,
+        "product": product["name"],
+        "pipelines": json.loads(pipelines) if isinstance(pipelines, str) else pipelines,
+        "expires": product["expires"],
+        "issued_at": now_iso(),
+        "fingerprint": {n: fingerprint.get(n) for n in fp.COMPONENTS},
+        "machine_key": machine_key,
+        "content_key": wrap_key(bytes.fromhex(product["content_key"]), base64.b64decode(machine_key),
+                                product["name"]),
+    }
+    return sign_certificate(fields, issuer_key)
+
+
+def _audited(db: Database, serial: str, client: str, work):
+    """Run `work(tx)` in one transaction; a refusal rolls it back, then is written to the audit table."""
+    try:
+        with db.transaction() as tx:
+            return work(tx)
+    except LicenseError as exc:
+        with db.transaction() as tx:
+            tx.audit(now_iso(), "refused", serial, client, error=type(exc).__name__, reason=str(exc))
+        raise
+
+
+def activate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_key: str, *,
+             client: str, via: str = "online", product: str | None = None) -> bytes:
+    """The certificate file for this device, binding it first if it holds no seat yet.
+
+    `product`, when given, is the product the device needs: a serial for another one is refused unbound.
+    """
+    serial = normalize_serial(serial)
+    check_request(fingerprint, machine_key)
+    product = _audited(db, serial, client,
+                       lambda tx: _bind(tx, serial, fingerprint, machine_key, via, client, product))
+    return _certificate(issuer_key, serial, product, fingerprint, machine_key)
+
+
+def deactivate(db: Database, serial: str, fingerprint: dict, *, client: str) -> int:
+    """Free the seat this device holds; returns the seat number."""
+    serial = normalize_serial(serial)
+
+    def work(tx):
+        tx.one("SELECT serial FROM serials WHERE serial = ?" + tx.for_update, serial)
+        for b in tx.rows("SELECT id, seat, fingerprint FROM bindings WHERE serial = ? AND released_at IS NULL",
+                         serial):
+            if fp.match(json.loads(b["fingerprint"]), fingerprint).ok:
+                tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
+                tx.audit(now_iso(), "deactivate", serial, client, seat=b["seat"], fingerprint=fingerprint)
+                return b["seat"]
+        raise FingerprintMismatch(f"serial {serial} is not activated on this machine; nothing to deactivate")
+
+    return _audited(db, serial, client, work)
+
+
+def transfer(db: Database, issuer_key, serial: str, fingerprint: dict, machine_key: str, *,
+             client: str, reason: str) -> bytes:
+    """Vendor's move of a serial to a new device: release every seat and bind it, in one transaction."""
+    serial = normalize_serial(serial)
+    check_request(fingerprint, machine_key)
+
+    def work(tx):
+        tx.one("SELECT serial FROM serials WHERE serial = ?" + tx.for_update, serial)
+        for b in tx.rows("SELECT id, seat FROM bindings WHERE serial = ? AND released_at IS NULL", serial):
+            tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
+            tx.audit(now_iso(), "transfer_release", serial, client, seat=b["seat"], reason=reason)
+        return _bind(tx, serial, fingerprint, machine_key, "transfer", client)
+
+    product = _audited(db, serial, client, work)
+    return _certificate(issuer_key, serial, product, fingerprint, machine_key)

@@ -1,0 +1,149 @@
+"""The licenses folder and this machine's X25519 key, sealed by the machine's own fingerprint.
+
+Content keys are wrapped to the machine key (crypto.py). If the key sat in a plain file, copying the
+licenses folder would copy the ability to unwrap, and only the fingerprint *check* (Python anyone can
+edit) would stand in the way. So the private key is stored encrypted, once per subset of fingerprint
+components that the tolerance rule accepts (N−1 of the N present components, an anchor among them),
+each copy under a key derived from those components' raw values. The raw values are never written
+anywhere, so on another machine no copy opens, while one changed component still opens one.
+
+Folder: `$HPI_LICENSES_DIR`, else `$HPI_CONFIG_DIR/licenses` (`~/.config/hpi/licenses`); mode 0700,
+files 0600.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from hpi.licensing import fingerprint as fp
+from hpi.licensing.crypto import raw_x25519_public
+from hpi.licensing.signing import config_dir
+from hpi.runtime_min.errors import FingerprintMismatch
+
+MACHINE_KEY_FILE = "machine_key.json"
+SCHEMA = "hpi.machine-key/1"
+
+
+def licenses_dir() -> Path:
+    return Path(os.environ.get("HPI_LICENSES_DIR") or config_dir() / "licenses")
+
+
+def write_secret(path: Path, data: bytes) -> Path:
+    """Write a file readable by its owner only (0600), atomically, in a 0700 folder."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _kek(values: dict[str, str], names: tuple[str, ...], salt: bytes) -> bytes:
+    ikm = "\0".join(f"{n}={values[n]}" for n in names).encode()
+    info = b"hpi.machine-key/1|" + ",".join(names).encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
+
+
+def _accepted_subsets(present: list[str]) -> list[tuple[str, ...]]:
+    """The component sets whose match alone satisfies the tolerance rule (see fingerprint.py)."""
+    return [s for s in itertools.combinations(sorted(present), len(present) - 1)
+            if any(n in fp.ANCHORS for n in s)]
+
+
+def _seal(private: X25519PrivateKey, machine: fp.Fingerprint) -> bytes:
+    machine.require_usable()
+    values = machine.values()
+    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+    public = raw_x25519_public(private.public_key())
+    seals = []
+    for names in _accepted_subsets(list(values)):
+        salt, nonce = os.urandom(16), os.urandom(12)
+        sealed = AESGCM(_kek(values, names, salt)).encrypt(nonce, raw, public)
+        seals.append({"components": list(names), "salt": _b64(salt), "nonce": _b64(nonce),
+                      "ciphertext": _b64(sealed)})
+    doc = {"schema": SCHEMA, "public_key": _b64(public), "fingerprint": machine.hashes(), "seals": seals}
+    return json.dumps(doc, indent=1, sort_keys=True).encode()
+
+
+def _unseal(doc: dict, machine: fp.Fingerprint) -> X25519PrivateKey | None:
+    values = machine.values()
+    public = base64.b64decode(doc["public_key"])
+    for seal in doc["seals"]:
+        names = tuple(seal["components"])
+        if not all(n in values for n in names):
+            continue
+        try:
+            raw = AESGCM(_kek(values, names, base64.b64decode(seal["salt"]))).decrypt(
+                base64.b64decode(seal["nonce"]), base64.b64decode(seal["ciphertext"]), public)
+        except InvalidTag:
+            continue
+        return X25519PrivateKey.from_private_bytes(raw)
+    return None
+
+
+def machine_key_path() -> Path:
+    return licenses_dir() / MACHINE_KEY_FILE
+
+
+def load_machine_key(machine: fp.Fingerprint) -> X25519PrivateKey:
+    """This machine's key, or FingerprintMismatch naming what differs from the machine that made it."""
+    path = machine_key_path()
+    try:
+        doc = json.loads(path.read_text())
+        if doc.get("schema") != SCHEMA:
+            raise ValueError(f"schema {doc.get('schema')!r}")
+    except FileNotFoundError:
+        raise FingerprintMismatch(
+            f"no machine key in {path.parent}: this machine was never activated; run "
+            "`hpi-license activate --serial S` (online) or `hpi-license request` (offline)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise FingerprintMismatch(f"cannot read the machine key {path} ({exc}); activate again") from None
+    key = _unseal(doc, machine)
+    if key is None:
+        result = fp.match(doc.get("fingerprint", {}), machine.hashes())
+        notes = {n: c.note for n, c in machine.components.items()}
+        raise FingerprintMismatch(
+            f"the licenses folder {path.parent} was made on another machine: its machine key does not open "
+            f"here (differs: {fp.describe(result.differing, machine.hashes(), notes)}); "
+            "activate this machine with its own serial or transfer the license"
+        )
+    return key
+
+
+def machine_key_for_activation(machine: fp.Fingerprint) -> X25519PrivateKey:
+    """The key to bind a new certificate to: this machine's, resealed with today's components.
+
+    A key that does not open here belonged to another machine (a copied folder) and is replaced;
+    certificates bound to it could not be used here anyway.
+    """
+    machine.require_usable()
+    try:
+        key = load_machine_key(machine)
+    except FingerprintMismatch:
+        key = X25519PrivateKey.generate()
+    write_secret(machine_key_path(), _seal(key, machine))
+    return key
+
+
+def machine_public_key(key: X25519PrivateKey) -> str:
+    return _b64(raw_x25519_public(key.public_key()))

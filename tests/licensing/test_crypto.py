@@ -1,0 +1,64 @@
+import os
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from hpi.licensing.crypto import decrypt_member, encrypt_member, raw_x25519_public, unwrap_key, wrap_key
+from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
+from license_helpers import private_folders, vendor  # noqa: F401 (fixtures)
+
+
+def test_member_round_trip_uses_fresh_nonces():
+    key = os.urandom(32)
+    data = os.urandom(10_000)
+    a, b = encrypt_member(key, "models/det/model.onnx", data), encrypt_member(key, "models/det/model.onnx", data)
+    assert a != b and len(a) == len(data) + 12 + 16
+    assert decrypt_member(key, "models/det/model.onnx", a) == data
+
+
+def test_swapped_members_wrong_key_and_altered_bytes_are_refused():
+    key = os.urandom(32)
+    blob = encrypt_member(key, "models/det/model.onnx", b"weights")
+    with pytest.raises(LicenseError, match="models/rec/model.onnx does not decrypt"):
+        decrypt_member(key, "models/rec/model.onnx", blob)
+    with pytest.raises(LicenseError, match="another product"):
+        decrypt_member(os.urandom(32), "models/det/model.onnx", blob)
+    altered = bytearray(blob)
+    altered[-1] ^= 1
+    with pytest.raises(LicenseError):
+        decrypt_member(key, "models/det/model.onnx", bytes(altered))
+    with pytest.raises(BundleError, match="shorter than nonce"):
+        decrypt_member(key, "m", b"short")
+    with pytest.raises(LicenseError, match="32 bytes"):
+        encrypt_member(b"short", "m", b"")
+
+
+def test_content_key_unwraps_only_with_the_machine_key_and_product():
+    machine = X25519PrivateKey.generate()
+    content = os.urandom(32)
+    wrapped = wrap_key(content, raw_x25519_public(machine.public_key()), "ocr-pro")
+    assert unwrap_key(wrapped, machine, "ocr-pro") == content
+    with pytest.raises(CertificateInvalid, match="not wrapped to this machine"):
+        unwrap_key(wrapped, X25519PrivateKey.generate(), "ocr-pro")
+    with pytest.raises(CertificateInvalid):
+        unwrap_key(wrapped, machine, "other-product")
+    with pytest.raises(CertificateInvalid, match="malformed"):
+        unwrap_key({**wrapped, "algorithm": "rot13"}, machine, "ocr-pro")
+
+
+def test_content_key_for_product_reads_the_issuer_database(vendor, tmp_path):
+    from hpi.licensing.crypto import content_key_for_product
+    from hpi.runtime_min.errors import UsageError
+
+    vendor.product("compiled")
+    key = content_key_for_product("compiled", vendor.db)
+    assert len(key) == 32 and content_key_for_product("compiled", vendor.db) == key
+    with pytest.raises(UsageError, match="product 'nope' is not in the issuer database.*compiled"):
+        content_key_for_product("nope", vendor.db)
+    with pytest.raises(UsageError, match="issuer database .*missing.db not found"):
+        content_key_for_product("compiled", str(tmp_path / "missing.db"))
+    assert not (tmp_path / "missing.db").exists()
+    import os
+    import stat
+
+    assert stat.S_IMODE(os.stat(vendor.db).st_mode) == 0o600  # it holds every product's content key
