@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +111,11 @@ class CompileOptions:
     calibration_images: tuple[Path, ...] = ()
     # paddle2onnx versions in order of preference; empty = every installed one, installed first
     converters: tuple[str, ...] = ()
+    # the licensed product whose certificate the runtime must find; with `encrypt`, the model
+    # artifacts are sealed with that product's content key (from the issuer database `license_db`)
+    license_product: str | None = None
+    encrypt: bool = False
+    license_db: str | None = None
 
     def resolved(self) -> "CompileOptions":
         unknown = [t for t in self.targets if t not in SUPPORTED_TARGETS]
@@ -120,10 +125,13 @@ class CompileOptions:
         missing = [v for v in self.converters if v not in installed]
         if missing:
             raise UsageError(f"paddle2onnx {', '.join(missing)} is not installed; installed: {', '.join(installed)}")
-        return CompileOptions(tuple(sorted(set(self.targets))), tuple(self.calibration_images),
-                              tuple(self.converters) or tuple(installed))
+        if self.encrypt and not self.license_product:
+            raise UsageError("--encrypt needs --license-product: the product whose content key seals the bundle")
+        return replace(self, targets=tuple(sorted(set(self.targets))),
+                       converters=tuple(self.converters) or tuple(installed))
 
     def to_dict(self) -> dict:
+        """What shapes the compiled models (the cache key); licensing only wraps the bundle."""
         return {"targets": list(self.targets), "converters": list(self.converters),
                 "calibration_images": {p.name: sha256_file(p) for p in self.calibration_images}}
 
@@ -284,7 +292,22 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOp
         "backend_preference": {t: first["backend_preference"][t] for t in options.targets},
         "compile_options": {**options.to_dict(), "source_config": source_config},
     }
+    if options.license_product:
+        manifest["license"], members = _licensed(options, members)
     return manifest, members
+
+
+def _licensed(options: CompileOptions, members: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
+    """The manifest's license section, and the members with model artifacts encrypted if asked."""
+    license = {"product": options.license_product, "encrypted_members": []}
+    if options.encrypt:
+        from hpi.licensing.crypto import content_key_for_product, encrypt_member
+
+        key = content_key_for_product(options.license_product, options.license_db)
+        sealed = sorted(n for n in members if n.startswith("models/"))
+        members = {n: encrypt_member(key, n, d) if n in sealed else d for n, d in members.items()}
+        license.update(encrypted_members=sealed, algorithm="AES-256-GCM")
+    return license, members
 
 
 def _compile_cached(key: str, source: ModelSource, options: CompileOptions, report: CompileReport,

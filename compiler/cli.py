@@ -44,6 +44,12 @@ def compile(
                                                           "~/.config/hpi/signing_key.pem)"),
     sign: bool = typer.Option(True, "--sign/--no-sign", help="sign the bundle (an unsigned one needs "
                                                              "hpi-run --allow-unsigned)"),
+    license_product: Optional[str] = typer.Option(
+        None, "--license-product", help="require a license certificate for this product to run the bundle"),
+    encrypt: bool = typer.Option(False, "--encrypt", help="also encrypt the model artifacts (AES-256-GCM) with the "
+                                                          "product's content key; needs --license-product"),
+    license_db: Optional[str] = typer.Option(None, "--license-db", help="issuer database holding the product's "
+                                                                        "content key (default: $HPI_LICENSE_DB)"),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="reuse models compiled before from identical "
                                                                 "inputs ($HPI_CACHE_DIR, see `hpi cache info`)"),
     report: Optional[Path] = typer.Option(None, "--report", help="write a JSON report (artifacts, hashes, "
@@ -59,6 +65,7 @@ def compile(
     images. A failing candidate is retried with another opset/converter/simplifier, else refused.
     Exit codes: 2 usage, 10 conversion, 11 verification (README.md).
     """
+    from hpi.compiler.build import CompileOptions
     from hpi.compiler.cache import CompileCache
     from hpi.compiler.report import CompileReport
 
@@ -75,8 +82,10 @@ def compile(
     if status:
         status.start()
     try:
-        manifest, out = _compile(source, output, target, calibration_images, converter, signing_key, sign,
-                                 CompileCache() if cache else None, compile_report)
+        options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter),
+                                 license_product, encrypt, license_db)
+        manifest, out = _compile(source, output, options, signing_key, sign, CompileCache() if cache else None,
+                                 compile_report)
     except Exception as exc:
         if report:
             _write_json(report, compile_report.to_dict(error=exc))
@@ -98,15 +107,14 @@ def compile(
     print(out)
 
 
-def _compile(source, output, target, calibration_images, converter, signing_key, sign, cache, report):
-    from hpi.compiler.build import CompileOptions, compile_model_dir, compile_pipeline
+def _compile(source, output, options, signing_key, sign, cache, report):
+    from hpi.compiler.build import compile_model_dir, compile_pipeline
     from hpi.compiler.bundle_writer import write_bundle
     from hpi.compiler.source import read_model_dir, read_pipeline_config
     from hpi.licensing.signing import default_signing_key_path, load_private_key
     from hpi.runtime_min.errors import UsageError
 
     key = load_private_key(signing_key or default_signing_key_path()) if sign else None
-    options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter))
     if source.is_dir():
         src = read_model_dir(source)
         manifest, members = compile_model_dir(src, options, report, cache)

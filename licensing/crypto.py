@@ -1,8 +1,10 @@
 """Symmetric encryption of bundle members and the wrapping of content keys to machines.
 
-- Members: AES-256-GCM with the product's 32-byte content key; a fresh random 96-bit nonce is
-  prefixed to the ciphertext; the member's name is the associated data, so swapping two encrypted
-  members (or renaming one) fails authentication instead of feeding one model the other's weights.
+- Members: AES-256-GCM with the product's 32-byte content key; the 96-bit nonce, prefixed to the
+  ciphertext, is HMAC-SHA256(key, name || sha256(data)) truncated: the same member encrypts to the
+  same bytes (bundles stay byte-identical across compiles) and different contents never share a
+  nonce; the member's name is the associated data, so swapping two encrypted members (or renaming
+  one) fails authentication instead of feeding one model the other's weights.
 - Content keys travel only inside certificates, wrapped to one machine's X25519 public key: an
   ephemeral X25519 key pair, HKDF-SHA256 over the shared secret (info binds both public keys), and
   AES-256-GCM with the product name as associated data. Only the holder of the machine's private key,
@@ -12,6 +14,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -40,7 +44,8 @@ def _check_key(key: bytes) -> None:
 def encrypt_member(key: bytes, name: str, data: bytes) -> bytes:
     """nonce (12 bytes) || AES-256-GCM(data, aad=name) with its 16-byte tag."""
     _check_key(key)
-    nonce = os.urandom(NONCE_BYTES)
+    digest = hashlib.sha256(bytes(data)).digest()
+    nonce = hmac.new(bytes(key), name.encode() + b"\0" + digest, hashlib.sha256).digest()[:NONCE_BYTES]
     return nonce + AESGCM(bytes(key)).encrypt(nonce, bytes(data), name.encode())
 
 

@@ -49,11 +49,12 @@ def expand_inputs(inputs) -> list:
 class Pipeline:
     """A bundle opened for inference: verified, backend chosen, models loaded."""
 
-    def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None):
+    def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None,
+                 content_key: bytes | None = None):
         self.bundle = bundle
         self.backend = choose_backend(bundle, backend)
         spec = bundle.manifest["pipeline"]
-        self.models = {role: load_model(bundle, key, self.backend, num_threads)
+        self.models = {role: load_model(bundle, key, self.backend, num_threads, content_key=content_key)
                        for role, key in spec["models"].items()}
         self._runner = pipelines.build(spec["name"], self.models, spec.get("params", {}))
 
@@ -78,10 +79,29 @@ class Pipeline:
 
 
 def open_bundle(path, *, backend: str | None = None, trusted_keys: Iterable = (),
-                allow_unsigned: bool = False, num_threads: int | None = None) -> Pipeline:
-    """Open and verify a bundle. Trusted keys: `trusted_keys`, $HPI_TRUSTED_KEYS, the config folder."""
+                allow_unsigned: bool = False, num_threads: int | None = None, serial_number: str | None = None,
+                update_license: bool = False, license_server: str | None = None) -> Pipeline:
+    """Open and verify a bundle. Trusted keys: `trusted_keys`, $HPI_TRUSTED_KEYS, the config folder.
+
+    A license-bound bundle needs a valid certificate for its product on this machine; with
+    `serial_number` and `update_license` it is fetched from the license server first (as PaddleX's
+    `--serial_number X --update_license`). Encrypted artifacts are decrypted in memory only.
+    """
     from hpi.licensing.signing import TrustStore
 
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
-    return Pipeline(bundle, backend, num_threads)
+    content_key = _content_key(bundle, serial_number, update_license, license_server)
+    return Pipeline(bundle, backend, num_threads, content_key)
+
+
+def _content_key(bundle: Bundle, serial_number, update_license, license_server) -> bytes | None:
+    """Checks the license a bundle requires; returns the key of an encrypted one."""
+    license = bundle.manifest.get("license")
+    if not license:
+        return None
+    from hpi.licensing.client import obtain_content_key
+
+    key = obtain_content_key(license["product"], serial_number=serial_number, update_license=update_license,
+                             server_url=license_server)
+    return key if license.get("encrypted_members") else None

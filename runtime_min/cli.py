@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="public key (PEM) or folder of *.pub keys to trust, in addition to $HPI_TRUSTED_KEYS "
                         "and ~/.config/hpi/trusted_keys")
     p.add_argument("--allow-unsigned", action="store_true", help="accept a bundle that carries no signature")
+    p.add_argument("--serial-number", metavar="SERIAL", help="serial number of the license a license-bound bundle "
+                                                             "needs (docs/licensing.md)")
+    p.add_argument("--update-license", action="store_true", help="activate the serial number online first and "
+                                                                 "install the certificate")
+    p.add_argument("--license-server", metavar="URL", help="license server (default: $HPI_LICENSE_SERVER)")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print results to stdout")
     return p
 
@@ -45,7 +50,9 @@ def _run(args) -> None:
     from hpi.runtime_min.errors import InputError
 
     pipeline = open_bundle(args.bundle, backend=args.backend, trusted_keys=args.trusted_key,
-                           allow_unsigned=args.allow_unsigned, num_threads=args.threads)
+                           allow_unsigned=args.allow_unsigned, num_threads=args.threads,
+                           serial_number=args.serial_number, update_license=args.update_license,
+                           license_server=args.license_server)
     models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
     _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {models}")
     done = failed = 0

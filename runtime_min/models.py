@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hpi.runtime_min import backends
 from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import BackendUnavailable, BundleError
+from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError
 
 TARGET = "cpu"
 
@@ -50,8 +50,21 @@ class LoadedModel:
         return self.session.run({self.session.input_names[0]: x})[0]
 
 
+def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
+    """A member's bytes, decrypted in memory when the bundle sealed it (never written to disk)."""
+    license = bundle.manifest.get("license") or {}
+    if name not in license.get("encrypted_members", ()):
+        return bundle.read(name)
+    if content_key is None:
+        raise LicenseError(f"{bundle.path} is encrypted for product {license['product']!r}: run it with a "
+                           "license (hpi-run --serial-number SERIAL --update-license, or an installed certificate)")
+    from hpi.licensing.crypto import decrypt_member
+
+    return decrypt_member(content_key, name, bundle.read(name))
+
+
 def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None = None,
-               target: str = TARGET) -> LoadedModel:
+               target: str = TARGET, content_key: bytes | None = None) -> LoadedModel:
     entry = bundle.manifest["models"].get(key)
     if entry is None:
         raise BundleError(f"bundle has no model {key!r}; it has {', '.join(bundle.manifest['models'])}")
@@ -59,6 +72,6 @@ def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None =
     artifact = _artifact(entry, cls.artifact_format, target)
     if artifact is None:
         raise BackendUnavailable(f"model {key!r} has no {cls.artifact_format} artifact for {target}")
-    files = {role: bundle.read(name) for role, name in artifact["members"].items()}
+    files = {role: read_member(bundle, name, content_key) for role, name in artifact["members"].items()}
     session = cls.load(files, artifact.get("config", {}), num_threads)
     return LoadedModel(key, entry, session, backend, artifact.get("precision", "fp32"))

@@ -8,12 +8,16 @@ from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
 from license_helpers import private_folders, vendor  # noqa: F401 (fixtures)
 
 
-def test_member_round_trip_uses_fresh_nonces():
+def test_member_round_trip_is_deterministic_with_distinct_nonces():
+    """Same member → same bytes (reproducible bundles); other content or name → another nonce."""
     key = os.urandom(32)
     data = os.urandom(10_000)
     a, b = encrypt_member(key, "models/det/model.onnx", data), encrypt_member(key, "models/det/model.onnx", data)
-    assert a != b and len(a) == len(data) + 12 + 16
+    assert a == b and len(a) == len(data) + 12 + 16
     assert decrypt_member(key, "models/det/model.onnx", a) == data
+    other_data = encrypt_member(key, "models/det/model.onnx", data[:-1] + bytes([data[-1] ^ 1]))
+    other_name = encrypt_member(key, "models/rec/model.onnx", data)
+    assert len({a[:12], other_data[:12], other_name[:12]}) == 3
 
 
 def test_swapped_members_wrong_key_and_altered_bytes_are_refused():
