@@ -91,12 +91,12 @@ def open_bundle(path, *, backend: str | None = None, trusted_keys: Iterable = ()
 
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
-    content_key = _content_key(bundle, serial_number, update_license, license_server)
-    return Pipeline(bundle, backend, num_threads, content_key)
+    key = content_key(bundle, serial_number, update_license, license_server)
+    return Pipeline(bundle, backend, num_threads, key)
 
 
-def _content_key(bundle: Bundle, serial_number, update_license, license_server) -> bytes | None:
-    """Checks the license a bundle requires; returns the key of an encrypted one."""
+def content_key(bundle: Bundle, serial_number=None, update_license=False, license_server=None) -> bytes | None:
+    """Checks the license a bundle requires (LicenseError if absent); returns the key of an encrypted one."""
     license = bundle.manifest.get("license")
     if not license:
         return None

@@ -60,10 +60,12 @@ def summarize(bundle: Bundle, trust) -> dict:
     }
 
 
-def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int | None = None) -> dict:
+def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int | None = None,
+              content_key: bytes | None = None) -> dict:
     """Run each model's golden inputs on each backend and compare with the stored golden outputs.
 
     Backends: `names`, else every registered one that is installed and has artifacts in the bundle.
+    An encrypted bundle needs its `content_key` (from this machine's license certificate).
     """
     from hpi.runtime_min.models import TARGET, load_model
 
@@ -76,16 +78,16 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
         models = {}
         for key, entry in bundle.manifest["models"].items():
             try:
-                models[key] = _self_test_model(bundle, key, entry, name, num_threads, load_model)
+                models[key] = _self_test_model(bundle, key, entry, name, num_threads, load_model, content_key)
             except HpiError as exc:
                 models[key] = {"passed": False, "error": str(exc)}
         results[name] = {"passed": all(m["passed"] for m in models.values()), "models": models}
     return {"backends": results, "passed": bool(results) and all(r["passed"] for r in results.values())}
 
 
-def _self_test_model(bundle, key, entry, backend, num_threads, load_model) -> dict:
+def _self_test_model(bundle, key, entry, backend, num_threads, load_model, content_key) -> dict:
     golden = entry["golden"]
-    model = load_model(bundle, key, backend, num_threads)
+    model = load_model(bundle, key, backend, num_threads, content_key=content_key)
     feeds = {name: bundle.read_array(member) for name, member in golden["inputs"].items()}
     expected = [bundle.read_array(member) for member in golden["outputs"]]
     got = model.session.run(feeds)

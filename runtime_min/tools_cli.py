@@ -73,7 +73,9 @@ def cmd_verify(args) -> int:
     report = {"bundle": str(bundle.path), "signature": signature_status(bundle, trust),
               "members": {"checked": len(bundle.members), "passed": True}}
     if args.self_test:
-        report["self_test"] = self_test(bundle, args.backend or None, args.threads)
+        from hpi.runtime_min.api import content_key
+
+        report["self_test"] = self_test(bundle, args.backend or None, args.threads, content_key(bundle))
     if args.json:
         _print_json(report)
     else:

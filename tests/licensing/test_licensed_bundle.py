@@ -95,3 +95,14 @@ def test_hpi_run_flags_and_exit_code(licensed, trusted_vendor, signer_trusted, s
     assert hpi_run([str(licensed[0]), "--input", str(image), "--serial-number", serial, "--update-license",
                     "--license-server", server.url]) == 0
     assert "HELLO" in capsys.readouterr().out.upper()
+
+
+def test_self_test_of_an_encrypted_bundle_uses_the_license(licensed, trusted_vendor, signer_trusted, server, capsys):
+    from hpi.runtime_min.tools_cli import main as hpi
+
+    assert hpi(["verify", str(licensed[0]), "--self-test"]) == LicenseNotFound.exit_code
+    serial = trusted_vendor.serials(licensed[2])[0]
+    open_bundle(licensed[0], serial_number=serial, update_license=True, license_server=server.url)
+    capsys.readouterr()
+    assert hpi(["verify", str(licensed[0]), "--self-test"]) == 0
+    assert "self-test openvino: passed" in capsys.readouterr().out
