@@ -111,12 +111,15 @@ print("ok", result.to_dict()["rec_texts"])
 
 def test_killed_compile_leaves_no_bundle(models_dir, tmp_path):
     out = tmp_path / "killed.hpi"
-    proc = subprocess.Popen([str(BIN / "hpi-compile"), str(models_dir / "OCR.yaml"), "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([str(BIN / "hpi-compile"), str(models_dir / "OCR.yaml"), "--output", str(out),
+                             "--no-cache"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started = False
     for line in proc.stderr:  # kill it once conversion has started
         if "paddle2onnx" in line:
+            started = True
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert started, "the compile ended before conversion started"
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("killed.hpi")]
