@@ -16,6 +16,7 @@ _REGISTRY = {
     "OCR": "hpi.runtime_min.pipelines.ocr",
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",
+    "image_classification": "hpi.runtime_min.pipelines.classification",
 }
 
 

@@ -1,0 +1,91 @@
+"""Image classification (PaddleX module `image_classification`): PP-LCNet, PP-HGNetV2, ResNet."""
+
+from __future__ import annotations
+
+from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.runtime_min.errors import CompileError
+from hpi.runtime_min.ops.classification import INTERPOLATIONS
+from hpi.runtime_min.ops.text_det import parse_scale
+
+# The ops PaddleX's ClasPredictor builds from PreProcess.transform_ops; it applies them in this
+# order whatever order inference.yml lists them in.
+_KNOWN_OPS = ("ResizeImage", "CropImage", "NormalizeImage", "ToCHWImage")
+
+
+def _ops(config: dict) -> dict:
+    ops = {}
+    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
+        (name, args), = op.items()
+        if name not in _KNOWN_OPS:
+            raise CompileError(f"image classification PreProcess op {name!r} is not supported "
+                               f"({', '.join(_KNOWN_OPS)})")
+        ops[name] = args or {}
+    for required in ("ResizeImage", "NormalizeImage", "ToCHWImage"):
+        if required not in ops:
+            raise CompileError(f"inference.yml of an image classification model has no {required} in PreProcess")
+    return ops
+
+
+def _resize(args: dict) -> dict:
+    if args.get("backend", "cv2") != "cv2":
+        raise CompileError(f"ResizeImage backend {args['backend']!r} is not supported (cv2); the runtime "
+                           "has no Pillow")
+    interpolation = str(args.get("interpolation", "LINEAR")).upper()
+    if interpolation not in INTERPOLATIONS:
+        raise CompileError(f"ResizeImage interpolation {interpolation!r} is not supported "
+                           f"({', '.join(INTERPOLATIONS)})")
+    if args.get("resize_short"):
+        return {"resize_short": int(args["resize_short"]), "interpolation": interpolation}
+    if args.get("size"):
+        size = args["size"]
+        return {"size": int(size) if isinstance(size, int) else [int(v) for v in size],
+                "interpolation": interpolation}
+    raise CompileError("ResizeImage needs resize_short or size")
+
+
+def _normalize(args: dict) -> dict:
+    if args.get("order", "") != "" or int(args.get("channel_num", 3)) != 3:
+        raise CompileError("NormalizeImage must have order '' and channel_num 3 (as PaddleX requires)")
+    mean, std = args.get("mean", [0.485, 0.456, 0.406]), args.get("std", [0.229, 0.224, 0.225])
+    mean = [mean] * 3 if isinstance(mean, (int, float)) else mean
+    std = [std] * 3 if isinstance(std, (int, float)) else std
+    return {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
+            "scale": parse_scale(args.get("scale", 1 / 255))}
+
+
+@register_model
+class ImageClassification(ModelRecipe):
+    family = "image_classification"
+    model_names = ("PP-LCNet_x1_0", "PP-HGNetV2-B0", "ResNet50")
+    # PaddleX's Hpi block for its 224x224 classifiers (pdparams2safetensors/inference_meta.py).
+    default_profile = {"x": ([1, 3, 224, 224], [1, 3, 224, 224], [8, 3, 224, 224])}
+    # Softmax probabilities; PaddleX rounds scores to 5 decimals and parity asks 1e-4, so artifacts
+    # must stay well inside that (converters differ from Paddle by ~1e-6 here).
+    tolerance = Tolerance(atol=5e-5)
+
+    @classmethod
+    def runtime_spec(cls, config):
+        ops = _ops(config)
+        post = config.get("PostProcess") or {}
+        if set(post) != {"Topk"}:
+            raise CompileError(f"image classification PostProcess {sorted(post)} is not supported (Topk)")
+        top = post["Topk"] or {}
+        if "topk" not in top:
+            raise CompileError("inference.yml PostProcess.Topk has no topk")
+        labels = top.get("label_list")
+        crop = ops.get("CropImage")
+        return {
+            "resize": _resize(ops["ResizeImage"]),
+            "crop": {"size": crop.get("size", 224)} if crop is not None else None,
+            "normalize": _normalize(ops["NormalizeImage"]),
+            "postprocess": {"name": "Topk", "topk": int(top["topk"]),
+                            "label_list": [str(v) for v in labels] if labels is not None else None},
+        }
+
+    @classmethod
+    def sample_inputs(cls, image, spec):
+        import cv2
+
+        from hpi.runtime_min.ops.classification import preprocess
+
+        return {"x": preprocess(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), spec)[None]}
