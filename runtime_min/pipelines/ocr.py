@@ -1,5 +1,5 @@
 """The general OCR pipeline of PaddleX 3.7.2 (pipelines/ocr/pipeline.py), without the document
-preprocessor and the text-line orientation model: detect -> sort boxes -> crop -> recognize.
+preprocessor: detect -> sort boxes -> crop -> [text line orientation -> turn 180] -> recognize.
 
 The models are callables supplied by the caller; everything between them is ported from PaddleX
 so that a result equals PaddleX's `OCRResult` for the same model outputs.
@@ -13,13 +13,15 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ..errors import BundleError
+from ..ops import classification as cls_ops
 from ..ops.image_io import read_image
 from . import ocr_result
 from ..ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
 from ..ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 
 __all__ = ["DEFAULT_PARAMS", "OcrPipeline", "sort_quad_boxes", "get_minarea_rect_crop",
-           "get_rotate_crop_image", "convert_points_to_boxes"]
+           "get_rotate_crop_image", "convert_points_to_boxes", "rotate_image"]
 
 # PaddleX's values for the OCR pipeline: the text_det_*/score/batch keys from its OCR.yaml
 # (create_pipeline("OCR")), the rest from the PP-OCR inference.yml files and the processors'
@@ -43,6 +45,8 @@ DEFAULT_PARAMS = {
     "use_dilation": False,
     "score_mode": "fast",
     "box_type": "quad",
+    "use_textline_orientation": False,
+    "textline_orientation_batch_size": 6,
 }
 
 
@@ -85,6 +89,26 @@ def get_minarea_rect_crop(img: np.ndarray, points: np.ndarray) -> np.ndarray:
     return get_rotate_crop_image(img, np.array(box))
 
 
+def rotate_image(image: np.ndarray, angle: float) -> np.ndarray:
+    """PaddleX's `rotate_image` (pipelines/components/common/warp_image.py): an affine warp about the
+    image centre, bicubic, black border, on a canvas that holds the turned image.
+
+    Not a pixel flip: for 180 degrees OpenCV maps pixel x to w - x, so the content moves by one pixel
+    and one black row and column come in. PaddleX recognizes that image, and so do we.
+    """
+    if angle < 0 or angle >= 360:
+        raise ValueError("`angle` should be in range [0, 360)")
+    if angle < 1e-7:
+        return image
+    h, w = image.shape[:2]
+    mat = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = np.abs(mat[0, 0]), np.abs(mat[0, 1])
+    new_w, new_h = int((h * sin) + (w * cos)), int((h * cos) + (w * sin))
+    mat[0, 2] += (new_w - w) / 2
+    mat[1, 2] += (new_h - h) / 2
+    return cv2.warpAffine(image, mat, (new_w, new_h), flags=cv2.INTER_CUBIC)
+
+
 def convert_points_to_boxes(polys) -> np.ndarray:
     """[N, 4] [left, top, right, bottom] of each polygon; an empty float array when none."""
     if len(polys) == 0:
@@ -118,6 +142,10 @@ class OcrPipeline:
       rec_image_shape ([3, 48, 320]): RecResizeImg.image_shape.
       max_candidates (1000), use_dilation (False), score_mode ("fast"): DB post-processing.
       box_type ("quad"): only "quad"; PaddleX's general pipeline sorts and crops quads.
+      use_textline_orientation (False): classify every crop as upright (0) or upside down (1) with
+          the text line orientation model and turn the upside-down ones by 180 degrees before
+          recognition; needs `textline_infer` and `textline_spec`.
+      textline_orientation_batch_size (6): crops per orientation model call (in detection order).
 
     A non-positive thresh/box_thresh/unclip_ratio/limit_side_len is refused: PaddleX would
     silently replace it (`value or default`) by the model's inference.yml value.
@@ -125,14 +153,16 @@ class OcrPipeline:
 
     def __init__(self, det_infer: Callable[[np.ndarray], np.ndarray],
                  rec_infer: Callable[[np.ndarray], np.ndarray], characters,
-                 params: dict | None = None):
+                 params: dict | None = None,
+                 textline_infer: Callable[[np.ndarray], np.ndarray] | None = None,
+                 textline_spec: dict | None = None):
         unknown = set(params or {}) - set(DEFAULT_PARAMS)
         if unknown:
             raise ValueError(
                 f"unknown OCR params: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}")
         p = {**copy.deepcopy(DEFAULT_PARAMS), **(params or {})}
         for key in ("text_det_limit_side_len", "text_det_thresh", "text_det_box_thresh",
-                    "text_det_unclip_ratio", "rec_batch_size"):
+                    "text_det_unclip_ratio", "rec_batch_size", "textline_orientation_batch_size"):
             if not p[key] or p[key] <= 0:
                 raise ValueError(f"{key} must be positive, got {p[key]!r}")
         if p["box_type"] != "quad":
@@ -140,9 +170,13 @@ class OcrPipeline:
         for key in ("det_img_mode", "rec_img_mode"):
             if p[key] not in ("BGR", "RGB"):
                 raise ValueError(f"{key} must be 'BGR' or 'RGB', got {p[key]!r}")
+        if p["use_textline_orientation"] and (textline_infer is None or textline_spec is None):
+            raise ValueError("use_textline_orientation needs the text line orientation model "
+                             "(textline_infer and its classification spec textline_spec)")
         self.params = p
         self.det_infer = det_infer
         self.rec_infer = rec_infer
+        self.textline_infer, self.textline_spec = textline_infer, textline_spec
         self.resize = DetResize(p["text_det_limit_side_len"], p["text_det_limit_type"],
                                 p["text_det_max_side_limit"])
         self.postprocess = DBPostProcess(
@@ -170,6 +204,30 @@ class OcrPipeline:
         boxes, _ = self.postprocess(self.det_infer(x), [shape])
         return sort_quad_boxes(boxes[0])
 
+    def textline_angles(self, crops: list[np.ndarray]) -> list[int]:
+        """0 (upright) or 1 (upside down) per crop, as PaddleX's OCR pipeline gets them.
+
+        PaddleX feeds the BGR crops to its ClasPredictor (read as RGB, then the model's
+        ResizeImage/NormalizeImage/ToCHWImage), in detection order, `textline_orientation_batch_size`
+        at a time, and takes `class_ids` of each result's Topk. PaddleX 3.7.2 quirk, kept for parity:
+        its predictor hands every result of a batch the whole batch's [batch, k] `class_ids` array
+        (it splits lists only), and the pipeline takes `.ravel()[0]`, so every crop of a batch gets
+        the angle of the batch's first crop.
+        """
+        spec = self.textline_spec
+        post = spec["postprocess"]
+        bs = self.params["textline_orientation_batch_size"]
+        angles: list[int] = []
+        for start in range(0, len(crops), bs):
+            batch = crops[start : start + bs]
+            x = np.stack([cls_ops.preprocess(cv2.cvtColor(c, cv2.COLOR_BGR2RGB), spec) for c in batch])
+            ids, _, _ = cls_ops.topk(self.textline_infer(x), int(post["topk"]), post.get("label_list"))
+            first = int(np.asarray(ids, dtype=np.int64).ravel()[0])
+            if first not in (0, 1):
+                raise ValueError(f"the text line orientation model gave class {first}; expected 0 or 1")
+            angles += [first] * len(batch)
+        return angles
+
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """(text, score) per crop, in the given order; batches are formed after sorting the
         crops by width/height so each batch pads to a similar width (as PaddleX does)."""
@@ -192,16 +250,17 @@ class OcrPipeline:
         """OCR one image (BGR uint8 array, or a path read with ops.image_io.read_image).
 
         Returns PaddleX's result fields: model_settings, dt_polys (boxes that gave a crop),
-        text_det_params, text_type, textline_orientation_angles (-1 per box; absent when
-        nothing was detected, as in PaddleX), text_rec_score_thresh, return_word_box, rec_texts,
-        rec_scores, rec_polys (boxes whose score >= text_rec_score_thresh), rec_boxes
-        ([N, 4] left, top, right, bottom). Polygons are int16 [4, 2] arrays.
+        text_det_params, text_type, textline_orientation_angles (0/1 per box with the orientation
+        model, else -1; absent when nothing was detected, as in PaddleX), text_rec_score_thresh,
+        return_word_box, rec_texts, rec_scores, rec_polys (boxes whose score >=
+        text_rec_score_thresh), rec_boxes ([N, 4] left, top, right, bottom). Polygons are int16 [4, 2] arrays.
         """
         img = read_image(image)
         dt_polys = self.detect(img)
         p = self.params
         res = {
-            "model_settings": {"use_doc_preprocessor": False, "use_textline_orientation": False},
+            "model_settings": {"use_doc_preprocessor": False,
+                               "use_textline_orientation": bool(p["use_textline_orientation"])},
             "dt_polys": dt_polys,
             "text_det_params": dict(self.text_det_params),
             "text_type": "general",
@@ -219,7 +278,12 @@ class OcrPipeline:
                     crops.append(crop)
                     polys.append(poly)
             res["dt_polys"] = polys
-            res["textline_orientation_angles"] = [-1] * len(crops)
+            if p["use_textline_orientation"]:
+                angles = self.textline_angles(crops)
+                crops = [rotate_image(c, a * 180) for c, a in zip(crops, angles)]
+            else:
+                angles = [-1] * len(crops)
+            res["textline_orientation_angles"] = angles
             for poly, (text, score) in zip(polys, self.recognize(crops)):
                 if score >= p["text_rec_score_thresh"]:
                     res["rec_texts"].append(text)
@@ -246,4 +310,8 @@ def build(name: str, models: dict, params: dict) -> OcrPipeline:
         "rec_image_shape": rec["rec_image_shape"], "rec_img_mode": rec["img_mode"],
         **{k: post[k] for k in ("max_candidates", "use_dilation", "score_mode", "box_type")},
     }
-    return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params)
+    textline = models.get("textline_ori")
+    if params.get("use_textline_orientation") and textline is None:
+        raise BundleError("the bundle's OCR pipeline has use_textline_orientation but no 'textline_ori' model")
+    return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params,
+                       textline_infer=textline, textline_spec=textline.entry["spec"] if textline else None)

