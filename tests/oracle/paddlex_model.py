@@ -8,12 +8,12 @@ The model name is read from the dir's inference.yml (`Global.model_name`). Write
 with each result's PaddleX `json["res"]`, and OUT_DIR/timing.json with per-image latency.
 """
 
-import json
 import sys
-import time
 from pathlib import Path
 
 import yaml
+
+from common import write_results
 
 
 def main(model_dir, out_dir, *images):
@@ -22,15 +22,7 @@ def main(model_dir, out_dir, *images):
     from paddlex import create_model
 
     model = create_model(model_name=config["Global"]["model_name"], model_dir=str(model_dir), device="cpu")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    timings = {}
-    for image in images:
-        start = time.perf_counter()
-        (result,) = list(model.predict(image))
-        timings[image] = time.perf_counter() - start
-        (out / f"{Path(image).stem}.json").write_text(json.dumps(result.json["res"], ensure_ascii=False))
-    (out / "timing.json").write_text(json.dumps(timings))
+    write_results(model, images, out_dir)
 
 
 if __name__ == "__main__":

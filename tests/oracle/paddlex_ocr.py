@@ -8,13 +8,13 @@ Model dirs in the config are resolved relative to the config file. Writes OUT_DI
 PaddleX's `json["res"]`, and OUT_DIR/timing.json with per-image latency.
 """
 
-import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
+
+from common import write_results
 
 
 def main(config_path, out_dir, *images):
@@ -27,15 +27,7 @@ def main(config_path, out_dir, *images):
     from paddlex import create_pipeline
 
     pipeline = create_pipeline(pipeline=f.name, device="cpu")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    timings = {}
-    for image in images:
-        start = time.perf_counter()
-        (result,) = list(pipeline.predict(image))
-        timings[image] = time.perf_counter() - start
-        (out / f"{Path(image).stem}.json").write_text(json.dumps(result.json["res"], ensure_ascii=False))
-    (out / "timing.json").write_text(json.dumps(timings))
+    write_results(pipeline, images, out_dir)
 
 
 if __name__ == "__main__":
