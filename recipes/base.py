@@ -93,5 +93,9 @@ def pipeline_recipe_for(name: str) -> type[PipelineRecipe]:
     return _PIPELINES[name]
 
 
+def all_pipeline_recipes() -> list[type[PipelineRecipe]]:
+    return [_PIPELINES[name] for name in sorted(_PIPELINES)]
+
+
 def all_model_recipes() -> list[type[ModelRecipe]]:
     return sorted(set(_MODELS.values()), key=lambda c: c.family)

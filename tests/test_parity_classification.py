@@ -25,6 +25,8 @@ from make_classification_model import make_model  # noqa: E402
 VISION = TESTDATA / "vision"
 IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
 
+PARITY_FAMILIES = ("image_classification",)
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),

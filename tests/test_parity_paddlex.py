@@ -16,6 +16,9 @@ import pytest
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, needs_testdata
 
+PARITY_FAMILIES = ("text_detection", "text_recognition")
+PARITY_PIPELINES = ("OCR",)
+
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),

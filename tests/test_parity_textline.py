@@ -17,6 +17,9 @@ import pytest
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
 
+PARITY_FAMILIES = ("image_classification",)  # the text line orientation classifier
+PARITY_PIPELINES = ("OCR",)  # with use_textline_orientation
+
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),
