@@ -95,16 +95,15 @@ def read_pipeline_config(path: Path) -> PipelineSource:
     from hpi.recipes import pipeline_recipe_for
 
     recipe = pipeline_recipe_for(name)
-    modules = config.get("SubModules") or {}
     models = {}
     for key in recipe.modules_for(config):
-        module = modules.get(key)
+        where, module = recipe.module_config(config, key)
         if not module or not module.get("model_dir"):
-            raise CompileError(f"{path}: SubModules.{key}.model_dir is required (no hub downloads)")
+            raise CompileError(f"{path}: {where}.model_dir is required (no hub downloads)")
         source = read_model_dir((path.parent / module["model_dir"]).resolve())
         declared = module.get("model_name")
         if declared and declared != source.model_name:
-            raise CompileError(f"{path}: SubModules.{key}.model_name is {declared!r} but {source.model_dir} "
+            raise CompileError(f"{path}: {where}.model_name is {declared!r} but {source.model_dir} "
                                f"holds {source.model_name!r}")
         models[key] = source
     return PipelineSource(path, name, config, models)

@@ -60,6 +60,12 @@ class PipelineRecipe:
         return dict(cls.modules)
 
     @classmethod
+    def module_config(cls, config: dict, key: str) -> tuple[str, dict | None]:
+        """(where in the config, the module's settings) of a modules_for key; SubModules.<key> unless
+        the module belongs to a sub-pipeline."""
+        return f"SubModules.{key}", (config.get("SubModules") or {}).get(key)
+
+    @classmethod
     def params(cls, config: dict, models: dict[str, dict]) -> dict:
         """Resolved pipeline parameters; `models` maps role → that model's runtime spec."""
         raise NotImplementedError

@@ -113,3 +113,33 @@ class TextLineOrientation(ImageClassification):
             raise CompileError(f"a text line orientation model has 2 classes (0 and 180 degrees); its "
                                f"PostProcess.Topk.label_list has {len(labels)}: {labels}")
         return spec
+
+
+@register_model
+class DocOrientation(ImageClassification):
+    """PaddleX's `doc_text_orientation` module: a 4-way (0 / 90 / 180 / 270 degree) image classifier
+    that the OCR pipeline's document preprocessor runs on the whole image
+    (`SubPipelines.DocPreprocessor.use_doc_orientation_classify`). PaddleX runs it with the same
+    ClasPredictor as image classification, so the family (and a bundle of the model alone) is image
+    classification; the pipeline turns the image by `int(label_names[0])` degrees, so every label must
+    be an angle in [0, 360)."""
+
+    family = "image_classification"
+    model_names = ("PP-LCNet_x1_0_doc_ori",)
+
+    @classmethod
+    def runtime_spec(cls, config):
+        spec = super().runtime_spec(config)
+        labels = spec["postprocess"]["label_list"]
+        if labels is None or len(labels) != 4:
+            raise CompileError(f"a document orientation model has 4 classes (0, 90, 180 and 270 degrees); its "
+                               f"PostProcess.Topk.label_list is {labels}")
+        for label in labels:
+            try:
+                ok = 0 <= int(label) < 360
+            except ValueError:
+                ok = False
+            if not ok:
+                raise CompileError(f"document orientation labels must be angles in [0, 360) (PaddleX turns the "
+                                   f"image by int(label)); got {labels}")
+        return spec

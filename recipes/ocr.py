@@ -103,14 +103,55 @@ def use_textline_orientation(config: dict) -> bool:
     return bool(config.get("use_textline_orientation", True))
 
 
+def doc_preprocessor(config: dict) -> dict | None:
+    """SubPipelines.DocPreprocessor when the config turns `use_doc_preprocessor` on, else None.
+
+    Only an explicit `use_doc_preprocessor: True` turns it on here (configs without the key keep
+    compiling as before). Inside it PaddleX's defaults apply: orientation classification and unwarping
+    are on unless set to False; unwarping (UVDoc) is not supported.
+    """
+    if not config.get("use_doc_preprocessor"):
+        return None
+    sub = (config.get("SubPipelines") or {}).get("DocPreprocessor")
+    if not sub:
+        raise CompileError("use_doc_preprocessor is on but the config has no SubPipelines.DocPreprocessor; "
+                           "add it or set use_doc_preprocessor: False")
+    if sub.get("use_doc_unwarping", True):
+        hint = "" if "use_doc_unwarping" in sub else " (not set, and PaddleX then turns it on)"
+        raise CompileError(f"SubPipelines.DocPreprocessor.use_doc_unwarping{hint} is not supported: set "
+                           "use_doc_unwarping: False")
+    return sub
+
+
+def use_doc_orientation_classify(sub: dict) -> bool:
+    """PaddleX's `config.get("use_doc_orientation_classify", True)` of the DocPreprocessor sub-pipeline."""
+    return bool(sub.get("use_doc_orientation_classify", True))
+
+
 @register_pipeline
 class OCR(PipelineRecipe):
     name = "OCR"
-    modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori"}
+    modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori",
+               "DocOrientationClassify": "doc_ori"}
+
+    @classmethod
+    def module_config(cls, config, key):
+        if key == "DocOrientationClassify":
+            sub = (config.get("SubPipelines") or {}).get("DocPreprocessor") or {}
+            return ("SubPipelines.DocPreprocessor.SubModules.DocOrientationClassify",
+                    (sub.get("SubModules") or {}).get(key))
+        return super().module_config(config, key)
 
     @classmethod
     def modules_for(cls, config):
         modules = dict(cls.modules)
+        sub = doc_preprocessor(config)
+        if sub is None or not use_doc_orientation_classify(sub):
+            del modules["DocOrientationClassify"]
+        elif not (cls.module_config(config, "DocOrientationClassify")[1] or {}).get("model_dir"):
+            raise CompileError("the document orientation model needs SubPipelines.DocPreprocessor.SubModules."
+                               "DocOrientationClassify.model_dir (no hub downloads); or set "
+                               "use_doc_orientation_classify: False")
         if not use_textline_orientation(config):
             del modules["TextLineOrientation"]
         elif not ((config.get("SubModules") or {}).get("TextLineOrientation") or {}).get("model_dir"):
@@ -122,9 +163,7 @@ class OCR(PipelineRecipe):
 
     @classmethod
     def params(cls, config, models):
-        if config.get("use_doc_preprocessor"):
-            raise CompileError("OCR pipelines with use_doc_preprocessor are not supported yet; set "
-                               "use_doc_preprocessor: False")
+        sub = doc_preprocessor(config)
         if config.get("text_type", "general") != "general":
             raise CompileError(f"OCR text_type {config.get('text_type')!r} is not supported (general)")
         det = config["SubModules"]["TextDetection"]
@@ -151,4 +190,11 @@ class OCR(PipelineRecipe):
             if params["textline_orientation_batch_size"] <= 0:
                 raise CompileError("SubModules.TextLineOrientation.batch_size must be positive, got "
                                    f"{ori.get('batch_size')!r}")
+        if sub is not None:
+            # Only present with the preprocessor, so bundles of configs without it stay as they were.
+            params["use_doc_preprocessor"] = True
+            params["use_doc_orientation_classify"] = use_doc_orientation_classify(sub)
+            if params["use_doc_orientation_classify"] and "doc_ori" not in models:
+                raise CompileError("use_doc_orientation_classify is on but no document orientation model "
+                                   "was compiled")
         return params

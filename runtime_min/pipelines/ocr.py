@@ -1,5 +1,6 @@
-"""The general OCR pipeline of PaddleX 3.7.2 (pipelines/ocr/pipeline.py), without the document
-preprocessor: detect -> sort boxes -> crop -> [text line orientation -> turn 180] -> recognize.
+"""The general OCR pipeline of PaddleX 3.7.2 (pipelines/ocr/pipeline.py): [document orientation ->
+turn the image] -> detect -> sort boxes -> crop -> [text line orientation -> turn 180] -> recognize.
+The document preprocessor's unwarping (UVDoc) is not supported.
 
 The models are callables supplied by the caller; everything between them is ported from PaddleX
 so that a result equals PaddleX's `OCRResult` for the same model outputs.
@@ -47,6 +48,8 @@ DEFAULT_PARAMS = {
     "box_type": "quad",
     "use_textline_orientation": False,
     "textline_orientation_batch_size": 6,
+    "use_doc_preprocessor": False,
+    "use_doc_orientation_classify": False,
 }
 
 
@@ -146,6 +149,11 @@ class OcrPipeline:
           the text line orientation model and turn the upside-down ones by 180 degrees before
           recognition; needs `textline_infer` and `textline_spec`.
       textline_orientation_batch_size (6): crops per orientation model call (in detection order).
+      use_doc_preprocessor (False): run PaddleX's document preprocessor first (without unwarping);
+          results then carry `doc_preprocessor_res`.
+      use_doc_orientation_classify (False): with use_doc_preprocessor, classify the whole image as
+          turned by 0/90/180/270 degrees with the document orientation model and turn it by that
+          angle (PaddleX's rotate_image) before OCR; needs `doc_ori_infer` and `doc_ori_spec`.
 
     A non-positive thresh/box_thresh/unclip_ratio/limit_side_len is refused: PaddleX would
     silently replace it (`value or default`) by the model's inference.yml value.
@@ -155,7 +163,9 @@ class OcrPipeline:
                  rec_infer: Callable[[np.ndarray], np.ndarray], characters,
                  params: dict | None = None,
                  textline_infer: Callable[[np.ndarray], np.ndarray] | None = None,
-                 textline_spec: dict | None = None):
+                 textline_spec: dict | None = None,
+                 doc_ori_infer: Callable[[np.ndarray], np.ndarray] | None = None,
+                 doc_ori_spec: dict | None = None):
         unknown = set(params or {}) - set(DEFAULT_PARAMS)
         if unknown:
             raise ValueError(
@@ -173,7 +183,13 @@ class OcrPipeline:
         if p["use_textline_orientation"] and (textline_infer is None or textline_spec is None):
             raise ValueError("use_textline_orientation needs the text line orientation model "
                              "(textline_infer and its classification spec textline_spec)")
+        if p["use_doc_orientation_classify"] and not p["use_doc_preprocessor"]:
+            raise ValueError("use_doc_orientation_classify needs use_doc_preprocessor")
+        if p["use_doc_orientation_classify"] and (doc_ori_infer is None or doc_ori_spec is None):
+            raise ValueError("use_doc_orientation_classify needs the document orientation model "
+                             "(doc_ori_infer and its classification spec doc_ori_spec)")
         self.params = p
+        self.doc_ori_infer, self.doc_ori_spec = doc_ori_infer, doc_ori_spec
         self.det_infer = det_infer
         self.rec_infer = rec_infer
         self.textline_infer, self.textline_spec = textline_infer, textline_spec
@@ -228,6 +244,18 @@ class OcrPipeline:
             angles += [first] * len(batch)
         return angles
 
+    def doc_angle(self, img: np.ndarray) -> int:
+        """The document orientation angle of a BGR image, as PaddleX's doc preprocessor gets it:
+        its ClasPredictor on the image (read as RGB), `int(label_names[0])` of the Topk."""
+        spec = self.doc_ori_spec
+        post = spec["postprocess"]
+        x = cls_ops.preprocess(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), spec)[np.newaxis]
+        _, _, names = cls_ops.topk(self.doc_ori_infer(x), int(post["topk"]), post.get("label_list"))
+        angle = int(names[0][0])
+        if not 0 <= angle < 360:
+            raise ValueError(f"the document orientation model gave angle {angle}; expected [0, 360)")
+        return angle
+
     def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """(text, score) per crop, in the given order; batches are formed after sorting the
         crops by width/height so each batch pads to a similar width (as PaddleX does)."""
@@ -256,11 +284,23 @@ class OcrPipeline:
         text_rec_score_thresh), rec_boxes ([N, 4] left, top, right, bottom). Polygons are int16 [4, 2] arrays.
         """
         img = read_image(image)
-        dt_polys = self.detect(img)
         p = self.params
         res = {
-            "model_settings": {"use_doc_preprocessor": False,
+            "model_settings": {"use_doc_preprocessor": bool(p["use_doc_preprocessor"]),
                                "use_textline_orientation": bool(p["use_textline_orientation"])},
+        }
+        if p["use_doc_preprocessor"]:
+            # PaddleX's DocPreprocessorResult JSON; it gets the image array, so no path or page.
+            angle = self.doc_angle(img) if p["use_doc_orientation_classify"] else -1
+            if angle >= 0:
+                img = rotate_image(img, angle)
+            res["doc_preprocessor_res"] = {
+                "input_path": None, "page_index": None,
+                "model_settings": {"use_doc_orientation_classify": bool(p["use_doc_orientation_classify"]),
+                                   "use_doc_unwarping": False},
+                "angle": angle}
+        dt_polys = self.detect(img)
+        res.update({
             "dt_polys": dt_polys,
             "text_det_params": dict(self.text_det_params),
             "text_type": "general",
@@ -269,7 +309,7 @@ class OcrPipeline:
             "rec_texts": [],
             "rec_scores": [],
             "rec_polys": [],
-        }
+        })
         if len(dt_polys) > 0:
             crops, polys = [], []
             for poly in dt_polys:
@@ -296,6 +336,10 @@ class OcrPipeline:
         return ocr_result.to_json_dict(data, input_path)
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+        # PaddleX draws on the preprocessed image, where the polygons are.
+        angle = (data.get("doc_preprocessor_res") or {}).get("angle", -1)
+        if angle >= 0:
+            image = rotate_image(image, angle)
         ocr_result.save_visualization(data, image, path)
 
 
@@ -313,5 +357,9 @@ def build(name: str, models: dict, params: dict) -> OcrPipeline:
     textline = models.get("textline_ori")
     if params.get("use_textline_orientation") and textline is None:
         raise BundleError("the bundle's OCR pipeline has use_textline_orientation but no 'textline_ori' model")
+    doc_ori = models.get("doc_ori")
+    if params.get("use_doc_orientation_classify") and doc_ori is None:
+        raise BundleError("the bundle's OCR pipeline has use_doc_orientation_classify but no 'doc_ori' model")
     return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params,
-                       textline_infer=textline, textline_spec=textline.entry["spec"] if textline else None)
+                       textline_infer=textline, textline_spec=textline.entry["spec"] if textline else None,
+                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry["spec"] if doc_ori else None)

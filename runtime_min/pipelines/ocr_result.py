@@ -25,7 +25,7 @@ from ..result import plain
 __all__ = ["to_json_dict", "save_visualization"]
 
 # The order of OCRResult._to_json (general text type, no word boxes).
-_JSON_KEYS = ("model_settings", "dt_polys", "text_det_params", "text_type",
+_JSON_KEYS = ("model_settings", "doc_preprocessor_res", "dt_polys", "text_det_params", "text_type",
               "textline_orientation_angles", "text_rec_score_thresh", "return_word_box",
               "rec_texts", "rec_scores", "rec_polys", "rec_boxes")
 

@@ -4,7 +4,7 @@ Runs under the oracle interpreter (paddlex==3.7.2 + paddlepaddle==3.0.0), never 
 
     .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR IMAGE...
 
-Model dirs in the config are resolved relative to the config file. Writes OUT_DIR/<stem>.json with
+Model dirs in the config (and in its SubPipelines) are resolved relative to the config file. Writes OUT_DIR/<stem>.json with
 PaddleX's `json["res"]`, and OUT_DIR/timing.json with per-image latency.
 """
 
@@ -20,8 +20,10 @@ from common import write_results
 def main(config_path, out_dir, *images):
     config_path = Path(config_path).resolve()
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    for module in config["SubModules"].values():
-        module["model_dir"] = str((config_path.parent / module["model_dir"]).resolve())
+    subs = [config] + list((config.get("SubPipelines") or {}).values())
+    for module in (m for sub in subs for m in (sub.get("SubModules") or {}).values()):
+        if module.get("model_dir"):
+            module["model_dir"] = str((config_path.parent / module["model_dir"]).resolve())
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         yaml.safe_dump(config, f, allow_unicode=True)
     from paddlex import create_pipeline

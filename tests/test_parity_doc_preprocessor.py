@@ -1,0 +1,103 @@
+"""Parity with PaddleX for the OCR pipeline with its document preprocessor (`use_doc_preprocessor`,
+orientation classification on, unwarping off).
+
+No real PP-LCNet_x1_0_doc_ori weights are reachable here, so the orientation model is the seeded
+resnet18 fixture of tests/fixtures/make_classification_model.py with PaddleX's inference.yml for that
+model (4 labels "0", "90", "180", "270", Topk 1). With DOC_ORI_SEED its predictions on
+../shared/testdata/ocr mix 0 and 90 degrees (top-1 margin >= 0.02), so both the untouched and the
+turned path are compared. PaddleX 3.7.2 runs the same config through tests/oracle/paddlex_ocr.py; on
+every image both CPU backends must give identical `rec_texts`, `model_settings` and
+`doc_preprocessor_res`, and polygons within 2 px.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
+
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+from make_classification_model import DOC_ORI, make_model  # noqa: E402
+
+PARITY_PIPELINES = ("OCR",)  # with use_doc_preprocessor
+DOC_ORI_SEED = 7
+
+pytestmark = [
+    pytest.mark.slow,
+    needs_testdata(),
+    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+]
+
+
+@pytest.fixture(scope="module")
+def doc_config(models_dir, tmp_path_factory):
+    """OCR.yaml plus SubPipelines.DocPreprocessor with the fixture orientation model."""
+    root = tmp_path_factory.mktemp("doc-preprocessor")
+    make_model(root / DOC_ORI, model_name=DOC_ORI, seed=DOC_ORI_SEED)
+    config = yaml.safe_load((models_dir / "OCR.yaml").read_text(encoding="utf-8"))
+    for module in config["SubModules"].values():
+        module["model_dir"] = str((models_dir / module["model_dir"]).resolve())
+    config["use_doc_preprocessor"] = True
+    config["SubPipelines"] = {"DocPreprocessor": {
+        "pipeline_name": "doc_preprocessor", "use_doc_orientation_classify": True, "use_doc_unwarping": False,
+        "SubModules": {"DocOrientationClassify": {"module_name": "doc_text_orientation", "model_name": DOC_ORI,
+                                                  "model_dir": f"./{DOC_ORI}"}}}}
+    path = root / "OCR-doc.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def doc_bundle(hpi_config, doc_config, calibration_images, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bundles") / "ocr-doc.hpi"
+    calib = [a for p in calibration_images for a in ("--calibration-images", p)]
+    assert compile_cli(doc_config, "--output", out, "--quiet", *calib) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paddlex_results(doc_config, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("paddlex-doc")
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(doc_config), str(out),
+                    *map(str, OCR_IMAGES)], check=True, capture_output=True)
+    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
+
+
+def test_paddlex_turns_some_images(paddlex_results):
+    angles = {r["doc_preprocessor_res"]["angle"] for r in paddlex_results.values()}
+    assert len(angles) > 1 and angles - {0}, f"the fixture should give varied angles, got {angles}"
+    assert all(r["model_settings"]["use_doc_preprocessor"] for r in paddlex_results.values())
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_doc_preprocessor_ocr_matches_paddlex_on_every_image(doc_bundle, paddlex_results, backend):
+    from hpi.runtime_min import open_bundle
+
+    pipeline = open_bundle(doc_bundle, backend=backend)
+    assert set(pipeline.models) == {"text_det", "text_rec", "doc_ori"}
+    params = pipeline.bundle.manifest["pipeline"]["params"]
+    assert params["use_doc_preprocessor"] is True and params["use_doc_orientation_classify"] is True
+    mismatches, worst, turned = [], 0.0, 0
+    for image in OCR_IMAGES:
+        ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
+        for key in ("rec_texts", "model_settings", "doc_preprocessor_res"):
+            if ours.get(key) != theirs.get(key):
+                mismatches.append(f"{image.name}: {key} {ours.get(key)} != PaddleX's {theirs.get(key)}")
+        for key in ("dt_polys", "rec_polys"):
+            a, b = ours[key], theirs[key]
+            if len(a) != len(b):
+                mismatches.append(f"{image.name}: {len(a)} {key} vs PaddleX's {len(b)}")
+            elif a:
+                diff = float(np.abs(np.asarray(a) - np.asarray(b)).max())
+                worst = max(worst, diff)
+                if diff > 2:
+                    mismatches.append(f"{image.name}: {key} differ by {diff} px")
+        turned += ours["doc_preprocessor_res"]["angle"] != 0
+    assert not mismatches, "\n".join(mismatches)
+    print(f"{backend}: {len(OCR_IMAGES)} images identical, {turned} turned, worst polygon diff {worst} px")
