@@ -12,15 +12,13 @@ every image both CPU backends must give identical `rec_texts`, `model_settings` 
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 
-import numpy as np
 import pytest
 import yaml
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
+from ocr_parity import compare_ocr, paddlex_ocr_results
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_classification_model import DOC_ORI, make_model  # noqa: E402
@@ -63,10 +61,7 @@ def doc_bundle(hpi_config, doc_config, calibration_images, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def paddlex_results(doc_config, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-doc")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(doc_config), str(out),
-                    *map(str, OCR_IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
+    return paddlex_ocr_results(doc_config, tmp_path_factory.mktemp("paddlex-doc"))
 
 
 def test_paddlex_turns_some_images(paddlex_results):
@@ -86,18 +81,9 @@ def test_doc_preprocessor_ocr_matches_paddlex_on_every_image(doc_bundle, paddlex
     mismatches, worst, turned = [], 0.0, 0
     for image in OCR_IMAGES:
         ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        for key in ("rec_texts", "model_settings", "doc_preprocessor_res"):
-            if ours.get(key) != theirs.get(key):
-                mismatches.append(f"{image.name}: {key} {ours.get(key)} != PaddleX's {theirs.get(key)}")
-        for key in ("dt_polys", "rec_polys"):
-            a, b = ours[key], theirs[key]
-            if len(a) != len(b):
-                mismatches.append(f"{image.name}: {len(a)} {key} vs PaddleX's {len(b)}")
-            elif a:
-                diff = float(np.abs(np.asarray(a) - np.asarray(b)).max())
-                worst = max(worst, diff)
-                if diff > 2:
-                    mismatches.append(f"{image.name}: {key} differ by {diff} px")
+        found, diff = compare_ocr(image.name, ours, theirs, ("rec_texts", "model_settings", "doc_preprocessor_res"))
+        mismatches += found
+        worst = max(worst, diff)
         turned += ours["doc_preprocessor_res"]["angle"] != 0
     assert not mismatches, "\n".join(mismatches)
     print(f"{backend}: {len(OCR_IMAGES)} images identical, {turned} turned, worst polygon diff {worst} px")

@@ -7,14 +7,10 @@ through tests/oracle/paddlex_ocr.py. Every image in ../shared/testdata/ocr must 
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, needs_testdata
+from ocr_parity import compare_ocr, paddlex_ocr_results
 
 PARITY_FAMILIES = ("text_detection", "text_recognition")
 PARITY_PIPELINES = ("OCR",)
@@ -28,15 +24,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def paddlex_results(models_dir, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(models_dir / "OCR.yaml"),
-                    str(out), *map(str, OCR_IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
-
-
-def _max_poly_diff(a, b) -> float:
-    assert len(a) == len(b), f"{len(a)} polygons vs PaddleX's {len(b)}"
-    return float(np.abs(np.asarray(a) - np.asarray(b)).max()) if a else 0.0
+    return paddlex_ocr_results(models_dir / "OCR.yaml", tmp_path_factory.mktemp("paddlex"))
 
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
@@ -47,13 +35,7 @@ def test_ocr_matches_paddlex_on_every_image(ocr_bundle, paddlex_results, backend
     assert {d["precision"] for d in pipeline.describe().values()} == {"fp32"}
     mismatches = []
     for image in OCR_IMAGES:
-        ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        if ours["rec_texts"] != theirs["rec_texts"]:
-            mismatches.append(f"{image.name}: {ours['rec_texts']} != {theirs['rec_texts']}")
-            continue
-        for key in ("dt_polys", "rec_polys"):
-            diff = _max_poly_diff(ours[key], theirs[key])
-            if diff > 2:
-                mismatches.append(f"{image.name}: {key} differ by {diff} px")
+        ours = pipeline.predict_one(str(image)).to_dict()
+        mismatches += compare_ocr(image.name, ours, paddlex_results[image.name], ("rec_texts",))[0]
     assert not mismatches, "\n".join(mismatches)
     assert any(paddlex_results[i.name]["rec_texts"] for i in OCR_IMAGES), "oracle read no text at all"

@@ -9,13 +9,10 @@ identical `rec_texts`, `textline_orientation_angles` and `model_settings`, and p
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-import numpy as np
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, compile_cli, needs_testdata
+from ocr_parity import compare_ocr, paddlex_ocr_results
 
 PARITY_FAMILIES = ("image_classification",)  # the text line orientation classifier
 PARITY_PIPELINES = ("OCR",)  # with use_textline_orientation
@@ -37,11 +34,7 @@ def textline_bundle(hpi_config, models_dir, calibration_images, tmp_path_factory
 
 @pytest.fixture(scope="module")
 def paddlex_results(models_dir, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-textline")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"),
-                    str(models_dir / "OCR-textline.yaml"), str(out), *map(str, OCR_IMAGES)],
-                   check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
+    return paddlex_ocr_results(models_dir / "OCR-textline.yaml", tmp_path_factory.mktemp("paddlex-textline"))
 
 
 def test_paddlex_flips_the_upside_down_line(paddlex_results):
@@ -63,18 +56,10 @@ def test_textline_ocr_matches_paddlex_on_every_image(textline_bundle, paddlex_re
     mismatches, worst, flipped = [], 0.0, 0
     for image in OCR_IMAGES:
         ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        for key in ("rec_texts", "textline_orientation_angles", "model_settings"):
-            if ours.get(key) != theirs.get(key):
-                mismatches.append(f"{image.name}: {key} {ours.get(key)} != PaddleX's {theirs.get(key)}")
-        for key in ("dt_polys", "rec_polys"):
-            a, b = ours[key], theirs[key]
-            if len(a) != len(b):
-                mismatches.append(f"{image.name}: {len(a)} {key} vs PaddleX's {len(b)}")
-            elif a:
-                diff = float(np.abs(np.asarray(a) - np.asarray(b)).max())
-                worst = max(worst, diff)
-                if diff > 2:
-                    mismatches.append(f"{image.name}: {key} differ by {diff} px")
+        found, diff = compare_ocr(image.name, ours, theirs,
+                                  ("rec_texts", "textline_orientation_angles", "model_settings"))
+        mismatches += found
+        worst = max(worst, diff)
         flipped += sum(1 for a in ours.get("textline_orientation_angles", []) if a == 1)
     assert not mismatches, "\n".join(mismatches)
     text_cls = [p for p in OCR_IMAGES if p.name == "text_cls.jpg"]
