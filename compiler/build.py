@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpi.compiler import convert
+from hpi.compiler import convert, gpu
 from hpi.compiler.cache import CompileCache, cache_key
 from hpi.compiler.report import CompileReport
 from hpi.compiler.source import ModelSource, PipelineSource, sha256_file
@@ -22,6 +22,7 @@ from hpi.runtime_min.compare import Case, verify_session
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
 from hpi.runtime_min.errors import CompileError, UsageError, VerificationError
+from hpi.runtime_min.targets import TARGETS, target as known_target
 
 SIMPLIFIERS = ("onnxslim", "none")
 CPU_BACKEND_CONFIG = {
@@ -29,7 +30,6 @@ CPU_BACKEND_CONFIG = {
     "openvino": {"INFERENCE_PRECISION_HINT": "f32"},
     "onnxruntime": {},
 }
-SUPPORTED_TARGETS = ("cpu",)
 
 
 @dataclass
@@ -116,11 +116,14 @@ class CompileOptions:
     license_product: str | None = None
     encrypt: bool = False
     license_db: str | None = None
+    # GPU targets: TensorRT engines prebuilt here, built on the deployment GPU at first run, or none
+    tensorrt: str = "prebuilt"
+    tensorrt_version_compatible: bool = False
 
     def resolved(self) -> "CompileOptions":
-        unknown = [t for t in self.targets if t not in SUPPORTED_TARGETS]
-        if unknown:
-            raise UsageError(f"unsupported target {', '.join(unknown)}; supported: {', '.join(SUPPORTED_TARGETS)}")
+        for name in self.targets:
+            known_target(name)
+        gpu.check_tensorrt_mode(self.targets, self.tensorrt)
         installed = [c.version for c in convert.converters()]
         missing = [v for v in self.converters if v not in installed]
         if missing:
@@ -132,7 +135,8 @@ class CompileOptions:
 
     def to_dict(self) -> dict:
         """What shapes the compiled models (the cache key); licensing only wraps the bundle."""
-        return {"targets": list(self.targets), "converters": list(self.converters),
+        return {"targets": list(self.targets), "converters": list(self.converters), "tensorrt": self.tensorrt,
+                "tensorrt_version_compatible": self.tensorrt_version_compatible,
                 "calibration_images": {p.name: sha256_file(p) for p in self.calibration_images}}
 
 
@@ -226,7 +230,8 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
                     continue
                 conversion = {"converter": converter.to_dict() if converter else None, "opset": opset,
                               "simplifier": simplifier}
-                model = _compiled(key, source, recipe, spec, profile, cases, candidate, conversion, failures)
+                model = _compiled(key, source, recipe, spec, profile, cases, candidate, conversion, failures,
+                                  options, report)
                 report.log(f"{key}: verified ({label}); max abs diff " + ", ".join(
                     f"{b} {v['max_abs']:.2g}" for b, v in model.entry["verification"]["backends"].items()))
                 return model
@@ -239,13 +244,25 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0][:300] if text else ""
 
 
-def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, conversion, failures) -> CompiledModel:
+def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, conversion, failures,
+              options: CompileOptions, report: CompileReport) -> CompiledModel:
     artifacts, members = _artifacts(key, candidate.onnx, candidate.xml, candidate.weights)
+    if "cpu" not in options.targets:
+        artifacts = []
+        del members[f"models/{key}/openvino/model.xml"], members[f"models/{key}/openvino/model.bin"]
     golden = next(c for c in cases if c.name == "opt")
     for name, array in golden.feeds.items():
         members[f"golden/{key}/input_{name}.npy"] = _npy(array)
     for i, array in enumerate(golden.expected):
         members[f"golden/{key}/output_{i}.npy"] = _npy(array)
+    names = {"onnx": f"models/{key}/model.onnx", **{f"input:{n}": f"golden/{key}/input_{n}.npy" for n in golden.feeds},
+             **{f"output:{i}": f"golden/{key}/output_{i}.npy" for i in range(len(golden.expected))}}
+    for target in (t for t in options.targets if TARGETS[t].is_gpu):
+        more, new_members = gpu.gpu_artifacts(key, target, candidate.onnx, names, profile, recipe, cases,
+                                              candidate.outputs, options.tensorrt, report,
+                                              options.tensorrt_version_compatible)
+        artifacts += more
+        members.update(new_members)
     entry = {
         "model_name": source.model_name,
         "family": recipe.family,
@@ -289,12 +306,19 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOp
         "pipeline": pipeline,
         "models": {key: m.entry for key, m in models.items()},
         "targets": list(options.targets),
-        "backend_preference": {t: first["backend_preference"][t] for t in options.targets},
+        "backend_preference": {t: _preference(t, first) for t in options.targets},
         "compile_options": {**options.to_dict(), "source_config": source_config},
     }
     if options.license_product:
         manifest["license"], members = _licensed(options, members)
     return manifest, members
+
+
+def _preference(target: str, entry: dict) -> list[str]:
+    """The recipe's backend order for the target, else the target's, keeping backends with artifacts."""
+    formats = {a["format"] for a in entry["artifacts"] if a["target"] == target}
+    order = entry["backend_preference"].get(target) or TARGETS[target].backends
+    return [b for b in order if backends.get(b).artifact_format in formats]
 
 
 def _licensed(options: CompileOptions, members: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:

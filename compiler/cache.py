@@ -28,8 +28,24 @@ def default_root() -> Path:
     return Path(os.environ.get("HPI_CACHE_DIR", Path.home() / ".cache" / "hpi" / "compile"))
 
 
+# Modules whose code decides what a compiled model holds: a change to any of them (a default provider
+# option, a verification rule) must miss the cache even when the hpi version is the same.
+_COMPILE_CODE = ("hpi.compiler.build", "hpi.compiler.convert", "hpi.compiler.gpu", "hpi.compiler.reference",
+                 "hpi.recipes.base", "hpi.runtime_min.compare", "hpi.runtime_min.backends.tensorrt_engine")
+
+
+def _code_digest() -> str:
+    import importlib
+
+    h = hashlib.sha256()
+    for name in _COMPILE_CODE:
+        h.update(inspect.getsource(importlib.import_module(name)).encode())
+    return h.hexdigest()
+
+
 def cache_key(key: str, source, recipe, options, tools: dict, hpi_version: str) -> str:
     parts = {
+        "compiler_code": _code_digest(),
         "model_key": key,
         "source_files": source.hashes(),
         "recipe": {"family": recipe.family,

@@ -33,7 +33,16 @@ def compile(
     source: Path = typer.Argument(..., help="PaddleX model dir (inference.yml + inference.json/.pdmodel + "
                                             ".pdiparams, or inference.onnx) or pipeline config (e.g. OCR.yaml)"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="bundle path (default: ./<name>.hpi)"),
-    target: List[str] = typer.Option(["cpu"], "--target", "-t", help="deployment target; repeatable (cpu)"),
+    target: List[str] = typer.Option(
+        ["cpu"], "--target", "-t", help="deployment target; repeatable, one bundle holds artifacts for each: cpu, "
+                                        "gpu_cuda13, gpu_cuda12, gpu_cuda118_cudnn86 (docs/targets.md)"),
+    tensorrt: str = typer.Option(
+        "prebuilt", "--tensorrt", help="GPU targets: 'prebuilt' engines built and verified here (needs TensorRT "
+                                       "and the target GPU), 'on-first-run' (the deployment GPU builds, verifies "
+                                       "and caches them once), or 'off' (ONNX Runtime CUDA only)"),
+    tensorrt_version_compatible: bool = typer.Option(
+        False, "--tensorrt-version-compatible", help="build version-compatible engines (they also run on the "
+                                                     "44 MB lean TensorRT runtime and later TensorRT versions)"),
     calibration_images: List[Path] = typer.Option(
         [], "--calibration-images", "-c", help="images (files, folders, globs) to verify on, besides the "
                                                "profile's min/opt/max shapes; repeatable"),
@@ -83,7 +92,7 @@ def compile(
         status.start()
     try:
         options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter),
-                                 license_product, encrypt, license_db)
+                                 license_product, encrypt, license_db, tensorrt, tensorrt_version_compatible)
         manifest, out = _compile(source, output, options, signing_key, sign, CompileCache() if cache else None,
                                  compile_report)
     except Exception as exc:

@@ -21,6 +21,10 @@ class ModelRecipe:
     # CPU backends in order of preference; verified artifacts are built for each.
     backend_preference: ClassVar[dict[str, list[str]]] = {"cpu": ["openvino", "onnxruntime"]}
     opsets: ClassVar[tuple[int, ...]] = (14, 11, 17)
+    # TensorRT precisions to try in order (first verified wins) and the tolerance a reduced-precision
+    # engine must meet; None = the fp32 tolerance, so fp16 is kept only when it is as exact.
+    tensorrt_precisions: ClassVar[tuple[str, ...]] = ("fp16", "fp16_mixed", "fp32")
+    fp16_tolerance: ClassVar[Tolerance | None] = None
 
     @classmethod
     def profile(cls, config: dict) -> Profile:

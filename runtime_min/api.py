@@ -17,8 +17,8 @@ import numpy as np
 
 from hpi.runtime_min import pipelines
 from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import InputError
-from hpi.runtime_min.models import choose_backend, load_model
+from hpi.runtime_min.errors import BackendUnavailable, InputError
+from hpi.runtime_min.models import choices, load_model
 from hpi.runtime_min.result import Result
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -47,20 +47,34 @@ def expand_inputs(inputs) -> list:
 
 
 class Pipeline:
-    """A bundle opened for inference: verified, backend chosen, models loaded."""
+    """A bundle opened for inference: verified, target and backend chosen, models loaded.
+
+    The first (target, backend) of `models.choices` that loads wins; one that fails to load (e.g. CUDA
+    cannot start) is passed over like one that is not installed, and `notes` says why for each.
+    """
 
     def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None,
-                 content_key: bytes | None = None):
+                 content_key: bytes | None = None, device: str = "auto"):
         self.bundle = bundle
-        self.backend = choose_backend(bundle, backend)
         spec = bundle.manifest["pipeline"]
-        self.models = {role: load_model(bundle, key, self.backend, num_threads, content_key=content_key)
-                       for role, key in spec["models"].items()}
+        failed = []
+        for choice in choices(bundle, backend, device):
+            try:
+                self.models = {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
+                               for role, key in spec["models"].items()}
+            except BackendUnavailable as exc:
+                failed.append(f"{choice.backend} on {choice.target}: {exc}")
+                continue
+            self.backend, self.target, self.notes = choice.backend, choice.target, choice.skipped + failed
+            break
+        else:
+            raise BackendUnavailable("no backend here could load this bundle: " + "; ".join(failed))
         self._runner = pipelines.build(spec["name"], self.models, spec.get("params", {}))
 
     def describe(self) -> dict:
-        """Which backend and precision each model runs with."""
-        return {role: {"backend": m.backend, "precision": m.precision} for role, m in self.models.items()}
+        """Which target, backend and precision each model runs with."""
+        return {role: {"target": m.target, "backend": m.backend, "precision": m.precision}
+                for role, m in self.models.items()}
 
     def predict_one(self, item) -> Result:
         from hpi.runtime_min.ops.image_io import read_image
@@ -78,10 +92,12 @@ class Pipeline:
             yield self.predict_one(item)
 
 
-def open_bundle(path, *, backend: str | None = None, trusted_keys: Iterable = (),
+def open_bundle(path, *, backend: str | None = None, device: str = "auto", trusted_keys: Iterable = (),
                 allow_unsigned: bool = False, num_threads: int | None = None, serial_number: str | None = None,
                 update_license: bool = False, license_server: str | None = None) -> Pipeline:
     """Open and verify a bundle. Trusted keys: `trusted_keys`, $HPI_TRUSTED_KEYS, the config folder.
+
+    `device`: "auto" (the bundle's GPU target when a GPU backend works here, else cpu), "cpu" or "gpu".
 
     A license-bound bundle needs a valid certificate for its product on this machine; with
     `serial_number` and `update_license` it is fetched from the license server first (as PaddleX's
@@ -92,7 +108,7 @@ def open_bundle(path, *, backend: str | None = None, trusted_keys: Iterable = ()
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
     key = content_key(bundle, serial_number, update_license, license_server)
-    return Pipeline(bundle, backend, num_threads, key)
+    return Pipeline(bundle, backend, num_threads, key, device)
 
 
 def content_key(bundle: Bundle, serial_number=None, update_license=False, license_server=None) -> bytes | None:

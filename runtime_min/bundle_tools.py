@@ -64,30 +64,36 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
               content_key: bytes | None = None) -> dict:
     """Run each model's golden inputs on each backend and compare with the stored golden outputs.
 
-    Backends: `names`, else every registered one that is installed and has artifacts in the bundle.
-    An encrypted bundle needs its `content_key` (from this machine's license certificate).
+    Backends: `names`, else every one that can run the bundle here (on each of its targets this machine
+    can run: "onnxruntime" on cpu, "onnxruntime@gpu_cuda13" on a GPU target). An encrypted bundle needs
+    its `content_key` (from this machine's license certificate).
     """
-    from hpi.runtime_min.models import TARGET, load_model
+    from hpi.runtime_min.models import choices, load_model
 
-    formats = {a["format"] for e in bundle.manifest["models"].values() for a in e["artifacts"]
-               if a["target"] == TARGET}
-    names = names or [n for n in backends.names()
-                      if backends.get(n).artifact_format in formats and backends.get(n).is_available()]
-    results = {}
-    for name in names:
+    runs, results = [], {}
+    for name in names or [None]:
+        try:
+            found = choices(bundle, name)
+        except HpiError as exc:
+            results[name or "any"] = {"passed": False, "error": str(exc), "models": {}}
+            continue
+        runs += [(c.target, c.backend) for c in (found[:1] if name else found)]
+    for target, name in runs:
         models = {}
         for key, entry in bundle.manifest["models"].items():
             try:
-                models[key] = _self_test_model(bundle, key, entry, name, num_threads, load_model, content_key)
+                models[key] = _self_test_model(bundle, key, entry, name, target, num_threads, load_model,
+                                               content_key)
             except HpiError as exc:
                 models[key] = {"passed": False, "error": str(exc)}
-        results[name] = {"passed": all(m["passed"] for m in models.values()), "models": models}
+        label = name if target == "cpu" else f"{name}@{target}"
+        results[label] = {"passed": all(m["passed"] for m in models.values()), "models": models}
     return {"backends": results, "passed": bool(results) and all(r["passed"] for r in results.values())}
 
 
-def _self_test_model(bundle, key, entry, backend, num_threads, load_model, content_key) -> dict:
+def _self_test_model(bundle, key, entry, backend, target, num_threads, load_model, content_key) -> dict:
     golden = entry["golden"]
-    model = load_model(bundle, key, backend, num_threads, content_key=content_key)
+    model = load_model(bundle, key, backend, num_threads, target, content_key)
     feeds = {name: bundle.read_array(member) for name, member in golden["inputs"].items()}
     expected = [bundle.read_array(member) for member in golden["outputs"]]
     got = model.session.run(feeds)

@@ -25,8 +25,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="image files, folders of images, or glob patterns")
     p.add_argument("--output", "-o", metavar="DIR", help="write one <image>_res.json per image into DIR")
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
-    p.add_argument("--backend", help="inference backend (default: the bundle's choice among those installed): "
-                                     "openvino, onnxruntime")
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
+                   help="run on the bundle's GPU target or its cpu target (default auto: GPU when a GPU backend "
+                        "works here, else cpu)")
+    p.add_argument("--backend", help="inference backend (default: the bundle's choice among those that work here): "
+                                     "openvino, onnxruntime, tensorrt")
     p.add_argument("--threads", type=int, metavar="N", help="CPU threads per model (default: backend's)")
     p.add_argument("--trusted-key", action="append", default=[], metavar="FILE",
                    help="public key (PEM) or folder of *.pub keys to trust, in addition to $HPI_TRUSTED_KEYS "
@@ -49,12 +52,14 @@ def _run(args) -> None:
     from hpi.runtime_min.api import expand_inputs, open_bundle
     from hpi.runtime_min.errors import InputError
 
-    pipeline = open_bundle(args.bundle, backend=args.backend, trusted_keys=args.trusted_key,
+    pipeline = open_bundle(args.bundle, backend=args.backend, device=args.device, trusted_keys=args.trusted_key,
                            allow_unsigned=args.allow_unsigned, num_threads=args.threads,
                            serial_number=args.serial_number, update_license=args.update_license,
                            license_server=args.license_server)
+    for note in pipeline.notes:
+        _err(f"not using {note}")
     models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
-    _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {models}")
+    _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {pipeline.target} ({models})")
     done = failed = 0
     for item in expand_inputs(args.input):
         try:

@@ -1,40 +1,70 @@
-"""From a bundle's model entry to a running session on the chosen backend."""
+"""From a bundle's model entry to a running session: which target and backend, then loading."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hpi.runtime_min import backends
 from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError
+from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError, UsageError
+from hpi.runtime_min.targets import TARGETS
 
-TARGET = "cpu"
+DEVICES = ("auto", "cpu", "gpu")
 
 
 def _artifact(entry: dict, fmt: str, target: str) -> dict | None:
     return next((a for a in entry.get("artifacts", []) if a["format"] == fmt and a["target"] == target), None)
 
 
-def choose_backend(bundle: Bundle, requested: str | None = None, target: str = TARGET) -> str:
-    """The requested backend, else the first of the bundle's preference that is installed here."""
+@dataclass
+class Choice:
+    target: str
+    backend: str
+    skipped: list[str] = field(default_factory=list)  # options passed over, each with its reason
+
+
+def _bundle_targets(bundle: Bundle, device: str) -> list[str]:
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    known = [t for t in bundle.manifest.get("targets", ["cpu"]) if t in TARGETS]
+    gpu = [t for t in known if TARGETS[t].is_gpu]
+    cpu = [t for t in known if not TARGETS[t].is_gpu]
+    if device == "gpu" and not gpu:
+        raise BackendUnavailable(f"{bundle.path} has no GPU target (it has {', '.join(known)}); recompile with "
+                                 "--target gpu_cuda13 (or gpu_cuda12, gpu_cuda118_cudnn86)")
+    if device == "cpu" and not cpu:
+        raise BackendUnavailable(f"{bundle.path} has no cpu target (it has {', '.join(known)}); recompile with "
+                                 "--target cpu")
+    return {"gpu": gpu, "cpu": cpu, "auto": gpu + cpu}[device]
+
+
+def choices(bundle: Bundle, requested: str | None = None, device: str = "auto") -> list[Choice]:
+    """Every (target, backend) this machine can try for the bundle, best first; each carries the options
+    passed over before it and why. BackendUnavailable, listing the reasons, when there is none."""
     models = bundle.manifest["models"]
-    if requested:
-        cls = backends.get(requested)
-        missing = [k for k, m in models.items() if _artifact(m, cls.artifact_format, target) is None]
-        if missing:
-            raise BackendUnavailable(
-                f"bundle has no {cls.artifact_format} artifact for {', '.join(missing)}, so backend "
-                f"{requested!r} cannot run it; recompile with that backend or pick another with --backend"
-            )
-        cls.require()
-        return requested
-    preference = bundle.manifest.get("backend_preference", {}).get(target) or backends.names()
-    for name in preference:
-        cls = backends.get(name)
-        if cls.is_available() and all(_artifact(m, cls.artifact_format, target) for m in models.values()):
-            return name
-    hints = "; ".join(f"`{backends.get(n).install_hint}`" for n in preference)
-    raise BackendUnavailable(f"none of the bundle's backends ({', '.join(preference)}) is installed; install one: {hints}")
+    skipped, found = [], []
+    for target in _bundle_targets(bundle, device):
+        preference = bundle.manifest.get("backend_preference", {}).get(target) or list(TARGETS[target].backends)
+        for name in [requested] if requested else preference:
+            cls = backends.get(name)
+            reason = cls.unavailable_on(TARGETS[target].device)
+            for key, entry in models.items() if reason is None else ():
+                artifact = _artifact(entry, cls.artifact_format, target)
+                reason = (f"the bundle has no {cls.artifact_format} artifact for {key}" if artifact is None
+                          else (why := cls.accepts(artifact)) and f"{key}: {why}")
+                if reason:
+                    break
+            if reason:
+                skipped.append(f"{name} on {target}: {reason}")
+            else:
+                found.append(Choice(target, name, list(skipped)))
+    if not found:
+        raise BackendUnavailable("no backend here can run this bundle: " + "; ".join(skipped))
+    return found
+
+
+def choose_backend(bundle: Bundle, requested: str | None = None, device: str = "auto") -> Choice:
+    return choices(bundle, requested, device)[0]
 
 
 @dataclass
@@ -44,6 +74,7 @@ class LoadedModel:
     session: backends.Session
     backend: str
     precision: str
+    target: str = "cpu"
 
     def __call__(self, x):
         """Single-input models: feed `x`, return the first output."""
@@ -64,7 +95,7 @@ def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
 
 
 def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None = None,
-               target: str = TARGET, content_key: bytes | None = None) -> LoadedModel:
+               target: str = "cpu", content_key: bytes | None = None) -> LoadedModel:
     entry = bundle.manifest["models"].get(key)
     if entry is None:
         raise BundleError(f"bundle has no model {key!r}; it has {', '.join(bundle.manifest['models'])}")
@@ -74,4 +105,5 @@ def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None =
         raise BackendUnavailable(f"model {key!r} has no {cls.artifact_format} artifact for {target}")
     files = {role: read_member(bundle, name, content_key) for role, name in artifact["members"].items()}
     session = cls.load(files, artifact.get("config", {}), num_threads)
-    return LoadedModel(key, entry, session, backend, artifact.get("precision", "fp32"))
+    precision = getattr(session, "precision", None) or artifact.get("precision", "fp32")
+    return LoadedModel(key, entry, session, backend, precision, target)

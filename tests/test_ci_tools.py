@@ -45,7 +45,7 @@ def test_failed_compile_still_writes_a_report(models_dir, tmp_path, capsys):
     data = json.loads(report.read_text())
     jsonschema.validate(data, SCHEMA)
     assert code == 2 and data["status"] == "error" and data["error"]["exit_code"] == 2
-    assert "unsupported target gpu_cuda99" in data["error"]["message"]
+    assert "unknown target 'gpu_cuda99'" in data["error"]["message"]
 
 
 def test_inspect_human_and_json(ocr_bundle, capsys):

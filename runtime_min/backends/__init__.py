@@ -15,6 +15,7 @@ from hpi.runtime_min.errors import BackendUnavailable
 _REGISTRY = {
     "openvino": "hpi.runtime_min.backends.openvino:OpenVinoBackend",
     "onnxruntime": "hpi.runtime_min.backends.onnxruntime:OnnxRuntimeBackend",
+    "tensorrt": "hpi.runtime_min.backends.tensorrt:TensorRtBackend",
 }
 
 

@@ -24,10 +24,25 @@ class Backend:
     artifact_format: str = ""  # which artifact of a model this backend consumes
     python_module: str = ""  # import name of the library it needs
     install_hint: str = ""
+    devices: tuple[str, ...] = ("cpu", "gpu")
 
     @classmethod
     def is_available(cls) -> bool:
         return importlib.util.find_spec(cls.python_module) is not None
+
+    @classmethod
+    def unavailable_on(cls, device: str) -> str | None:
+        """Why this backend cannot run on `device` ("cpu" or "gpu") here, or None when it can."""
+        if device not in cls.devices:
+            return f"{cls.name} does not run on {device}"
+        if not cls.is_available():
+            return f"{cls.name} is not installed (`{cls.install_hint}`)"
+        return None
+
+    @classmethod
+    def accepts(cls, artifact: dict) -> str | None:
+        """Why this machine cannot use this artifact (e.g. an engine built for another GPU), or None."""
+        return None
 
     @classmethod
     def require(cls) -> None:

@@ -25,6 +25,7 @@ class OpenVinoBackend(Backend):
     artifact_format = "openvino_ir"
     python_module = "openvino"
     install_hint = "pip install 'hpi[openvino]'"
+    devices = ("cpu",)
 
     @classmethod
     def load(cls, files, config, num_threads):

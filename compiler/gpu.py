@@ -1,0 +1,110 @@
+"""GPU artifacts of one verified model, per `gpu_*` target.
+
+- ONNX Runtime CUDA: the same verified ONNX member as the cpu target, with the CUDA provider's options
+  and the shapes to warm up at load. Always possible.
+- TensorRT (`--tensorrt`):
+  `prebuilt`  engines built here with the TensorRT Python API, one optimization profile per model
+              (the recipe's / inference.yml's min/opt/max), precision fp16 → fp16 with sensitive layers
+              in fp32 → fp32, the first that reproduces Paddle's outputs on every compile case within
+              the recipe's tolerance for that precision; needs TensorRT and the target's GPU here;
+  `on-first-run` no engine in the bundle: the deployment GPU builds it once from the ONNX, verifies it
+              on the golden case with the same precision order and tolerances, and caches it
+              (runtime_min/backends/tensorrt.py);
+  `off`       ONNX Runtime CUDA only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from hpi.runtime_min.backends import tensorrt_engine as engines
+from hpi.runtime_min.compare import verify_session
+from hpi.runtime_min.errors import CompileError, UsageError
+from hpi.runtime_min.targets import TARGETS
+
+TENSORRT_MODES = ("prebuilt", "on-first-run", "off")
+# Why these: runtime_min/backends/onnxruntime.py and the H100 figures in docs/targets.md.
+ORT_CUDA_OPTIONS = {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
+
+
+def check_tensorrt_mode(targets, mode: str) -> None:
+    """Refuse, before any work, a prebuilt-engine compile on a machine without TensorRT."""
+    if mode not in TENSORRT_MODES:
+        raise UsageError(f"unknown --tensorrt mode {mode!r}; use one of {', '.join(TENSORRT_MODES)}")
+    gpu = [t for t in targets if TARGETS[t].is_gpu]
+    if gpu and mode == "prebuilt" and importlib.util.find_spec("tensorrt") is None:
+        raise UsageError(
+            f"--target {gpu[0]} prebuilds TensorRT engines, but TensorRT is not installed here (`import "
+            f"tensorrt` fails). Install TensorRT {TARGETS[gpu[0]].tensorrt} on a machine with the deployment "
+            "GPU, or pass --tensorrt on-first-run (each GPU machine builds and caches its engines once) or "
+            "--tensorrt off (ONNX Runtime CUDA only)")
+
+
+def ort_cuda_config(profile: engines.Profile) -> dict:
+    """ONNX Runtime CUDA settings: provider options and the shapes to warm up at load (the profile's
+    opt shapes). No shape buckets: padding changes PP-OCRv4's outputs (measured: 7/18 images kept their
+    texts with det padded to 480/960 and rec widths to 320/640/1280/3200), so shapes stay exact."""
+    return {"execution_provider": "cuda", "provider_options": dict(ORT_CUDA_OPTIONS),
+            "warmup": [{n: s["opt"] for n, s in profile.items()}]}
+
+
+def tolerances(recipe) -> dict[str, dict]:
+    fp16 = recipe.fp16_tolerance or recipe.tolerance
+    return {p: (recipe.tolerance if p == "fp32" else fp16).to_dict() for p in recipe.tensorrt_precisions}
+
+
+def gpu_artifacts(key: str, target: str, onnx: bytes, members: dict[str, str], profile: dict, recipe,
+                  cases, output_names: list[str], mode: str, report, version_compatible: bool = False
+                  ) -> tuple[list[dict], dict[str, bytes]]:
+    """The artifacts (and any new members) of one model for one GPU target. `members` names the model's
+    existing members: "onnx", and the golden case's "input:<name>" / "output:<i>"."""
+    trt_profile = engines.profile_from_shapes(profile)
+    artifacts = [{"target": target, "format": "onnx", "precision": "fp32", "members": {"model": members["onnx"]},
+                  "config": ort_cuda_config(trt_profile)}]
+    if mode == "off":
+        return artifacts, {}
+    if mode == "on-first-run":
+        artifacts.append({
+            "target": target, "format": "tensorrt_plan", "precision": "chosen on first run",
+            "members": dict(members),
+            "config": {"build": "on_first_run", "profile": trt_profile, "precisions": list(recipe.tensorrt_precisions),
+                       "tolerances": tolerances(recipe), "num_outputs": len(output_names)},
+        })
+        return artifacts, {}
+    return _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible)
+
+
+def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible):
+    import tensorrt as trt
+
+    from hpi.runtime_min.backends.tensorrt import TensorRtBackend
+    from hpi.runtime_min.compare import Tolerance
+
+    expected = TARGETS[target].tensorrt
+    if not trt.__version__.startswith(expected + ".") and trt.__version__ != expected:
+        raise CompileError(f"target {target} needs TensorRT {expected}.x engines; this machine has TensorRT "
+                           f"{trt.__version__}")
+    capability = engines.compute_capability()
+    plans, tol = {}, tolerances(recipe)
+
+    def build_and_verify(precision):
+        with report.stage(key, f"tensorrt {precision} ({target})", f"{key}: TensorRT {precision} engine for {target}"):
+            plans[precision] = engines.build_engine(onnx, trt_profile, precision, version_compatible)
+            session = TensorRtBackend.load({"engine": plans[precision]},
+                                           {"precision": precision, "version_compatible": version_compatible}, None)
+            bad = [d for d in verify_session(session, cases, session.output_names, Tolerance(**tol[precision]))
+                   if not d.passed]
+        return bad[0].describe() if bad else None
+
+    try:
+        precision, rejected = engines.first_verified(recipe.tensorrt_precisions, build_and_verify)
+    except ValueError as exc:
+        raise CompileError(f"{key}: {exc}") from None
+    for reason in rejected:
+        report.warn(f"{key}: TensorRT rejected {reason}")
+    engine_key = engines.EngineKey.of(onnx, trt.__version__, capability, precision, trt_profile, version_compatible)
+    member = f"models/{key}/tensorrt/{target}.plan"
+    artifacts.append({"target": target, "format": "tensorrt_plan", "precision": precision,
+                      "members": {"engine": member},
+                      "config": {**engine_key.to_dict(), "rejected": rejected}})
+    return artifacts, {member: plans[precision]}
