@@ -18,6 +18,7 @@ _REGISTRY = {
     "text_recognition": "hpi.runtime_min.pipelines.single",
     "image_classification": "hpi.runtime_min.pipelines.classification",
     "semantic_segmentation": "hpi.runtime_min.pipelines.segmentation",
+    "multilabel_classification": "hpi.runtime_min.pipelines.multilabel_classification",
 }
 
 
