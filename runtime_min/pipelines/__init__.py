@@ -19,6 +19,7 @@ _REGISTRY = {
     "image_classification": "hpi.runtime_min.pipelines.classification",
     "semantic_segmentation": "hpi.runtime_min.pipelines.segmentation",
     "multilabel_classification": "hpi.runtime_min.pipelines.multilabel_classification",
+    "anomaly_detection": "hpi.runtime_min.pipelines.anomaly_detection",
 }
 
 
