@@ -9,5 +9,8 @@ pipeline config's `SubModules` to model roles and resolves the pipeline's parame
 from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, model_recipe_for, pipeline_recipe_for
 from hpi.recipes import ocr as _ocr  # noqa: F401  (registers the OCR family recipes)
 from hpi.recipes import classification as _classification  # noqa: F401  (image classification)
+from hpi.recipes import segmentation as _segmentation  # noqa: F401  (semantic segmentation)
+from hpi.recipes import multilabel_classification as _multilabel  # noqa: F401  (multi-label classification)
+from hpi.recipes import anomaly_detection as _anomaly  # noqa: F401  (image anomaly detection)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -31,6 +31,12 @@ if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import paddle
   .venv-oracle/bin/python -m pip install -q --upgrade pip
   .venv-oracle/bin/python -m pip install -q "paddlex[ocr-core]==3.7.2" paddlepaddle==3.0.0
 fi
+# PaddleX's anomaly detection post-processing (MapToMask) needs scikit-image, which ocr-core lacks;
+# a separate step so existing oracle envs get it too.
+if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import skimage" 2>/dev/null; then
+  echo "setup: installing scikit-image into .venv-oracle (PaddleX anomaly detection)" >&2
+  .venv-oracle/bin/python -m pip install -q scikit-image
+fi
 key=${HPI_SIGNING_KEY:-${HPI_CONFIG_DIR:-$HOME/.config/hpi}/signing_key.pem}
 if [ ! -f "$key" ]; then
   .venv/bin/hpi-license keygen

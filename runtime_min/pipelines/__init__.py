@@ -17,6 +17,9 @@ _REGISTRY = {
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",
     "image_classification": "hpi.runtime_min.pipelines.classification",
+    "semantic_segmentation": "hpi.runtime_min.pipelines.segmentation",
+    "multilabel_classification": "hpi.runtime_min.pipelines.multilabel_classification",
+    "anomaly_detection": "hpi.runtime_min.pipelines.anomaly_detection",
 }
 
 
