@@ -9,5 +9,6 @@ pipeline config's `SubModules` to model roles and resolves the pipeline's parame
 from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, model_recipe_for, pipeline_recipe_for
 from hpi.recipes import ocr as _ocr  # noqa: F401  (registers the OCR family recipes)
 from hpi.recipes import classification as _classification  # noqa: F401  (image classification)
+from hpi.recipes import detection as _detection  # noqa: F401  (object and layout detection)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

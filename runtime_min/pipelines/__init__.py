@@ -17,6 +17,8 @@ _REGISTRY = {
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",
     "image_classification": "hpi.runtime_min.pipelines.classification",
+    "object_detection": "hpi.runtime_min.pipelines.detection",
+    "layout_detection": "hpi.runtime_min.pipelines.detection",
 }
 
 
