@@ -117,7 +117,7 @@ class ObjectDetection(ModelRecipe):
     # scale_factor to [1, 2]), so PaddleX's [min, opt, max] profile is cut to batch 1 here.
     max_batch: ClassVar[int] = 1
     # The row order of the boxes output (runtime_min.compare.canonical): NMS models "paddle_nms";
-    # DETR models output a top-k by score that every backend keeps, so None.
+    # DETR models "topk" (by score; OpenVINO's TopK reorders equal scores).
     output_order: ClassVar[str | None] = "paddle_nms"
 
     @classmethod
@@ -145,7 +145,7 @@ class ObjectDetection(ModelRecipe):
                                f"({', '.join(_MERGE_MODES)}; per-class maps are not ported)")
         name = (config.get("Global") or {}).get("model_name", "")
         return {
-            # Paddle's NMS writes boxes by class, then score; backends may reorder a class's boxes.
+            # Backends may reorder boxes Paddle writes in a defined order (runtime_min.compare.canonical).
             "output_order": cls.output_order,
             "feeds": (["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
             "resize": _resize(ops["Resize"]),
@@ -174,7 +174,7 @@ class PPYOLOEPlus(ObjectDetection):
 @register_model
 class RTDETR(ObjectDetection):
     model_names = ("RT-DETR-L",)
-    output_order = None
+    output_order = "topk"
     default_profile = _hpi_profile(640, 640, im_shape=True)
     default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)
 
@@ -192,6 +192,6 @@ class PicoDetLayout(ObjectDetection):
 @register_model
 class PPDocLayout(PicoDetLayout):
     model_names = ("PP-DocLayout-L",)
-    output_order = None
+    output_order = "topk"
     default_profile = _hpi_profile(640, 640, im_shape=True)
     default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)

@@ -55,9 +55,9 @@ class OutputDiff:
 
 
 def _output_orders() -> dict:
-    from hpi.runtime_min.ops.detection import paddle_nms_order
+    from hpi.runtime_min.ops.detection import paddle_nms_order, topk_order
 
-    return {"paddle_nms": paddle_nms_order}
+    return {"paddle_nms": paddle_nms_order, "topk": topk_order}
 
 
 def canonical(outputs: list[np.ndarray], order: str | None) -> list[np.ndarray]:

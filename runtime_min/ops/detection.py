@@ -19,7 +19,7 @@ import numpy as np
 from .classification import INTERPOLATIONS
 from .text_det import normalize_to_chw
 
-__all__ = ["resize", "preprocess", "split_batch", "paddle_nms_order", "postprocess"]
+__all__ = ["resize", "preprocess", "split_batch", "paddle_nms_order", "topk_order", "postprocess"]
 
 # Model input name for each of PaddleX's ToBatch keys.
 FEED_NAMES = {"img_size": "im_shape", "img": "image", "scale_factors": "scale_factor"}
@@ -63,7 +63,11 @@ def split_batch(boxes: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:
 
 def paddle_nms_order(outputs: list[np.ndarray]) -> list[np.ndarray]:
     """(boxes [K, 6], counts [N], ...) with each image's boxes in the order Paddle's multiclass_nms3
-    writes them: by class, then score descending (a stable sort, so equal scores keep their order).
+    writes them: by class, then score descending, equal scores by top edge, then left edge.
+
+    Equal scores are real: cells of a flat image region give identical features, hence identical scores
+    and boxes shifted by whole cells. Paddle keeps such ties in cell order (its sorts are stable), that
+    is row by row, which for boxes shifted by whole cells is the order of their top, then left edges.
 
     The ONNX that paddle2onnx makes of it restores that order with a TopK over class ids, and OpenVINO's
     TopK is not stable: it lists a class's boxes in another order. PaddleX keeps the model's order in
@@ -72,7 +76,19 @@ def paddle_nms_order(outputs: list[np.ndarray]) -> list[np.ndarray]:
     boxes, counts = outputs[0], np.asarray(outputs[1]).reshape(-1)
     if boxes.ndim != 2 or boxes.shape[1] < 2 or int(counts.sum()) != len(boxes):
         return list(outputs)  # not this layout: leave it to the comparison to report
-    parts = [seg[np.lexsort((-seg[:, 1], seg[:, 0]))] for seg in split_batch(boxes, counts)]
+    parts = [seg[np.lexsort((seg[:, 2], seg[:, 3], -seg[:, 1], seg[:, 0]))] for seg in split_batch(boxes, counts)]
+    return [np.concatenate(parts) if parts else boxes, *outputs[1:]]
+
+
+def topk_order(outputs: list[np.ndarray]) -> list[np.ndarray]:
+    """(boxes [K, 6], counts [N], ...) with each image's boxes by score descending, equal scores by top
+    edge, left edge, then class: the order of a DETR head's top-k. Neither Paddle's nor OpenVINO's
+    top-k defines the order of equal scores, so for those this only makes the runtime's output
+    deterministic; it cannot reproduce PaddleX's."""
+    boxes, counts = outputs[0], np.asarray(outputs[1]).reshape(-1)
+    if boxes.ndim != 2 or boxes.shape[1] < 4 or int(counts.sum()) != len(boxes):
+        return list(outputs)
+    parts = [seg[np.lexsort((seg[:, 0], seg[:, 2], seg[:, 3], -seg[:, 1]))] for seg in split_batch(boxes, counts)]
     return [np.concatenate(parts) if parts else boxes, *outputs[1:]]
 
 
