@@ -84,7 +84,8 @@ def compare(case: Case, got: list[np.ndarray], output_names: list[str], tol: Tol
         want64, have64 = want.astype(np.float64), have.astype(np.float64)
         err = np.abs(have64 - want64)
         excess = err - (tol.atol + tol.rtol * np.abs(want64))
-        worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
+        # the element furthest past the tolerance when any is, else the largest difference
+        worst = np.unravel_index(int(np.argmax(excess if (excess > 0).any() else err)), err.shape) if err.size else ()
         rel = err / np.maximum(np.abs(want64), 1e-12)
         diffs.append(OutputDiff(
             case.name, name, float(err.max(initial=0.0)), float(rel.max(initial=0.0)), tuple(int(i) for i in worst),
