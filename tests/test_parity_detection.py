@@ -2,9 +2,10 @@
 
 The models are fixtures from tests/fixtures/make_detection_model.py: a small seeded detector with the
 exact signature of PaddleX's exported detectors, PIR `inference.json` as PaddleX 3.x ships them (only
-paddle2onnx >= 2 reads it). Two heads are covered: Paddle's own `multiclass_nms3` (PicoDet-S; the ONNX
-has NonMaxSuppression and a data-dependent box count) and the RT-DETR top-k with `im_shape`
-(PP-DocLayout-L, a layout model with PaddleX's layout label list and its large-`image`-box filter).
+paddle2onnx >= 2 reads it), one per supported model name. Two heads are covered: Paddle's own
+`multiclass_nms3` (PicoDet-S, PP-YOLOE_plus-S, PicoDet_layout_1x; the ONNX has NonMaxSuppression and a
+data-dependent box count) and the RT-DETR top-k with `im_shape` (RT-DETR-L, PP-DocLayout-L, a layout
+model with PaddleX's layout label list and its large-`image`-box filter).
 PaddleX 3.7.2 runs each in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
 ../shared/testdata/vision both CPU backends must give PaddleX's boxes in PaddleX's order: the same
 class ids and labels, coordinates within 1 px and scores within 1e-4; the fixtures give dozens of
@@ -23,7 +24,7 @@ import pytest
 from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
-from make_detection_model import make_model  # noqa: E402
+from make_detection_model import MODELS, make_model  # noqa: E402
 
 VISION = TESTDATA / "vision"
 IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
@@ -37,7 +38,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module", params=["PicoDet-S", "PP-DocLayout-L"])
+@pytest.fixture(scope="module", params=sorted(MODELS))
 def detection_model(request, tmp_path_factory) -> Path:
     return make_model(tmp_path_factory.mktemp("models") / request.param, request.param)
 
