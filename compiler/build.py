@@ -58,9 +58,10 @@ def _cases(source: ModelSource, recipe, profile, spec, images: list[Path]) -> li
     from hpi.runtime_min.ops.image_io import read_image
 
     rng = np.random.default_rng(0)
+    data = recipe.profile_input_data(source.config)
     feeds_by_case = {}
     for i, corner in enumerate(("min", "opt", "max")):
-        feeds_by_case[corner] = {name: rng.standard_normal(shapes[i]).astype(np.float32)
+        feeds_by_case[corner] = {name: _corner_input(name, shapes[i], data.get(name, (None,) * 3)[i], rng)
                                  for name, shapes in profile.items()}
     for path in images:
         try:
@@ -69,6 +70,16 @@ def _cases(source: ModelSource, recipe, profile, spec, images: list[Path]) -> li
             raise UsageError(f"calibration image {path}: {exc}") from None
     expected = _reference_outputs(source, feeds_by_case)
     return [Case(name, feeds, expected[name]) for name, feeds in feeds_by_case.items()]
+
+
+def _corner_input(name: str, shape: list[int], values: list[float] | None, rng) -> np.ndarray:
+    """Random pixels, or the profile's given values (a detector's im_shape / scale_factor) in that shape."""
+    if values is None:
+        return rng.standard_normal(shape).astype(np.float32)
+    if len(values) != int(np.prod(shape)):
+        raise CompileError(f"profile input data for {name!r} has {len(values)} values; its shape {shape} "
+                           f"needs {int(np.prod(shape))}")
+    return np.asarray(values, dtype=np.float32).reshape(shape)
 
 
 def _artifacts(key: str, onnx_bytes: bytes, xml: bytes, weights: bytes) -> tuple[list[dict], dict[str, bytes]]:
@@ -85,11 +96,11 @@ def _artifacts(key: str, onnx_bytes: bytes, xml: bytes, weights: bytes) -> tuple
     return artifacts, members
 
 
-def _verify_candidate(files_by_backend: dict, cases, output_names, tol) -> dict[str, list]:
+def _verify_candidate(files_by_backend: dict, cases, output_names, tol, order=None) -> dict[str, list]:
     results = {}
     for name, files in files_by_backend.items():
         session = backends.get(name).load(files, CPU_BACKEND_CONFIG[name], None)
-        results[name] = verify_session(session, cases, output_names, tol)
+        results[name] = verify_session(session, cases, output_names, tol, order)
     return results
 
 
@@ -180,14 +191,14 @@ class _Candidate:
         return f"{self.label}: {bad[0][0]} {bad[0][1].describe()}" if bad else None
 
 
-def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, tol) -> _Candidate:
+def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, tol, order=None) -> _Candidate:
     work.mkdir(parents=True)
     onnx_path = convert.simplify(raw, work / "model.onnx", simplifier)
     xml = convert.ir_from_onnx(onnx_path, work / "openvino" / "model.xml")
     onnx_bytes, xml_bytes, weights = onnx_path.read_bytes(), xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
     inputs, outputs = _io_signature(onnx_bytes)
     results = _verify_candidate({"onnxruntime": {"model": onnx_bytes},
-                                 "openvino": {"xml": xml_bytes, "weights": weights}}, cases, outputs, tol)
+                                 "openvino": {"xml": xml_bytes, "weights": weights}}, cases, outputs, tol, order)
     return _Candidate(label, onnx_bytes, xml_bytes, weights, inputs, outputs, results)
 
 
@@ -218,7 +229,8 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
                 try:
                     with report.stage(key, f"simplify, OpenVINO IR, verify ({label})",
                                       f"{key}: {label}: OpenVINO IR, verify"):
-                        candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance)
+                        candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance,
+                                                     spec.get("output_order"))
                 except Exception as exc:  # an output that does not even load is one more rejected candidate
                     failures.append(f"{label}: {type(exc).__name__}: {_first_line(exc)}")
                     report.warn(f"{key}: rejected {failures[-1]}")
@@ -260,7 +272,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
     for target in (t for t in options.targets if TARGETS[t].is_gpu):
         more, new_members = gpu.gpu_artifacts(key, target, candidate.onnx, names, profile, recipe, cases,
                                               candidate.outputs, options.tensorrt, report,
-                                              options.tensorrt_version_compatible)
+                                              options.tensorrt_version_compatible, spec.get("output_order"))
         artifacts += more
         members.update(new_members)
     entry = {

@@ -54,8 +54,8 @@ def tolerances(recipe) -> dict[str, dict]:
 
 
 def gpu_artifacts(key: str, target: str, onnx: bytes, members: dict[str, str], profile: dict, recipe,
-                  cases, output_names: list[str], mode: str, report, version_compatible: bool = False
-                  ) -> tuple[list[dict], dict[str, bytes]]:
+                  cases, output_names: list[str], mode: str, report, version_compatible: bool = False,
+                  output_order: str | None = None) -> tuple[list[dict], dict[str, bytes]]:
     """The artifacts (and any new members) of one model for one GPU target. `members` names the model's
     existing members: "onnx", and the golden case's "input:<name>" / "output:<i>"."""
     trt_profile = engines.profile_from_shapes(profile)
@@ -68,13 +68,15 @@ def gpu_artifacts(key: str, target: str, onnx: bytes, members: dict[str, str], p
             "target": target, "format": "tensorrt_plan", "precision": "chosen on first run",
             "members": dict(members),
             "config": {"build": "on_first_run", "profile": trt_profile, "precisions": list(recipe.tensorrt_precisions),
-                       "tolerances": tolerances(recipe), "num_outputs": len(output_names)},
+                       "tolerances": tolerances(recipe), "num_outputs": len(output_names),
+                       "output_order": output_order},
         })
         return artifacts, {}
-    return _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible)
+    return _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible,
+                     output_order)
 
 
-def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible):
+def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible, output_order):
     import tensorrt as trt
 
     from hpi.runtime_min.backends.tensorrt import TensorRtBackend
@@ -92,8 +94,8 @@ def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, 
             plans[precision] = engines.build_engine(onnx, trt_profile, precision, version_compatible)
             session = TensorRtBackend.load({"engine": plans[precision]},
                                            {"precision": precision, "version_compatible": version_compatible}, None)
-            bad = [d for d in verify_session(session, cases, session.output_names, Tolerance(**tol[precision]))
-                   if not d.passed]
+            bad = [d for d in verify_session(session, cases, session.output_names, Tolerance(**tol[precision]),
+                                             output_order) if not d.passed]
         return bad[0].describe() if bad else None
 
     try:

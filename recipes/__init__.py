@@ -12,5 +12,6 @@ from hpi.recipes import classification as _classification  # noqa: F401  (image 
 from hpi.recipes import segmentation as _segmentation  # noqa: F401  (semantic segmentation)
 from hpi.recipes import multilabel_classification as _multilabel  # noqa: F401  (multi-label classification)
 from hpi.recipes import anomaly_detection as _anomaly  # noqa: F401  (image anomaly detection)
+from hpi.recipes import detection as _detection  # noqa: F401  (object and layout detection)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -43,6 +43,21 @@ class ModelRecipe:
         return profile
 
     @classmethod
+    def profile_input_data(cls, config: dict) -> dict[str, tuple[list[float], list[float], list[float]]]:
+        """Values for inputs that carry data rather than pixels (e.g. a detector's `scale_factor`), per
+        profile corner, flat: PaddleX's `Hpi.backend_configs.paddle_infer.trt_dynamic_shape_input_data`,
+        else the recipe's default. The compiler's min/opt/max cases use them instead of random numbers."""
+        paddle_infer = ((config.get("Hpi") or {}).get("backend_configs") or {}).get("paddle_infer") or {}
+        data = paddle_infer.get("trt_dynamic_shape_input_data") or cls.default_profile_input_data
+        for name, triple in data.items():
+            if len(triple) != 3:
+                raise CompileError(f"inference.yml trt_dynamic_shape_input_data for {name!r} must be "
+                                   f"[min, opt, max] value lists, got {triple}")
+        return {name: tuple([float(v) for v in values] for values in triple) for name, triple in data.items()}
+
+    default_profile_input_data: ClassVar[dict] = {}
+
+    @classmethod
     def runtime_spec(cls, config: dict) -> dict:
         """The model's pre/post-processing spec for the runtime, from its inference.yml."""
         raise NotImplementedError

@@ -97,7 +97,8 @@ def _self_test_model(bundle, key, entry, backend, target, num_threads, load_mode
     feeds = {name: bundle.read_array(member) for name, member in golden["inputs"].items()}
     expected = [bundle.read_array(member) for member in golden["outputs"]]
     got = model.session.run(feeds)
-    diffs = compare(Case(golden["case"], feeds, expected), got, entry["outputs"], Tolerance(**golden["tolerance"]))
+    diffs = compare(Case(golden["case"], feeds, expected), got, entry["outputs"], Tolerance(**golden["tolerance"]),
+                    entry["spec"].get("output_order"))
     failed = [d for d in diffs if not d.passed]
     result = {"passed": not failed, "max_abs": max(d.max_abs for d in diffs), "tolerance": golden["tolerance"]}
     if failed:

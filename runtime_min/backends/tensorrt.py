@@ -179,7 +179,8 @@ class TensorRtBackend(Backend):
             plans[precision] = engines.build_engine(onnx, config["profile"], precision)
             session = _TrtSession(trt, trt.Runtime(trt.Logger(trt.Logger.WARNING)).deserialize_cuda_engine(
                 plans[precision]))
-            diffs = verify_session(session, [golden], session.output_names, tolerances[precision])
+            diffs = verify_session(session, [golden], session.output_names, tolerances[precision],
+                                   config.get("output_order"))
             bad = [d for d in diffs if not d.passed]
             return bad[0].describe() if bad else None
 

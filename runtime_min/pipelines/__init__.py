@@ -20,6 +20,8 @@ _REGISTRY = {
     "semantic_segmentation": "hpi.runtime_min.pipelines.segmentation",
     "multilabel_classification": "hpi.runtime_min.pipelines.multilabel_classification",
     "anomaly_detection": "hpi.runtime_min.pipelines.anomaly_detection",
+    "object_detection": "hpi.runtime_min.pipelines.detection",
+    "layout_detection": "hpi.runtime_min.pipelines.detection",
 }
 
 

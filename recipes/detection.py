@@ -1,0 +1,199 @@
+"""Object detection and layout detection (PaddleX modules `object_detection`, `layout_detection`).
+
+PaddleX runs both with the same DetPredictor; layout models differ only in their label list (and the
+layout post-processing options). The exported models end in Paddle's NMS (PicoDet, PP-YOLOE) or a
+top-k (RT-DETR, PP-DocLayout) and return boxes [K, 6] = (class, score, x1, y1, x2, y2) and a box count.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.runtime_min.errors import CompileError
+
+_KNOWN_OPS = ("Resize", "NormalizeImage", "Permute")
+# PaddleX builds these from inference.yml too; no model of these recipes uses them, so they are refused
+# rather than run untested.
+_UNPORTED_OPS = ("Pad", "PadStride", "WarpAffine")
+# DetPredictor.build_resize: inference.yml's integer interp → OpenCV interpolation name.
+_INTERP = {0: "NEAREST", 1: "LINEAR", 2: "BICUBIC", 3: "AREA", 4: "LANCZOS4"}
+# PaddleX's DetPredictor.build_to_batch: models whose name contains one of these get `im_shape` first.
+_NEEDS_IM_SHAPE = ("DETR", "DINO", "RCNN", "YOLOv3", "CenterNet", "BlazeFace", "PP-DocLayout-L",
+                   "PP-DocLayout_plus-L", "PP-DocBlockLayout", "PP-DocLayoutV2")
+_MERGE_MODES = ("union", "large", "small")
+
+
+def _resize(args: dict) -> dict:
+    size = args.get("target_size")
+    if not size or (not isinstance(size, int) and len(size) != 2):
+        raise CompileError(f"inference.yml Preprocess Resize needs target_size [h, w], got {size!r}")
+    interp = args.get("interp", 2)
+    name = _INTERP.get(interp) if isinstance(interp, int) else str(interp).upper()
+    if name not in _INTERP.values():
+        raise CompileError(f"Resize interp {interp!r} is not supported ({', '.join(map(str, _INTERP))} or "
+                           f"{', '.join(_INTERP.values())})")
+    target = [int(size), int(size)] if isinstance(size, int) else [int(v) for v in size]
+    return {"target_size": target, "keep_ratio": bool(args.get("keep_ratio", False)), "interpolation": name}
+
+
+def _normalize(args: dict) -> dict:
+    norm_type = args.get("norm_type") or "none"
+    # PaddleX treats a missing or "none" norm_type as "mean_std"; any other crashes its Normalize.
+    if norm_type not in ("none", "mean_std"):
+        raise CompileError(f"NormalizeImage norm_type {norm_type!r} is not supported (mean_std, none)")
+    mean, std = args.get("mean", [0.485, 0.456, 0.406]), args.get("std", [0.229, 0.224, 0.225])
+    mean = [mean] * 3 if isinstance(mean, (int, float)) else mean
+    std = [std] * 3 if isinstance(std, (int, float)) else std
+    return {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
+            "scale": 1.0 / 255.0 if args.get("is_scale", True) else 1.0}
+
+
+def _ops(config: dict) -> dict:
+    ops = {}
+    for op in config.get("Preprocess") or []:
+        name = (op or {}).get("type")
+        if name in _UNPORTED_OPS or name not in _KNOWN_OPS:
+            raise CompileError(f"detection Preprocess op {name!r} is not supported ({', '.join(_KNOWN_OPS)})")
+        ops[name] = {k: v for k, v in op.items() if k != "type"}
+    for required in _KNOWN_OPS:
+        if required not in ops:
+            raise CompileError(f"inference.yml of a detection model has no {required} in Preprocess")
+    return ops
+
+
+def _threshold(value):
+    """draw_threshold as PaddleX uses it: a float filters, a {class id: float} dict filters per class."""
+    if isinstance(value, dict):
+        return {int(k): float(v) for k, v in value.items()}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # PaddleX filters only when the threshold is a float (`isinstance(threshold, float)`).
+        return float(value) if isinstance(value, float) else int(value)
+    raise CompileError(f"inference.yml draw_threshold must be a number or a {{class id: number}} map, got {value!r}")
+
+
+def _unclip(value):
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return [float(value), float(value)]
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return [float(v) for v in value]
+    raise CompileError(f"inference.yml layout_unclip_ratio {value!r} is not supported (a number or [w, h])")
+
+
+def _size(shape: list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= int(d)
+    return n
+
+
+def _hpi_profile(h: int, w: int, im_shape: bool, batch: int = 8) -> dict:
+    """PaddleX's Hpi block for detectors (pdparams2safetensors/inference_meta.py `_hpi_rtdetr`)."""
+    profile = {"image": ([1, 3, h, w], [1, 3, h, w], [batch, 3, h, w]),
+               "scale_factor": ([1, 2], [1, 2], [batch, 2])}
+    return {"im_shape": ([1, 2], [1, 2], [batch, 2]), **profile} if im_shape else profile
+
+
+def _hpi_input_data(h: int, w: int, im_shape: bool, batch: int = 8) -> dict:
+    """PaddleX's `trt_dynamic_shape_input_data` for the same inputs."""
+    data = {"scale_factor": ([2, 2], [1, 1], [0.67] * (2 * batch))}
+    return {"im_shape": ([h, w], [h, w], [h, w] * batch), **data} if im_shape else data
+
+
+@register_model
+class ObjectDetection(ModelRecipe):
+    family = "object_detection"
+    model_names = ("PicoDet-S",)
+    default_profile = _hpi_profile(416, 416, im_shape=False)
+    default_profile_input_data = _hpi_input_data(416, 416, im_shape=False)
+    # One output holds class ids, scores (0..1) and pixel coordinates (up to a few thousand): scores stay
+    # within 2e-4 (PaddleX's parity asks 1e-4; converters differ by ~1e-6 here), coordinates within 1e-4
+    # relative (0.1 px at 1000 px). rtol 1e-5 is too tight for real weights: OpenVINO fp32 moves rapid-
+    # layout's CDLA boxes by up to 1.3e-5 relative (1.7e-3 px).
+    tolerance = Tolerance(atol=1e-4, rtol=1e-4)
+
+    # The runtime feeds one image at a time (PaddleX's default batch_size 1), and paddle2onnx's
+    # multiclass_nms3 only converts batch 1 (at batch 8 the ONNX fails in a Concat, and onnxslim pins
+    # scale_factor to [1, 2]), so PaddleX's [min, opt, max] profile is cut to batch 1 here.
+    max_batch: ClassVar[int] = 1
+    # The row order of the boxes output (runtime_min.compare.canonical): NMS models "paddle_nms";
+    # DETR models "topk" (by score; OpenVINO's TopK reorders equal scores).
+    output_order: ClassVar[str | None] = "paddle_nms"
+
+    @classmethod
+    def profile(cls, config):
+        return {name: tuple([min(s[0], cls.max_batch), *s[1:]] for s in triple)
+                for name, triple in super().profile(config).items()}
+
+    @classmethod
+    def profile_input_data(cls, config):
+        # Per corner the values fill the input's shape; at batch 1 that is its first row.
+        shapes = cls.profile(config)
+        return {name: tuple(values[:_size(shapes[name][i])] if name in shapes else values
+                            for i, values in enumerate(triple))
+                for name, triple in super().profile_input_data(config).items()}
+
+    @classmethod
+    def runtime_spec(cls, config):
+        ops = _ops(config)
+        labels = config.get("label_list")
+        if not labels:
+            raise CompileError("inference.yml of a detection model has no label_list")
+        merge = config.get("layout_merge_bboxes_mode")
+        if merge is not None and merge not in _MERGE_MODES:
+            raise CompileError(f"inference.yml layout_merge_bboxes_mode {merge!r} is not supported "
+                               f"({', '.join(_MERGE_MODES)}; per-class maps are not ported)")
+        name = (config.get("Global") or {}).get("model_name", "")
+        return {
+            # Backends may reorder boxes Paddle writes in a defined order (runtime_min.compare.canonical).
+            "output_order": cls.output_order,
+            "feeds": (["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
+            "resize": _resize(ops["Resize"]),
+            "normalize": _normalize(ops["NormalizeImage"]),
+            "postprocess": {"name": "DetPostProcess", "threshold": _threshold(config.get("draw_threshold", 0.5)),
+                            "label_list": [str(v) for v in labels],
+                            "layout_nms": bool(config.get("layout_nms") or False),
+                            "layout_unclip_ratio": _unclip(config.get("layout_unclip_ratio")),
+                            "layout_merge_bboxes_mode": merge},
+        }
+
+    @classmethod
+    def sample_inputs(cls, image, spec):
+        from hpi.runtime_min.ops.detection import preprocess
+
+        return preprocess(image, spec)
+
+
+@register_model
+class PPYOLOEPlus(ObjectDetection):
+    model_names = ("PP-YOLOE_plus-S",)
+    default_profile = _hpi_profile(640, 640, im_shape=False)
+    default_profile_input_data = _hpi_input_data(640, 640, im_shape=False)
+
+
+@register_model
+class RTDETR(ObjectDetection):
+    model_names = ("RT-DETR-L",)
+    output_order = "topk"
+    default_profile = _hpi_profile(640, 640, im_shape=True)
+    default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)
+
+
+@register_model
+class PicoDetLayout(ObjectDetection):
+    """PaddleX's `layout_detection` module runs the same DetPredictor; only the labels differ."""
+
+    family = "layout_detection"
+    model_names = ("PicoDet_layout_1x",)
+    default_profile = _hpi_profile(800, 608, im_shape=False)
+    default_profile_input_data = _hpi_input_data(800, 608, im_shape=False)
+
+
+@register_model
+class PPDocLayout(PicoDetLayout):
+    model_names = ("PP-DocLayout-L",)
+    output_order = "topk"
+    default_profile = _hpi_profile(640, 640, im_shape=True)
+    default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)

@@ -1,0 +1,95 @@
+"""Parity with PaddleX itself for object and layout detection: `create_model(...).predict` and the bundle.
+
+The models are fixtures from tests/fixtures/make_detection_model.py: a small seeded detector with the
+exact signature of PaddleX's exported detectors, PIR `inference.json` as PaddleX 3.x ships them (only
+paddle2onnx >= 2 reads it), one per supported model name. Two heads are covered: Paddle's own
+`multiclass_nms3` (PicoDet-S, PP-YOLOE_plus-S, PicoDet_layout_1x; the ONNX has NonMaxSuppression and a
+data-dependent box count) and the RT-DETR top-k with `im_shape` (RT-DETR-L, PP-DocLayout-L, a layout
+model with PaddleX's layout label list and its large-`image`-box filter).
+PaddleX 3.7.2 runs each in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
+../shared/testdata/vision both CPU backends must give PaddleX's boxes in PaddleX's order: the same
+class ids and labels, coordinates within 1 px and scores within 1e-4; the fixtures give dozens of
+boxes above the threshold per image, which the test checks so that it cannot pass on empty results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+from make_detection_model import MODELS, make_model  # noqa: E402
+
+VISION = TESTDATA / "vision"
+IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
+
+PARITY_FAMILIES = ("object_detection", "layout_detection")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
+    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+]
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def detection_model(request, tmp_path_factory) -> Path:
+    return make_model(tmp_path_factory.mktemp("models") / request.param, request.param)
+
+
+@pytest.fixture(scope="module")
+def detection_bundle(hpi_config, detection_model, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / "det.hpi"
+    assert compile_cli(detection_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paddlex_results(detection_model, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("paddlex-det")
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(detection_model),
+                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
+    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+
+
+def _differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:
+    """Box by box in order: problems, worst coordinate diff (px), worst score diff."""
+    if [(b["cls_id"], b["label"]) for b in ours] != [(b["cls_id"], b["label"]) for b in theirs]:
+        return [f"{len(ours)} boxes {[b['label'] for b in ours][:8]}... vs PaddleX's {len(theirs)} "
+                f"{[b['label'] for b in theirs][:8]}..."], float("inf"), float("inf")
+    px = max((abs(a - b) for o, t in zip(ours, theirs) for a, b in zip(o["coordinate"], t["coordinate"])),
+             default=0.0)
+    score = max((abs(o["score"] - t["score"]) for o, t in zip(ours, theirs)), default=0.0)
+    problems = [f"coordinates differ by {px:.3g} px"] if px > 1.0 else []
+    problems += [f"scores differ by {score:.3g}"] if score > 1e-4 else []
+    return problems, px, score
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_detection_matches_paddlex_on_every_image(detection_bundle, paddlex_results, backend):
+    from hpi.runtime_min import open_bundle
+
+    model = open_bundle(detection_bundle, backend=backend)
+    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    (family, entry), = model.bundle.manifest["models"].items()
+    mismatches, worst_px, worst_score, total = [], 0.0, 0.0, 0
+    for image in IMAGES:
+        ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
+        assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes"}
+        problems, px, score = _differences(ours["boxes"], theirs["boxes"])
+        mismatches += [f"{image.name}: {p}" for p in problems]
+        if px != float("inf"):
+            worst_px, worst_score = max(worst_px, px), max(worst_score, score)
+        total += len(theirs["boxes"])
+    assert not mismatches, "\n".join(mismatches)
+    # A parity test on empty results proves nothing: the fixture is built to find many boxes.
+    assert total >= 10 * len(IMAGES), f"PaddleX found only {total} boxes on {len(IMAGES)} images"
+    print(f"{entry['model_name']} ({family}) via paddle2onnx {entry['conversion']['converter']['version']}, "
+          f"{backend}: {len(IMAGES)} images, {total} boxes, max coordinate diff {worst_px:.2g} px, "
+          f"max score diff {worst_score:.2g}")
