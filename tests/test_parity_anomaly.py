@@ -9,7 +9,6 @@ the model's 256x256 input) on at least 99.9 % of the pixels, in PaddleX's JSON f
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,22 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import ORACLE_PYTHON, REPO
+from vision_parity import MARKS, assert_maps_match, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_anomaly_model import make_model  # noqa: E402
 
-VISION = TESTDATA / "vision"
-IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
-MIN_EQUAL = 0.999
-
 PARITY_FAMILIES = ("anomaly_detection",)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +34,14 @@ def anomaly_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def anomaly_bundle(hpi_config, anomaly_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "uad.hpi"
-    assert compile_cli(anomaly_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
-    return out
+    return compile_bundle(anomaly_model, tmp_path_factory.mktemp("bundles") / "uad.hpi")
 
 
 @pytest.fixture(scope="module")
 def paddlex_results(anomaly_model, tmp_path_factory) -> dict[str, dict]:
     if subprocess.run([str(ORACLE_PYTHON), "-c", "import skimage"], capture_output=True).returncode != 0:
         pytest.skip("scikit-image missing in .venv-oracle (PaddleX's MapToMask needs it): run scripts/setup.sh")
-    out = tmp_path_factory.mktemp("paddlex-uad")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(anomaly_model),
-                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+    return oracle(anomaly_model, tmp_path_factory.mktemp("paddlex-uad"))
 
 
 def test_fixture_masks_are_mixed(paddlex_results):
@@ -65,21 +52,5 @@ def test_fixture_masks_are_mixed(paddlex_results):
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_anomaly_matches_paddlex_on_every_image(anomaly_bundle, paddlex_results, backend):
-    from hpi.runtime_min import open_bundle
-
-    model = open_bundle(anomaly_bundle, backend=backend)
-    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
-    mismatches, worst = [], 1.0
-    for image in IMAGES:
-        ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        assert set(ours) == set(theirs) and ours["page_index"] == theirs["page_index"]
-        mine, want = np.asarray(ours["pred"]), np.asarray(theirs["pred"])
-        if mine.shape != want.shape:
-            mismatches.append(f"{image.name}: mask {mine.shape} != PaddleX's {want.shape}")
-            continue
-        equal = float((mine == want).mean())
-        worst = min(worst, equal)
-        if equal < MIN_EQUAL:
-            mismatches.append(f"{image.name}: {equal:.4%} of pixels equal (< {MIN_EQUAL:.1%})")
-    assert not mismatches, "\n".join(mismatches)
-    print(f"{backend}: {len(IMAGES)} images, worst image {worst:.4%} of pixels equal")
+    worst = assert_maps_match(anomaly_bundle, paddlex_results, backend)
+    print(f"{backend}: worst image {worst:.4%} of pixels equal")

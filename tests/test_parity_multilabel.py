@@ -8,28 +8,20 @@ CPU backends must keep PaddleX's class ids in its order, with its label names an
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import REPO
+from vision_parity import MARKS, assert_classes_match, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_multilabel_model import make_model  # noqa: E402
 
-VISION = TESTDATA / "vision"
-IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
-
 PARITY_FAMILIES = ("multilabel_classification",)
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +31,12 @@ def multilabel_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def multilabel_bundle(hpi_config, multilabel_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "ml.hpi"
-    assert compile_cli(multilabel_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
-    return out
+    return compile_bundle(multilabel_model, tmp_path_factory.mktemp("bundles") / "ml.hpi")
 
 
 @pytest.fixture(scope="module")
 def paddlex_results(multilabel_model, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-ml")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(multilabel_model),
-                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+    return oracle(multilabel_model, tmp_path_factory.mktemp("paddlex-ml"))
 
 
 def test_fixture_keeps_several_classes_in_varying_order(paddlex_results):
@@ -60,21 +47,5 @@ def test_fixture_keeps_several_classes_in_varying_order(paddlex_results):
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_multilabel_matches_paddlex_on_every_image(multilabel_bundle, paddlex_results, backend):
-    from hpi.runtime_min import open_bundle
-
-    model = open_bundle(multilabel_bundle, backend=backend)
-    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
-    mismatches, worst = [], 0.0
-    for image in IMAGES:
-        ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        assert set(ours) == set(theirs)
-        if (ours["class_ids"], ours["label_names"]) != (theirs["class_ids"], theirs["label_names"]):
-            mismatches.append(f"{image.name}: {ours['class_ids']} {ours['label_names']} != "
-                              f"PaddleX's {theirs['class_ids']} {theirs['label_names']}")
-            continue
-        diff = max((abs(a - b) for a, b in zip(ours["scores"], theirs["scores"])), default=0.0)
-        worst = max(worst, diff)
-        if diff > 1e-4:
-            mismatches.append(f"{image.name}: scores differ by {diff:.2g}: {ours['scores']} vs {theirs['scores']}")
-    assert not mismatches, "\n".join(mismatches)
-    print(f"{backend}: {len(IMAGES)} images, max score diff {worst:.2g}")
+    worst = assert_classes_match(multilabel_bundle, paddlex_results, backend)
+    print(f"{backend}: max score diff {worst:.2g}")

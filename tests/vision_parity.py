@@ -1,0 +1,85 @@
+"""Shared by the single-model PaddleX parity tests on ../shared/testdata/vision: the images and skip
+marks, compiling a fixture into a bundle, PaddleX's own results (tests/oracle/paddlex_model.py in
+.venv-oracle), and the per-image comparisons: class lists (ids and labels equal, scores within 1e-4)
+and label maps (equal on at least 99.9 % of the pixels)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+
+VISION = TESTDATA / "vision"
+IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
+MARKS = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
+    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+]
+SCORE_ATOL = 1e-4
+MIN_EQUAL_PIXELS = 0.999
+
+
+def compile_bundle(model_dir: Path, out: Path) -> Path:
+    assert compile_cli(model_dir, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    return out
+
+
+def paddlex_results(model_dir: Path, out: Path) -> dict[str, dict]:
+    """PaddleX's JSON result per image name, from `create_model(model_dir).predict`."""
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(model_dir), str(out),
+                    *map(str, IMAGES)], check=True, capture_output=True)
+    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+
+
+def open_fp32(bundle: Path, backend: str):
+    from hpi.runtime_min import open_bundle
+
+    model = open_bundle(bundle, backend=backend)
+    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    return model
+
+
+def assert_classes_match(bundle: Path, results: dict[str, dict], backend: str) -> float:
+    """Same class ids and label names as PaddleX on every image, scores within SCORE_ATOL; returns the
+    largest score difference."""
+    model = open_fp32(bundle, backend)
+    mismatches, worst = [], 0.0
+    for image in IMAGES:
+        ours, theirs = model.predict_one(str(image)).to_dict(), results[image.name]
+        assert set(ours) == set(theirs)
+        if (ours["class_ids"], ours["label_names"]) != (theirs["class_ids"], theirs["label_names"]):
+            mismatches.append(f"{image.name}: {ours['class_ids']} {ours['label_names']} != "
+                              f"PaddleX's {theirs['class_ids']} {theirs['label_names']}")
+            continue
+        diff = max((abs(a - b) for a, b in zip(ours["scores"], theirs["scores"])), default=0.0)
+        worst = max(worst, diff)
+        if diff > SCORE_ATOL:
+            mismatches.append(f"{image.name}: scores differ by {diff:.2g}: {ours['scores']} vs {theirs['scores']}")
+    assert not mismatches, "\n".join(mismatches)
+    return worst
+
+
+def assert_maps_match(bundle: Path, results: dict[str, dict], backend: str, key: str = "pred") -> float:
+    """The label map / mask `key` equal to PaddleX's on at least MIN_EQUAL_PIXELS of every image;
+    returns the worst image's share of equal pixels."""
+    model = open_fp32(bundle, backend)
+    mismatches, worst = [], 1.0
+    for image in IMAGES:
+        ours, theirs = model.predict_one(str(image)).to_dict(), results[image.name]
+        assert set(ours) == set(theirs) and ours["page_index"] == theirs["page_index"]
+        mine, want = np.asarray(ours[key]), np.asarray(theirs[key])
+        if mine.shape != want.shape:
+            mismatches.append(f"{image.name}: {key} {mine.shape} != PaddleX's {want.shape}")
+            continue
+        equal = float((mine == want).mean())
+        worst = min(worst, equal)
+        if equal < MIN_EQUAL_PIXELS:
+            mismatches.append(f"{image.name}: {equal:.4%} of pixels equal (< {MIN_EQUAL_PIXELS:.1%})")
+    assert not mismatches, "\n".join(mismatches)
+    return worst
