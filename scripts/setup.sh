@@ -35,7 +35,7 @@ fi
 # a separate step so existing oracle envs get it too.
 if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import skimage" 2>/dev/null; then
   echo "setup: installing scikit-image into .venv-oracle (PaddleX anomaly detection)" >&2
-  .venv-oracle/bin/python -m pip install -q scikit-image
+  .venv-oracle/bin/python -m pip install -q scikit-image==0.26.0
 fi
 key=${HPI_SIGNING_KEY:-${HPI_CONFIG_DIR:-$HOME/.config/hpi}/signing_key.pem}
 if [ ! -f "$key" ]; then
