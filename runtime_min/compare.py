@@ -64,8 +64,9 @@ class OutputDiff:
 
 def _output_orders() -> dict:
     from hpi.runtime_min.ops.detection import paddle_nms_order, topk_order
+    from hpi.runtime_min.ops.instance_segmentation import topk_masks_order
 
-    return {"paddle_nms": paddle_nms_order, "topk": topk_order}
+    return {"paddle_nms": paddle_nms_order, "topk": topk_order, "topk_masks": topk_masks_order}
 
 
 def canonical(outputs: list[np.ndarray], order: str | None) -> list[np.ndarray]:

@@ -1,0 +1,121 @@
+"""Parity with PaddleX itself for instance segmentation: `create_model(...).predict` and the bundle.
+
+The model is the fixture of tests/fixtures/make_instance_seg_model.py: a small seeded net with
+Mask-RT-DETR-S's exported signature (`im_shape`, `image`, `scale_factor` → boxes, box count, masks at
+the original image size), PIR `inference.json`, ending in PaddleDetection's DETRPostProcess with masks.
+PaddleX 3.7.2 runs it in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
+../shared/testdata/vision both CPU backends must give PaddleX's boxes in PaddleX's order (same class
+ids and labels, coordinates within 1 px, scores within 1e-4) and its masks (each cropped to its box,
+as PaddleX's JSON holds them) equal on at least 99.9 % of the pixels. The fixture finds many boxes
+with partly filled masks per image; the test checks that, so it cannot pass on empty results.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+from make_instance_seg_model import MODELS, make_model  # noqa: E402
+
+VISION = TESTDATA / "vision"
+IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
+
+PARITY_FAMILIES = ("instance_segmentation",)
+MASK_AGREEMENT = 0.999
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
+    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+]
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def instance_seg_model(request, tmp_path_factory) -> Path:
+    return make_model(tmp_path_factory.mktemp("models") / request.param, request.param)
+
+
+@pytest.fixture(scope="module")
+def instance_seg_bundle(hpi_config, instance_seg_model, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / "ins.hpi"
+    assert compile_cli(instance_seg_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paddlex_results(instance_seg_model, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("paddlex-ins")
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(instance_seg_model),
+                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
+    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+
+
+def _placed(box: dict, mask: list) -> dict[tuple[int, int], int]:
+    """A cropped mask's pixels by image position (its box's rounded top-left), so masks whose boxes
+    round to different crops by a pixel are still compared pixel for pixel."""
+    x1, y1 = (int(round(v)) for v in box["coordinate"][:2])
+    arr = np.asarray(mask, dtype=np.int64).reshape(len(mask), -1)
+    return {(y1 + r, x1 + c): int(v) for (r, c), v in np.ndenumerate(arr)}
+
+
+def _mask_mismatch(ours: dict, theirs: dict) -> tuple[int, int, int]:
+    """(pixels differing, pixels compared, pixels set in PaddleX's masks) over all boxes of one image."""
+    differ = compared = on = 0
+    for ob, om, tb, tm in zip(ours["boxes"], ours["masks"], theirs["boxes"], theirs["masks"]):
+        a, b = _placed(ob, om), _placed(tb, tm)
+        differ += sum(a.get(k, 0) != b.get(k, 0) for k in a.keys() | b.keys())
+        compared += len(b)
+        on += sum(b.values())
+    return differ, compared, on
+
+
+def _box_differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:
+    if [(b["cls_id"], b["label"]) for b in ours] != [(b["cls_id"], b["label"]) for b in theirs]:
+        return [f"{len(ours)} boxes {[b['label'] for b in ours][:8]}... vs PaddleX's {len(theirs)} "
+                f"{[b['label'] for b in theirs][:8]}..."], float("inf"), float("inf")
+    px = max((abs(a - b) for o, t in zip(ours, theirs) for a, b in zip(o["coordinate"], t["coordinate"])),
+             default=0.0)
+    score = max((abs(o["score"] - t["score"]) for o, t in zip(ours, theirs)), default=0.0)
+    problems = [f"coordinates differ by {px:.3g} px"] if px > 1.0 else []
+    problems += [f"scores differ by {score:.3g}"] if score > 1e-4 else []
+    return problems, px, score
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_instance_segmentation_matches_paddlex_on_every_image(instance_seg_bundle, paddlex_results, backend):
+    from hpi.runtime_min import open_bundle
+
+    model = open_bundle(instance_seg_bundle, backend=backend)
+    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    (family, entry), = model.bundle.manifest["models"].items()
+    mismatches, worst_px, worst_score = [], 0.0, 0.0
+    boxes = differ = compared = on = 0
+    for image in IMAGES:
+        ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
+        assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes", "masks"}
+        assert len(ours["masks"]) == len(ours["boxes"])
+        problems, px, score = _box_differences(ours["boxes"], theirs["boxes"])
+        mismatches += [f"{image.name}: {p}" for p in problems]
+        if px != float("inf"):
+            worst_px, worst_score = max(worst_px, px), max(worst_score, score)
+            d, c, o = _mask_mismatch(ours, theirs)
+            differ, compared, on = differ + d, compared + c, on + o
+            if d > (1 - MASK_AGREEMENT) * c:
+                mismatches.append(f"{image.name}: masks differ on {d} of {c} pixels")
+        boxes += len(theirs["boxes"])
+    assert not mismatches, "\n".join(mismatches)
+    # Empty results or blank / full masks would prove nothing: the fixture is built to avoid both.
+    assert boxes >= 10 * len(IMAGES), f"PaddleX found only {boxes} boxes on {len(IMAGES)} images"
+    assert 0.2 < on / compared < 0.9, f"PaddleX's masks fill {on / compared:.1%} of their boxes"
+    print(f"{entry['model_name']} ({family}) via paddle2onnx {entry['conversion']['converter']['version']}, "
+          f"{backend}: {len(IMAGES)} images, {boxes} boxes, max coordinate diff {worst_px:.2g} px, "
+          f"max score diff {worst_score:.2g}, mask pixels differing {differ} of {compared} "
+          f"({on / compared:.0%} set)")
