@@ -22,6 +22,7 @@ _REGISTRY = {
     "anomaly_detection": "hpi.runtime_min.pipelines.anomaly_detection",
     "object_detection": "hpi.runtime_min.pipelines.detection",
     "layout_detection": "hpi.runtime_min.pipelines.detection",
+    "image_feature": "hpi.runtime_min.pipelines.image_feature",
 }
 
 
