@@ -68,11 +68,24 @@ class ImageFeature(ModelRecipe):
     family = "image_feature"
     # PaddleX's general_recognition model list (the CLIP ones are the same predictor on a ViT).
     model_names = ("PP-ShiTuV2_rec", "PP-ShiTuV2_rec_CLIP_vit_base", "PP-ShiTuV2_rec_CLIP_vit_large")
-    # PaddleX's Hpi block for PP-ShiTuV2_rec (224x224 input); a model dir's own Hpi block wins.
+    # Used only when inference.yml has neither an Hpi block nor a ResizeImage `size` (see `profile`);
+    # PaddleX's pdparams2safetensors/inference_meta.py has no Hpi block for these models to copy.
     default_profile = {"x": ([1, 3, 224, 224], [1, 3, 224, 224], [8, 3, 224, 224])}
     # Raw features before L2 normalisation: parity asks cosine >= 0.9999 of the normalised embedding;
     # converters differ from Paddle by ~1e-6 relative here.
     tolerance = Tolerance(atol=1e-4, rtol=1e-4)
+
+    @classmethod
+    def profile(cls, config):
+        """The model dir's Hpi block; else, for a fixed-size ResizeImage, that size at batch 1..8 (the
+        only input size the runtime will feed); else the recipe default."""
+        backends = (config.get("Hpi") or {}).get("backend_configs") or {}
+        resize = _resize(_ops(config)["ResizeImage"])
+        if backends or "size" not in resize:
+            return super().profile(config)
+        size = resize["size"]
+        w, h = (size, size) if isinstance(size, int) else size
+        return {"x": ([1, 3, h, w], [1, 3, h, w], [8, 3, h, w])}
 
     @classmethod
     def runtime_spec(cls, config):
@@ -105,5 +118,5 @@ class FaceFeature(ImageFeature):
     asks for it (not ported: a bundle gives the unflipped embedding). Same family and runtime."""
 
     model_names = ("MobileFaceNet", "ResNet50_face")
-    # PaddleX's Hpi block for the 112x112 face embedders.
+    # The face embedders take 112x112 images (used only without an Hpi block or ResizeImage size).
     default_profile = {"x": ([1, 3, 112, 112], [1, 3, 112, 112], [8, 3, 112, 112])}

@@ -46,3 +46,12 @@ def test_recipe_refuses_what_paddlex_does_not_run(edit, message):
     edit(config)
     with pytest.raises(CompileError, match=message):
         model_recipe_for("PP-ShiTuV2_rec").runtime_spec(config)
+
+
+def test_profile_is_the_hpi_block_else_the_resize_size():
+    recipe = model_recipe_for("MobileFaceNet")
+    config = inference_config("MobileFaceNet")
+    assert recipe.profile(config)["x"] == ([1, 3, 112, 112], [1, 3, 112, 112], [8, 3, 112, 112])
+    config.pop("Hpi")
+    config["PreProcess"]["transform_ops"][0]["ResizeImage"]["size"] = [96, 128]  # [w, h]
+    assert recipe.profile(config)["x"] == ([1, 3, 128, 96], [1, 3, 128, 96], [8, 3, 128, 96])
