@@ -14,5 +14,6 @@ from hpi.recipes import multilabel_classification as _multilabel  # noqa: F401  
 from hpi.recipes import anomaly_detection as _anomaly  # noqa: F401  (image anomaly detection)
 from hpi.recipes import detection as _detection  # noqa: F401  (object and layout detection)
 from hpi.recipes import instance_segmentation as _instance_segmentation  # noqa: F401  (Mask-RT-DETR)
+from hpi.recipes import image_feature as _image_feature  # noqa: F401  (image and face feature embeddings)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -197,3 +197,18 @@ class PPDocLayout(PicoDetLayout):
     output_order = "topk"
     default_profile = _hpi_profile(640, 640, im_shape=True)
     default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)
+
+
+@register_model
+class PicoDetLCNet(ObjectDetection):
+    """PaddleX's face detection (`face_detection` module) and PP-ShiTuV2 main-body detection models:
+    PicoDet with an LCNet x2.5 backbone, listed in PaddleX's object_detection model list and
+    run by the same DetPredictor (Paddle NMS, no `im_shape`); their inference.yml carries the one-class
+    label list (`face`, `mainbody`). The retrieval pipelines around them are not ported."""
+
+    model_names = ("PicoDet_LCNet_x2_5_face", "PP-ShiTuV2_det")
+    # PaddleX has no Hpi block for these to copy (inference_meta.py); 640x640 is PicoDet LCNet x2.5's
+    # export size as far as known here (unverified: no official model dir reachable). A model dir's own
+    # Hpi block, as PaddleX ships it, takes precedence.
+    default_profile = _hpi_profile(640, 640, im_shape=False)
+    default_profile_input_data = _hpi_input_data(640, 640, im_shape=False)

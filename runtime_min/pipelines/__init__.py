@@ -23,6 +23,7 @@ _REGISTRY = {
     "object_detection": "hpi.runtime_min.pipelines.detection",
     "layout_detection": "hpi.runtime_min.pipelines.detection",
     "instance_segmentation": "hpi.runtime_min.pipelines.instance_segmentation",
+    "image_feature": "hpi.runtime_min.pipelines.image_feature",
 }
 
 
