@@ -110,7 +110,8 @@ def test_a_different_box_count_is_reported_as_a_shape_difference():
 def test_every_model_name_has_its_family():
     families = {name: model_recipe_for(name).family for name in MODELS}
     assert families == {"PicoDet-S": "object_detection", "PP-YOLOE_plus-S": "object_detection",
-                        "RT-DETR-L": "object_detection", "PicoDet_layout_1x": "layout_detection",
+                        "RT-DETR-L": "object_detection", "PicoDet_LCNet_x2_5_face": "object_detection",
+                        "PP-ShiTuV2_det": "object_detection", "PicoDet_layout_1x": "layout_detection",
                         "PP-DocLayout-L": "layout_detection"}
 
 
