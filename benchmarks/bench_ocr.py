@@ -1,11 +1,14 @@
-"""Side-by-side OCR benchmark: hpi (OpenVINO, ONNX Runtime) against PaddleX, each in its own process.
+"""Side-by-side OCR benchmark: hpi (OpenVINO, ONNX Runtime) against PaddleX, and RapidOCR for reference,
+each in its own process.
 
     python benchmarks/bench_ocr.py --out build/bench --threads 2
 
 Without --models it fetches the PP-OCRv4 mobile models (`python -m hpi.compiler.fetch_models`); without
 --bundle it compiles them with `hpi-compile` into OUT. Every figure comes from a fresh worker process
 (this file in `--worker` mode): hpi workers run under this interpreter (`--hpi-python`) and never import
-paddle, the PaddleX worker runs under `.venv-oracle` (`--oracle-python`) and never imports hpi. Writes
+paddle, the PaddleX worker runs under `.venv-oracle` (`--oracle-python`) and never imports hpi; RapidOCR
+(rapidocr-onnxruntime 1.4.4 with its own models and defaults, text direction classifier included) runs
+under `.venv-rapidocr` (`--rapidocr-python`), created on first use. Writes
 OUT/results.json, OUT/results.md and OUT/chart.png; see benchmarks/README.md for what each figure means.
 """
 
@@ -28,6 +31,8 @@ from typing import Any, Callable
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_IMAGES = REPO.parent / "shared" / "testdata" / "ocr"
 DEFAULT_ORACLE = REPO / ".venv-oracle" / "bin" / "python"
+DEFAULT_RAPIDOCR = REPO / ".venv-rapidocr" / "bin" / "python"
+RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 # system name -> (worker kind, hpi backend)
@@ -35,6 +40,7 @@ SYSTEMS = {
     "paddlex": ("paddlex", None),
     "hpi-openvino": ("hpi", "openvino"),
     "hpi-onnxruntime": ("hpi", "onnxruntime"),
+    "rapidocr": ("rapidocr", None),
 }
 REFERENCE = "paddlex"
 MODEL_INPUTS = {"det": (1, 3, 736, 960), "rec": (6, 3, 48, 320)}
@@ -109,7 +115,17 @@ def load_paddlex(args) -> Engine:
                   versions=_versions("paddlex", "paddlepaddle", "numpy", "opencv-contrib-python"))
 
 
-LOADERS = {"hpi": load_hpi, "paddlex": load_paddlex}
+def load_rapidocr(args) -> Engine:
+    from rapidocr_onnxruntime import RapidOCR
+
+    engine = RapidOCR(intra_op_num_threads=args.threads, inter_op_num_threads=1)
+    return Engine(predict=lambda image: engine(image)[0] or [],
+                  texts=lambda result: [line[1] for line in result],
+                  models={"det": lambda x: engine.text_det.infer(x)[0], "rec": lambda x: engine.text_rec.session(x)[0]},
+                  versions=_versions("rapidocr-onnxruntime", "onnxruntime", "numpy", "opencv-python"))
+
+
+LOADERS = {"hpi": load_hpi, "paddlex": load_paddlex, "rapidocr": load_rapidocr}
 
 
 def _peak_rss_mb() -> float:
@@ -243,6 +259,18 @@ def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, bool]:
     return bundle, True
 
 
+def prepare_rapidocr(args) -> None:
+    """RapidOCR in its own venv: it needs opencv-python, which clashes with hpi's headless OpenCV."""
+    if "rapidocr" not in args.systems or Path(args.rapidocr_python).exists():
+        return
+    if Path(args.rapidocr_python) != DEFAULT_RAPIDOCR:
+        raise SystemExit(f"--rapidocr-python {args.rapidocr_python} does not exist")
+    venv = DEFAULT_RAPIDOCR.parents[1]
+    print(f"installing {RAPIDOCR} into {venv}", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(DEFAULT_RAPIDOCR), "-m", "pip", "install", "-q", RAPIDOCR], check=True)
+
+
 def list_images(folder: str) -> list[str]:
     images = sorted(str(p.resolve()) for p in Path(folder).iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
@@ -262,13 +290,14 @@ class Runner:
 
     def command(self, system: str, task: str, result: Path, images: list[str]) -> list[str]:
         kind, backend = SYSTEMS[system]
-        python = self.args.oracle_python if kind == "paddlex" else self.args.hpi_python
+        python = {"paddlex": self.args.oracle_python, "rapidocr": self.args.rapidocr_python}.get(kind,
+                                                                                              self.args.hpi_python)
         cmd = [python, str(Path(__file__).resolve()), "--worker", kind, "--task", task, "--result", str(result),
                "--threads", str(self.args.threads),
                "--model-runs", str(self.args.model_runs), "--files", *images]
         if kind == "paddlex":
             cmd += ["--config", str(self.config)]
-        else:
+        elif kind == "hpi":
             cmd += ["--bundle", str(self.bundle), "--backend", backend]
             cmd += ["--allow-unsigned"] if self.unsigned else []
         if task == "warm":
@@ -520,6 +549,7 @@ def benchmark(args) -> dict:
     (out / "logs").mkdir(parents=True, exist_ok=True)
     config = prepare_models(args, out)
     bundle, unsigned = prepare_bundle(args, out, config)
+    prepare_rapidocr(args)
     images = list_images(args.images)
     runner = Runner(args, out, config, bundle, unsigned, images)
 
@@ -580,6 +610,8 @@ def parse_args(argv=None):
     p.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     p.add_argument("--hpi-python", default=sys.executable, help="interpreter with hpi (default: this one)")
     p.add_argument("--oracle-python", default=str(DEFAULT_ORACLE), help="interpreter with PaddleX")
+    p.add_argument("--rapidocr-python", default=str(DEFAULT_RAPIDOCR),
+                   help=f"interpreter with {RAPIDOCR} (default: .venv-rapidocr, created when missing)")
     w = p.add_argument_group("worker mode (internal)")
     w.add_argument("--worker", choices=list(LOADERS))
     w.add_argument("--task", choices=["warm", "cold"])

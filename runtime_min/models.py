@@ -104,6 +104,10 @@ def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None =
     if artifact is None:
         raise BackendUnavailable(f"model {key!r} has no {cls.artifact_format} artifact for {target}")
     files = {role: read_member(bundle, name, content_key) for role, name in artifact["members"].items()}
-    session = cls.load(files, artifact.get("config", {}), num_threads)
+    config = dict(artifact.get("config", {}))
+    sealed = set(artifact["members"].values()) & set((bundle.manifest.get("license") or {}).get("encrypted_members", ()))
+    if not sealed:  # a compiled-model cache on disk would hold a decrypted model
+        config.update(cls.compiled_cache_config())
+    session = cls.load(files, config, num_threads)
     precision = getattr(session, "precision", None) or artifact.get("precision", "fp32")
     return LoadedModel(key, entry, session, backend, precision, target)

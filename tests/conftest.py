@@ -33,6 +33,7 @@ def hpi_config(tmp_path_factory):
     old = os.environ.get("HPI_CONFIG_DIR")
     os.environ["HPI_CONFIG_DIR"] = str(config)
     os.environ["HPI_CACHE_DIR"] = str(config / "cache")  # never the user's compile cache
+    os.environ["HPI_OV_CACHE"] = str(config / "openvino")  # nor the user's OpenVINO model cache
     private, public = generate_keypair(config / "signing_key.pem")
     trust_public_key(public, config / "trusted_keys")
     yield config

@@ -123,3 +123,22 @@ def test_killed_compile_leaves_no_bundle(models_dir, tmp_path):
     assert started, "the compile ended before conversion started"
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("killed.hpi")]
+
+
+def test_openvino_model_cache_is_reused_and_can_be_turned_off(ocr_bundle, tmp_path, monkeypatch, text_image):
+    from hpi.runtime_min import open_bundle
+
+    cache = tmp_path / "ov"
+    monkeypatch.setenv("HPI_OV_CACHE", str(cache))
+    first = open_bundle(ocr_bundle, backend="openvino").predict_one(str(text_image)).to_dict()
+    blobs = sorted(cache.glob("*.blob"))
+    assert len(blobs) == 2  # det and rec
+    stamps = [b.stat().st_mtime_ns for b in blobs]
+    again = open_bundle(ocr_bundle, backend="openvino").predict_one(str(text_image)).to_dict()
+    assert again["rec_texts"] == first["rec_texts"]
+    assert sorted(cache.glob("*.blob")) == blobs and [b.stat().st_mtime_ns for b in blobs] == stamps
+    for blob in blobs:
+        blob.unlink()
+    monkeypatch.setenv("HPI_OV_CACHE", "off")
+    open_bundle(ocr_bundle, backend="openvino").predict_one(str(text_image))
+    assert not list(cache.iterdir())

@@ -45,6 +45,11 @@ class Backend:
         return None
 
     @classmethod
+    def compiled_cache_config(cls) -> dict:
+        """Config entries that let the backend reuse its compiled form of a model across processes."""
+        return {}
+
+    @classmethod
     def require(cls) -> None:
         if not cls.is_available():
             raise BackendUnavailable(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from hpi.runtime_min.backends.base import Backend, Session
@@ -26,6 +29,15 @@ class OpenVinoBackend(Backend):
     python_module = "openvino"
     install_hint = "pip install 'hpi[openvino]'"
     devices = ("cpu",)
+
+    @classmethod
+    def compiled_cache_config(cls):
+        """OpenVINO's model cache: compile_model reads the compiled blob instead of compiling (cold start
+        0.5 s -> 0.1 s for PP-OCRv4 det + rec). OpenVINO keys blobs by a hash of the model, its weights,
+        the device and the properties, so a changed bundle or setting misses. $HPI_OV_CACHE moves it
+        (default ~/.cache/hpi/openvino); `off` disables it. Never used for encrypted artifacts."""
+        where = os.environ.get("HPI_OV_CACHE") or str(Path.home() / ".cache" / "hpi" / "openvino")
+        return {} if where == "off" else {"CACHE_DIR": where}
 
     @classmethod
     def load(cls, files, config, num_threads):

@@ -54,10 +54,14 @@ def test_refused_without_a_certificate(licensed, trusted_vendor, signer_trusted)
         open_bundle(licensed[0])
 
 
-def test_runs_after_online_activation(licensed, trusted_vendor, signer_trusted, server):
+def test_runs_after_online_activation(licensed, trusted_vendor, signer_trusted, server, tmp_path, monkeypatch):
+    monkeypatch.setenv("HPI_OV_CACHE", str(tmp_path / "ov-cache"))
     serial = trusted_vendor.serials(licensed[2])[0]
-    rec = open_bundle(licensed[0], serial_number=serial, update_license=True, license_server=server.url)
+    rec = open_bundle(licensed[0], serial_number=serial, update_license=True, license_server=server.url,
+                      backend="openvino")
     assert rec.predict_one(LINE).to_dict()["rec_text"].replace(" ", "").upper() == "HELLO2026"
+    # OpenVINO's compiled-model cache would put the decrypted model on disk: it is off for sealed artifacts
+    assert not (tmp_path / "ov-cache").exists()
     assert open_bundle(licensed[0]).predict_one(LINE).to_dict()["rec_score"] > 0.5  # certificate now installed
 
 
