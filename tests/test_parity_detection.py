@@ -14,28 +14,20 @@ boxes above the threshold per image, which the test checks so that it cannot pas
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import REPO
+from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_detection_model import MODELS, make_model  # noqa: E402
 
-VISION = TESTDATA / "vision"
-IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
-
 PARITY_FAMILIES = ("object_detection", "layout_detection")
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -45,17 +37,12 @@ def detection_model(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def detection_bundle(hpi_config, detection_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "det.hpi"
-    assert compile_cli(detection_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
-    return out
+    return compile_bundle(detection_model, tmp_path_factory.mktemp("bundles") / "det.hpi")
 
 
 @pytest.fixture(scope="module")
 def paddlex_results(detection_model, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-det")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(detection_model),
-                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+    return oracle(detection_model, tmp_path_factory.mktemp("paddlex-det"))
 
 
 def _differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:

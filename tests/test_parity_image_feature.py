@@ -12,30 +12,22 @@ embeddings of different images are far apart (the test checks it), so a pre-proc
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import REPO
+from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_image_feature_model import MODELS, make_model  # noqa: E402
 
-VISION = TESTDATA / "vision"
-IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
-
 PARITY_FAMILIES = ("image_feature",)
 MIN_COSINE = 0.9999
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -45,17 +37,12 @@ def feature_model(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def feature_bundle(hpi_config, feature_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "feature.hpi"
-    assert compile_cli(feature_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
-    return out
+    return compile_bundle(feature_model, tmp_path_factory.mktemp("bundles") / "feature.hpi")
 
 
 @pytest.fixture(scope="module")
 def paddlex_results(feature_model, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-feature")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(feature_model),
-                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+    return oracle(feature_model, tmp_path_factory.mktemp("paddlex-feature"))
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:

@@ -12,30 +12,22 @@ with partly filled masks per image; the test checks that, so it cannot pass on e
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import REPO
+from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_instance_seg_model import MODELS, make_model  # noqa: E402
 
-VISION = TESTDATA / "vision"
-IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
-
 PARITY_FAMILIES = ("instance_segmentation",)
 MASK_AGREEMENT = 0.999
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
-]
+pytestmark = MARKS
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
@@ -45,17 +37,12 @@ def instance_seg_model(request, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def instance_seg_bundle(hpi_config, instance_seg_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "ins.hpi"
-    assert compile_cli(instance_seg_model, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
-    return out
+    return compile_bundle(instance_seg_model, tmp_path_factory.mktemp("bundles") / "ins.hpi")
 
 
 @pytest.fixture(scope="module")
 def paddlex_results(instance_seg_model, tmp_path_factory) -> dict[str, dict]:
-    out = tmp_path_factory.mktemp("paddlex-ins")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(instance_seg_model),
-                    str(out), *map(str, IMAGES)], check=True, capture_output=True)
-    return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
+    return oracle(instance_seg_model, tmp_path_factory.mktemp("paddlex-ins"))
 
 
 def _placed(box: dict, mask: list) -> dict[tuple[int, int], int]:

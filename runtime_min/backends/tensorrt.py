@@ -82,7 +82,7 @@ class _TrtSession(Session):
             out = np.empty(tuple(self._context.get_tensor_shape(name)), self._dtypes[name])
             self._context.set_tensor_address(name, self._device(name, out.nbytes))
             outputs.append(out)
-        if not self._context.execute_async_v3(self._stream):
+        if not self._context.execute_async_v3(int(self._stream)):
             raise RuntimeError("TensorRT execution failed")
         for name, out in zip(self.output_names, outputs):
             _check(cudart.cudaMemcpyAsync(out.ctypes.data, self._buffers[name][0], out.nbytes, d2h, self._stream))

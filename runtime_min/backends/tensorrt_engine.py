@@ -131,7 +131,8 @@ def build_engine(onnx: bytes, profile: Profile, precision: str, version_compatib
             if layer.type in kept:
                 layer.precision = trt.float32
                 for j in range(layer.num_outputs):
-                    layer.set_output_type(j, trt.float32)
+                    if layer.get_output(j).dtype in (trt.float32, trt.float16):  # not TopK's indices
+                        layer.set_output_type(j, trt.float32)
     if version_compatible:
         config.set_flag(trt.BuilderFlag.VERSION_COMPATIBLE)
     timing_file = cache_dir() / f"timing-{trt.__version__}-{compute_capability()}.cache"
