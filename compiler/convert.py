@@ -103,10 +103,12 @@ def ir_from_onnx(src: Path, out_xml: Path) -> Path:
     """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default).
 
     Runs in a fresh process: OpenVINO names unnamed nodes from a process-wide counter, so only a
-    fresh process gives the same IR bytes for the same ONNX on every compile.
+    fresh process gives the same IR bytes for the same ONNX on every compile. Standard ONNX operators
+    OpenVINO's frontend lacks are converted by compiler/ov_extensions.py.
     """
-    code = ("import sys, openvino as ov; "
-            "ov.save_model(ov.convert_model(sys.argv[1]), sys.argv[2], compress_to_fp16=False)")
+    code = ("import sys, openvino as ov; from hpi.compiler.ov_extensions import extensions; "
+            "ov.save_model(ov.convert_model(sys.argv[1], extension=extensions()), sys.argv[2], "
+            "compress_to_fp16=False)")
     proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml)], capture_output=True, text=True)
     if proc.returncode != 0 or not out_xml.is_file():
         lines = [l for l in proc.stderr.splitlines() if l.strip()]
