@@ -10,6 +10,7 @@ size cap ($HPI_CACHE_MAX_BYTES, default 5 GB).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -34,6 +35,7 @@ _COMPILE_CODE = ("hpi.compiler.build", "hpi.compiler.convert", "hpi.compiler.gpu
                  "hpi.recipes.base", "hpi.runtime_min.compare", "hpi.runtime_min.backends.tensorrt_engine")
 
 
+@functools.cache
 def _code_digest() -> str:
     import importlib
 

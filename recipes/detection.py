@@ -89,25 +89,24 @@ def _size(shape: list[int]) -> int:
     return n
 
 
-def _hpi_profile(h: int, w: int, im_shape: bool, batch: int = 8) -> dict:
-    """PaddleX's Hpi block for detectors (pdparams2safetensors/inference_meta.py `_hpi_rtdetr`)."""
+def _hpi_defaults(h: int, w: int, im_shape: bool, batch: int = 8) -> tuple[dict, dict]:
+    """PaddleX's Hpi block for detectors (pdparams2safetensors/inference_meta.py `_hpi_rtdetr`): the
+    (default_profile, default_profile_input_data) pair, i.e. the input shapes and the values of the
+    data inputs (`trt_dynamic_shape_input_data`)."""
     profile = {"image": ([1, 3, h, w], [1, 3, h, w], [batch, 3, h, w]),
                "scale_factor": ([1, 2], [1, 2], [batch, 2])}
-    return {"im_shape": ([1, 2], [1, 2], [batch, 2]), **profile} if im_shape else profile
-
-
-def _hpi_input_data(h: int, w: int, im_shape: bool, batch: int = 8) -> dict:
-    """PaddleX's `trt_dynamic_shape_input_data` for the same inputs."""
     data = {"scale_factor": ([2, 2], [1, 1], [0.67] * (2 * batch))}
-    return {"im_shape": ([h, w], [h, w], [h, w] * batch), **data} if im_shape else data
+    if im_shape:
+        profile = {"im_shape": ([1, 2], [1, 2], [batch, 2]), **profile}
+        data = {"im_shape": ([h, w], [h, w], [h, w] * batch), **data}
+    return profile, data
 
 
 @register_model
 class ObjectDetection(ModelRecipe):
     family = "object_detection"
     model_names = ("PicoDet-S",)
-    default_profile = _hpi_profile(416, 416, im_shape=False)
-    default_profile_input_data = _hpi_input_data(416, 416, im_shape=False)
+    default_profile, default_profile_input_data = _hpi_defaults(416, 416, im_shape=False)
     # One output holds class ids, scores (0..1) and pixel coordinates (up to a few thousand): scores stay
     # within 2e-4 (PaddleX's parity asks 1e-4; converters differ by ~1e-6 here), coordinates within 1e-4
     # relative (0.1 px at 1000 px). rtol 1e-5 is too tight for real weights: OpenVINO fp32 moves rapid-
@@ -169,16 +168,14 @@ class ObjectDetection(ModelRecipe):
 @register_model
 class PPYOLOEPlus(ObjectDetection):
     model_names = ("PP-YOLOE_plus-S",)
-    default_profile = _hpi_profile(640, 640, im_shape=False)
-    default_profile_input_data = _hpi_input_data(640, 640, im_shape=False)
+    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=False)
 
 
 @register_model
 class RTDETR(ObjectDetection):
     model_names = ("RT-DETR-L",)
     output_order = "topk"
-    default_profile = _hpi_profile(640, 640, im_shape=True)
-    default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)
+    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True)
 
 
 @register_model
@@ -187,16 +184,14 @@ class PicoDetLayout(ObjectDetection):
 
     family = "layout_detection"
     model_names = ("PicoDet_layout_1x",)
-    default_profile = _hpi_profile(800, 608, im_shape=False)
-    default_profile_input_data = _hpi_input_data(800, 608, im_shape=False)
+    default_profile, default_profile_input_data = _hpi_defaults(800, 608, im_shape=False)
 
 
 @register_model
 class PPDocLayout(PicoDetLayout):
     model_names = ("PP-DocLayout-L",)
     output_order = "topk"
-    default_profile = _hpi_profile(640, 640, im_shape=True)
-    default_profile_input_data = _hpi_input_data(640, 640, im_shape=True)
+    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True)
 
 
 @register_model
@@ -210,5 +205,4 @@ class PicoDetLCNet(ObjectDetection):
     # PaddleX has no Hpi block for these to copy (inference_meta.py); 640x640 is PicoDet LCNet x2.5's
     # export size as far as known here (unverified: no official model dir reachable). A model dir's own
     # Hpi block, as PaddleX ships it, takes precedence.
-    default_profile = _hpi_profile(640, 640, im_shape=False)
-    default_profile_input_data = _hpi_input_data(640, 640, im_shape=False)
+    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=False)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from hpi.recipes.base import Tolerance, register_model
-from hpi.recipes.detection import ObjectDetection, _hpi_input_data, _hpi_profile, _normalize, _ops, _resize
+from hpi.recipes.detection import ObjectDetection, _hpi_defaults, _normalize, _ops, _resize
 from hpi.runtime_min.errors import CompileError
 
 
@@ -27,8 +27,7 @@ class MaskRTDETR(ObjectDetection):
     # masks); only -S has a parity fixture, the others share its signature and inference.yml.
     model_names = ("Mask-RT-DETR-S", "Mask-RT-DETR-M", "Mask-RT-DETR-L", "Mask-RT-DETR-X", "Mask-RT-DETR-H")
     output_order = "topk_masks"
-    default_profile = _hpi_profile(640, 640, im_shape=True, batch=1)
-    default_profile_input_data = _hpi_input_data(640, 640, im_shape=True, batch=1)
+    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True, batch=1)
     # Boxes as RT-DETR's; masks are 0/1 after `sigmoid > 0.5` inside the model, so a pixel whose mask
     # logit is within float noise of 0 may flip between Paddle and a backend: at most 0.1 % of the
     # elements of an output may be off (for the [K, 6] boxes that means none).

@@ -18,21 +18,24 @@ _TRANSFORM_ARGS = {
 }
 
 
-def _transforms(config: dict) -> dict:
+def deploy_transforms(config: dict, allowed: dict[str, tuple[str, ...]], family: str,
+                      required: tuple[str, ...]) -> dict:
+    """inference.yml's `Deploy.transforms` (PaddleSeg's export form, also read by PaddleX's UadPredictor)
+    as {name: args}; an op or argument outside `allowed`, or a missing `required` op, is a CompileError."""
     transforms = {}
     for item in (config.get("Deploy") or {}).get("transforms") or []:
         args = dict(item or {})
         name = args.pop("type", None)
-        if name not in _TRANSFORM_ARGS:
-            raise CompileError(f"semantic segmentation Deploy.transforms op {name!r} is not supported "
-                               f"({', '.join(_TRANSFORM_ARGS)})")
-        unknown = sorted(set(args) - set(_TRANSFORM_ARGS[name]))
+        if name not in allowed:
+            raise CompileError(f"{family} Deploy.transforms op {name!r} is not supported ({', '.join(allowed)})")
+        unknown = sorted(set(args) - set(allowed[name]))
         if unknown:
-            raise CompileError(f"semantic segmentation transform {name} has unknown arguments {unknown} "
-                               f"(PaddleX takes {', '.join(_TRANSFORM_ARGS[name])})")
+            raise CompileError(f"{family} transform {name} has unknown arguments {unknown} "
+                               f"(PaddleX takes {', '.join(allowed[name])})")
         transforms[name] = args
-    if "Normalize" not in transforms:
-        raise CompileError("inference.yml of a semantic segmentation model has no Normalize in Deploy.transforms")
+    for op in required:
+        if op not in transforms:
+            raise CompileError(f"inference.yml of this {family} model has no {op} in Deploy.transforms")
     return transforms
 
 
@@ -43,17 +46,19 @@ def _size(value, what: str) -> list[int]:
     return [int(v) for v in size]
 
 
-def _resize(args: dict | None) -> dict:
-    # Without a Resize transform PaddleX adds one with target_size -1: the image keeps its size.
+def resize_spec(args: dict | None, keep_ratio: bool = True, size_divisor: int | None = 32) -> dict:
+    """The runtime's Resize from a Deploy.transforms Resize; `keep_ratio` and `size_divisor` are the
+    predictor's defaults for absent keys. Without a Resize (SegPredictor) PaddleX adds one with
+    target_size -1: the image keeps its size."""
     args = args or {}
     interpolation = str(args.get("interp", "LINEAR")).upper()
     if interpolation not in INTERPOLATIONS:
         raise CompileError(f"Resize interp {interpolation!r} is not supported ({', '.join(INTERPOLATIONS)})")
-    divisor = args.get("size_divisor", 32)
+    divisor = args.get("size_divisor", size_divisor)
     if divisor is not None and not isinstance(divisor, int):
         raise CompileError(f"Resize size_divisor must be an int or null, got {divisor!r}")
     return {"target_size": _size(args.get("target_size", -1), "Resize target_size"),
-            "keep_ratio": bool(args.get("keep_ratio", True)), "size_divisor": divisor,
+            "keep_ratio": bool(args.get("keep_ratio", keep_ratio)), "size_divisor": divisor,
             "interpolation": interpolation}
 
 
@@ -62,6 +67,12 @@ def _channels(value, what: str) -> list[float]:
     if not (isinstance(values, (list, tuple)) and len(values) == 3):
         raise CompileError(f"Normalize {what} must be a number or 3 numbers, got {value!r}")
     return [float(v) for v in values]
+
+
+def normalize_spec(args: dict) -> dict:
+    """The runtime's Normalize from a Deploy.transforms Normalize (PaddleSeg's 0.5 defaults, pixels / 255)."""
+    return {"mean": _channels(args.get("mean", 0.5), "mean"), "std": _channels(args.get("std", 0.5), "std"),
+            "scale": 1 / 255}
 
 
 @register_model
@@ -87,13 +98,8 @@ class SemanticSegmentation(ModelRecipe):
         if output_op != "argmax":
             raise CompileError(f"semantic segmentation Deploy.output_op {output_op!r} is not supported: PaddleX's "
                                f"SegPredictor needs the argmax label map (export with output_op argmax)")
-        transforms = _transforms(config)
-        normalize = transforms["Normalize"]
-        return {
-            "resize": _resize(transforms.get("Resize")),
-            "normalize": {"mean": _channels(normalize.get("mean", 0.5), "mean"),
-                          "std": _channels(normalize.get("std", 0.5), "std"), "scale": 1 / 255},
-        }
+        transforms = deploy_transforms(config, _TRANSFORM_ARGS, "semantic segmentation", ("Normalize",))
+        return {"resize": resize_spec(transforms.get("Resize")), "normalize": normalize_spec(transforms["Normalize"])}
 
     @classmethod
     def sample_inputs(cls, image, spec):

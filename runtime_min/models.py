@@ -38,6 +38,21 @@ def _bundle_targets(bundle: Bundle, device: str) -> list[str]:
     return {"gpu": gpu, "cpu": cpu, "auto": gpu + cpu}[device]
 
 
+def _why_not(cls, target: str, models: dict) -> str | None:
+    """Why backend `cls` cannot run every model of the bundle on `target` here, or None when it can."""
+    reason = cls.unavailable_on(TARGETS[target].device)
+    if reason:
+        return reason
+    for key, entry in models.items():
+        artifact = _artifact(entry, cls.artifact_format, target)
+        if artifact is None:
+            return f"the bundle has no {cls.artifact_format} artifact for {key}"
+        why = cls.accepts(artifact)
+        if why:
+            return f"{key}: {why}"
+    return None
+
+
 def choices(bundle: Bundle, requested: str | None = None, device: str = "auto") -> list[Choice]:
     """Every (target, backend) this machine can try for the bundle, best first; each carries the options
     passed over before it and why. BackendUnavailable, listing the reasons, when there is none."""
@@ -46,14 +61,7 @@ def choices(bundle: Bundle, requested: str | None = None, device: str = "auto") 
     for target in _bundle_targets(bundle, device):
         preference = bundle.manifest.get("backend_preference", {}).get(target) or list(TARGETS[target].backends)
         for name in [requested] if requested else preference:
-            cls = backends.get(name)
-            reason = cls.unavailable_on(TARGETS[target].device)
-            for key, entry in models.items() if reason is None else ():
-                artifact = _artifact(entry, cls.artifact_format, target)
-                reason = (f"the bundle has no {cls.artifact_format} artifact for {key}" if artifact is None
-                          else (why := cls.accepts(artifact)) and f"{key}: {why}")
-                if reason:
-                    break
+            reason = _why_not(backends.get(name), target, models)
             if reason:
                 skipped.append(f"{name} on {target}: {reason}")
             else:
@@ -61,10 +69,6 @@ def choices(bundle: Bundle, requested: str | None = None, device: str = "auto") 
     if not found:
         raise BackendUnavailable("no backend here can run this bundle: " + "; ".join(skipped))
     return found
-
-
-def choose_backend(bundle: Bundle, requested: str | None = None, device: str = "auto") -> Choice:
-    return choices(bundle, requested, device)[0]
 
 
 @dataclass
@@ -81,14 +85,19 @@ class LoadedModel:
         return self.session.run({self.session.input_names[0]: x})[0]
 
 
+def _sealed(bundle: Bundle) -> set[str]:
+    """The members a license-bound bundle encrypted."""
+    return set((bundle.manifest.get("license") or {}).get("encrypted_members", ()))
+
+
 def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
     """A member's bytes, decrypted in memory when the bundle sealed it (never written to disk)."""
-    license = bundle.manifest.get("license") or {}
-    if name not in license.get("encrypted_members", ()):
+    if name not in _sealed(bundle):
         return bundle.read(name)
     if content_key is None:
-        raise LicenseError(f"{bundle.path} is encrypted for product {license['product']!r}: run it with a "
-                           "license (hpi-run --serial-number SERIAL --update-license, or an installed certificate)")
+        product = bundle.manifest["license"]["product"]
+        raise LicenseError(f"{bundle.path} is encrypted for product {product!r}: run it with a license "
+                           "(hpi-run --serial-number SERIAL --update-license, or an installed certificate)")
     from hpi.licensing.crypto import decrypt_member
 
     return decrypt_member(content_key, name, bundle.read(name))
@@ -105,8 +114,7 @@ def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None =
         raise BackendUnavailable(f"model {key!r} has no {cls.artifact_format} artifact for {target}")
     files = {role: read_member(bundle, name, content_key) for role, name in artifact["members"].items()}
     config = dict(artifact.get("config", {}))
-    sealed = set(artifact["members"].values()) & set((bundle.manifest.get("license") or {}).get("encrypted_members", ()))
-    if not sealed:  # a compiled-model cache on disk would hold a decrypted model
+    if not set(artifact["members"].values()) & _sealed(bundle):  # a compiled-model cache would hold it decrypted
         config.update(cls.compiled_cache_config())
     session = cls.load(files, config, num_threads)
     precision = getattr(session, "precision", None) or artifact.get("precision", "fp32")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
+from vision_parity import IMAGES, MARKS, box_differences, compile_bundle, open_fp32, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_detection_model import MODELS, make_model  # noqa: E402
@@ -45,31 +45,15 @@ def paddlex_results(detection_model, tmp_path_factory) -> dict[str, dict]:
     return oracle(detection_model, tmp_path_factory.mktemp("paddlex-det"))
 
 
-def _differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:
-    """Box by box in order: problems, worst coordinate diff (px), worst score diff."""
-    if [(b["cls_id"], b["label"]) for b in ours] != [(b["cls_id"], b["label"]) for b in theirs]:
-        return [f"{len(ours)} boxes {[b['label'] for b in ours][:8]}... vs PaddleX's {len(theirs)} "
-                f"{[b['label'] for b in theirs][:8]}..."], float("inf"), float("inf")
-    px = max((abs(a - b) for o, t in zip(ours, theirs) for a, b in zip(o["coordinate"], t["coordinate"])),
-             default=0.0)
-    score = max((abs(o["score"] - t["score"]) for o, t in zip(ours, theirs)), default=0.0)
-    problems = [f"coordinates differ by {px:.3g} px"] if px > 1.0 else []
-    problems += [f"scores differ by {score:.3g}"] if score > 1e-4 else []
-    return problems, px, score
-
-
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_detection_matches_paddlex_on_every_image(detection_bundle, paddlex_results, backend):
-    from hpi.runtime_min import open_bundle
-
-    model = open_bundle(detection_bundle, backend=backend)
-    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    model = open_fp32(detection_bundle, backend)
     (family, entry), = model.bundle.manifest["models"].items()
     mismatches, worst_px, worst_score, total = [], 0.0, 0.0, 0
     for image in IMAGES:
         ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
         assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes"}
-        problems, px, score = _differences(ours["boxes"], theirs["boxes"])
+        problems, px, score = box_differences(ours["boxes"], theirs["boxes"])
         mismatches += [f"{image.name}: {p}" for p in problems]
         if px != float("inf"):
             worst_px, worst_score = max(worst_px, px), max(worst_score, score)

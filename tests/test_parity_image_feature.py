@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
+from vision_parity import IMAGES, MARKS, compile_bundle, open_fp32, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_image_feature_model import MODELS, make_model  # noqa: E402
@@ -51,10 +51,7 @@ def _cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_image_feature_matches_paddlex_on_every_image(feature_bundle, paddlex_results, backend):
-    from hpi.runtime_min import open_bundle
-
-    model = open_bundle(feature_bundle, backend=backend)
-    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    model = open_fp32(feature_bundle, backend)
     (family, entry), = model.bundle.manifest["models"].items()
     mismatches, worst_cos, worst_abs, theirs_all = [], 1.0, 0.0, []
     for image in IMAGES:

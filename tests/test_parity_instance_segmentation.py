@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from vision_parity import IMAGES, MARKS, compile_bundle, paddlex_results as oracle
+from vision_parity import IMAGES, MARKS, box_differences, compile_bundle, open_fp32, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_instance_seg_model import MODELS, make_model  # noqa: E402
@@ -64,24 +64,9 @@ def _mask_mismatch(ours: dict, theirs: dict) -> tuple[int, int, int]:
     return differ, compared, on
 
 
-def _box_differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:
-    if [(b["cls_id"], b["label"]) for b in ours] != [(b["cls_id"], b["label"]) for b in theirs]:
-        return [f"{len(ours)} boxes {[b['label'] for b in ours][:8]}... vs PaddleX's {len(theirs)} "
-                f"{[b['label'] for b in theirs][:8]}..."], float("inf"), float("inf")
-    px = max((abs(a - b) for o, t in zip(ours, theirs) for a, b in zip(o["coordinate"], t["coordinate"])),
-             default=0.0)
-    score = max((abs(o["score"] - t["score"]) for o, t in zip(ours, theirs)), default=0.0)
-    problems = [f"coordinates differ by {px:.3g} px"] if px > 1.0 else []
-    problems += [f"scores differ by {score:.3g}"] if score > 1e-4 else []
-    return problems, px, score
-
-
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_instance_segmentation_matches_paddlex_on_every_image(instance_seg_bundle, paddlex_results, backend):
-    from hpi.runtime_min import open_bundle
-
-    model = open_bundle(instance_seg_bundle, backend=backend)
-    assert {d["precision"] for d in model.describe().values()} == {"fp32"}
+    model = open_fp32(instance_seg_bundle, backend)
     (family, entry), = model.bundle.manifest["models"].items()
     mismatches, worst_px, worst_score = [], 0.0, 0.0
     boxes = differ = compared = on = 0
@@ -89,7 +74,7 @@ def test_instance_segmentation_matches_paddlex_on_every_image(instance_seg_bundl
         ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
         assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes", "masks"}
         assert len(ours["masks"]) == len(ours["boxes"])
-        problems, px, score = _box_differences(ours["boxes"], theirs["boxes"])
+        problems, px, score = box_differences(ours["boxes"], theirs["boxes"])
         mismatches += [f"{image.name}: {p}" for p in problems]
         if px != float("inf"):
             worst_px, worst_score = max(worst_px, px), max(worst_score, score)

@@ -45,6 +45,20 @@ def open_fp32(bundle: Path, backend: str):
     return model
 
 
+def box_differences(ours: list[dict], theirs: list[dict]) -> tuple[list[str], float, float]:
+    """Detection boxes compared in order: (problems, worst coordinate diff in px, worst score diff);
+    same class ids and labels required, coordinates within 1 px, scores within SCORE_ATOL."""
+    if [(b["cls_id"], b["label"]) for b in ours] != [(b["cls_id"], b["label"]) for b in theirs]:
+        return [f"{len(ours)} boxes {[b['label'] for b in ours][:8]}... vs PaddleX's {len(theirs)} "
+                f"{[b['label'] for b in theirs][:8]}..."], float("inf"), float("inf")
+    px = max((abs(a - b) for o, t in zip(ours, theirs) for a, b in zip(o["coordinate"], t["coordinate"])),
+             default=0.0)
+    score = max((abs(o["score"] - t["score"]) for o, t in zip(ours, theirs)), default=0.0)
+    problems = [f"coordinates differ by {px:.3g} px"] if px > 1.0 else []
+    problems += [f"scores differ by {score:.3g}"] if score > SCORE_ATOL else []
+    return problems, px, score
+
+
 def assert_classes_match(bundle: Path, results: dict[str, dict], backend: str) -> float:
     """Same class ids and label names as PaddleX on every image, scores within SCORE_ATOL; returns the
     largest score difference."""

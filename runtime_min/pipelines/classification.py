@@ -6,17 +6,17 @@ import cv2
 import numpy as np
 
 from ..ops.classification import preprocess, topk
-from ..result import plain
+from .base import SingleModelRunner
 
 # PaddleX's colormap entry 0 (RGB 255, 0, 0) for the label box, white text (its light font colour).
 _BOX_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)
 
 
-class ImageClassification:
+class ImageClassification(SingleModelRunner):
     """PaddleX's ClasPredictor: `class_ids`, `scores`, `label_names` of the top-k classes."""
 
     def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
+        super().__init__(model, spec)
         post = spec["postprocess"]
         self.k, self.labels = int(post["topk"]), post.get("label_list")
 
@@ -27,9 +27,6 @@ class ImageClassification:
         # PaddleX quirk: its batch splitter only splits lists, and the ids are one [batch, k] array,
         # so every result carries the whole batch's ids: [[...]] for PaddleX's default batch of one.
         return {"class_ids": ids, "scores": scores[0], "label_names": names[0]}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         """The top label and score in a filled box at the top left, like PaddleX's `_to_img`."""
@@ -46,5 +43,4 @@ class ImageClassification:
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return ImageClassification(model, model.entry["spec"])
+    return ImageClassification.from_models(models)

@@ -7,18 +7,18 @@ import numpy as np
 
 from ..ops.detection import postprocess, preprocess, split_batch
 from ..compare import canonical
-from ..result import plain
+from .base import SingleModelRunner
 
 # A fixed palette (BGR); PaddleX gives each new label the next colour of its colormap in the same way.
 _PALETTE = [(0, 0, 255), (0, 200, 0), (255, 0, 0), (0, 200, 255), (255, 0, 255), (255, 255, 0),
             (0, 128, 255), (128, 0, 255), (255, 128, 0), (128, 128, 0)]
 
 
-class Detection:
+class Detection(SingleModelRunner):
     """PaddleX's DetPredictor: `boxes` = [{cls_id, label, score, coordinate}] above the threshold."""
 
     def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
+        super().__init__(model, spec)
         self.post = spec["postprocess"]
 
     def predict_one(self, image: np.ndarray) -> dict:
@@ -32,9 +32,6 @@ class Detection:
                             p["label_list"], p["layout_nms"], p["layout_unclip_ratio"],
                             p["layout_merge_bboxes_mode"])
         return {"boxes": found}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         """Each box in its label's colour with `label score` above it, like PaddleX's `draw_box`."""
@@ -56,5 +53,4 @@ class Detection:
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return Detection(model, model.entry["spec"])
+    return Detection.from_models(models)

@@ -8,15 +8,12 @@ import numpy as np
 from ..errors import UsageError
 from ..ops.classification import preprocess
 from ..ops.image_feature import normalize_features
-from ..result import plain
+from .base import SingleModelRunner
 
 
-class ImageFeature:
+class ImageFeature(SingleModelRunner):
     """PaddleX's ImageFeatureRunnerPredictor (and FaceFeaturePredictor, flip off): `feature`, the
     L2-normalised embedding."""
-
-    def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
 
     def predict_one(self, image: np.ndarray) -> dict:
         # PaddleX reads image feature inputs as RGB (ReadImage(format="RGB")); ours arrive BGR.
@@ -24,9 +21,6 @@ class ImageFeature:
         # PaddleX quirk kept: the batch splitter only splits lists and the features are one [batch, D]
         # array, so each result's `feature` is the whole batch's, [[...]] for its default batch of one.
         return {"feature": normalize_features(self.model(x))}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         # PaddleX's IdentityResult has no image form (no `img`, no `save_to_img`): an embedding is a
@@ -36,5 +30,4 @@ class ImageFeature:
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return ImageFeature(model, model.entry["spec"])
+    return ImageFeature.from_models(models)

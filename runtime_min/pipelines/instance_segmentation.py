@@ -7,7 +7,6 @@ import numpy as np
 from ..compare import canonical
 from ..ops.detection import preprocess, split_batch
 from ..ops.instance_segmentation import postprocess, split_masks
-from ..result import plain
 from .detection import _PALETTE, Detection
 
 _ALPHA, _TOWARDS_WHITE = 0.7, 0.4  # PaddleX's draw_mask: colour lightened by 0.4, blended at 0.7
@@ -29,9 +28,6 @@ class InstanceSegmentation(Detection):
                                    [image.shape[1], image.shape[0]], p["threshold"], p["label_list"])
         return {"boxes": found, "masks": crops}
 
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
-
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         """Each mask filled in its label's colour, then detection's boxes and captions on top."""
         canvas = image.astype(np.float32)
@@ -47,5 +43,4 @@ class InstanceSegmentation(Detection):
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return InstanceSegmentation(model, model.entry["spec"])
+    return InstanceSegmentation.from_models(models)

@@ -8,17 +8,17 @@ import numpy as np
 from ..errors import BundleError
 from ..ops.classification import preprocess
 from ..ops.multilabel import multilabel_thresh
-from ..result import plain
+from .base import SingleModelRunner
 
 # PaddleX's colormap entry 0 (RGB 255, 0, 0) for the label band, white text (its light font colour).
 _BAND_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)
 
 
-class MultiLabelClassification:
+class MultiLabelClassification(SingleModelRunner):
     """PaddleX's MLClasPredictor: `class_ids`, `scores`, `label_names` of every class over the threshold."""
 
     def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
+        super().__init__(model, spec)
         post = spec["postprocess"]
         self.thresholds, self.labels = post["thresholds"], post["label_list"]
 
@@ -30,9 +30,6 @@ class MultiLabelClassification:
                               f"{len(self.labels)} labels")
         (ids, scores, names), = multilabel_thresh(probs, self.thresholds, self.labels)
         return {"class_ids": ids, "scores": scores, "label_names": names}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         """The image over a band listing `label(score)` of every kept class, like PaddleX's `_to_img`."""
@@ -58,5 +55,4 @@ class MultiLabelClassification:
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return MultiLabelClassification(model, model.entry["spec"])
+    return MultiLabelClassification.from_models(models)

@@ -6,22 +6,16 @@ import cv2
 import numpy as np
 
 from ..ops.segmentation import preprocess, pseudo_color, restore_size
-from ..result import plain
+from .base import SingleModelRunner
 
 
-class SemanticSegmentation:
+class SemanticSegmentation(SingleModelRunner):
     """PaddleX's SegPredictor: `pred`, the [1, H, W] class id map at the source image's size."""
-
-    def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
 
     def predict_one(self, image: np.ndarray) -> dict:
         # PaddleX reads segmentation inputs as RGB (ReadImage(format="RGB")); ours arrive BGR.
         x = preprocess(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), self.spec)[None]
         return {"pred": restore_size(self.model(x), image.shape[1], image.shape[0])}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         """The colour-coded mask alone, in PaddleX's palette, as its `_to_img` draws it."""
@@ -30,5 +24,4 @@ class SemanticSegmentation:
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return SemanticSegmentation(model, model.entry["spec"])
+    return SemanticSegmentation.from_models(models)

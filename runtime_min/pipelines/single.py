@@ -7,18 +7,18 @@ import numpy as np
 
 from ..ops.text_det import DBPostProcess, DetResize, normalize_to_chw
 from ..ops.text_rec import CTCLabelDecode, rec_resize_norm
-from ..result import plain
+from .base import SingleModelRunner
 
 
 def _to_mode(img: np.ndarray, mode: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if mode == "RGB" else img
 
 
-class TextDetection:
+class TextDetection(SingleModelRunner):
     """PaddleX's TextDetPredictor: `dt_polys` (int quads) and `dt_scores`."""
 
     def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
+        super().__init__(model, spec)
         self.resize = DetResize(**spec["resize"])
         post = {k: v for k, v in spec["postprocess"].items() if k != "name"}
         self.postprocess = DBPostProcess(**post)
@@ -29,9 +29,6 @@ class TextDetection:
         boxes, scores = self.postprocess(self.model(x), [shape])
         return {"dt_polys": boxes[0], "dt_scores": scores[0]}
 
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
-
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         canvas = image.copy()
         for box in data["dt_polys"]:
@@ -40,20 +37,17 @@ class TextDetection:
             raise OSError(f"cannot write {path}")
 
 
-class TextRecognition:
+class TextRecognition(SingleModelRunner):
     """PaddleX's TextRecPredictor on a whole text-line image: `rec_text` and `rec_score`."""
 
     def __init__(self, model, spec: dict):
-        self.model, self.spec = model, spec
+        super().__init__(model, spec)
         self.decode = CTCLabelDecode(spec["postprocess"]["character_list"])
 
     def predict_one(self, image: np.ndarray) -> dict:
         x = rec_resize_norm(_to_mode(image, self.spec["img_mode"]), self.spec["rec_image_shape"])[None]
         texts, scores = self.decode(self.model(x))
         return {"rec_text": texts[0], "rec_score": scores[0]}
-
-    def to_json(self, data: dict, input_path=None) -> dict:
-        return {"input_path": input_path, "page_index": None, **plain(data)}
 
     def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
         canvas = cv2.copyMakeBorder(image, 0, 40, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
@@ -67,5 +61,4 @@ _RUNNERS = {"text_detection": TextDetection, "text_recognition": TextRecognition
 
 
 def build(name: str, models: dict, params: dict):
-    model = models["model"]
-    return _RUNNERS[name](model, model.entry["spec"])
+    return _RUNNERS[name].from_models(models)

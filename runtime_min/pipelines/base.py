@@ -1,0 +1,20 @@
+"""What every single-model pipeline shares: its model and spec, PaddleX's single-image JSON envelope
+(`input_path`, `page_index`, then the result's fields as plain lists and numbers), and `build`."""
+
+from __future__ import annotations
+
+from ..result import plain
+
+
+class SingleModelRunner:
+    def __init__(self, model, spec: dict):
+        self.model, self.spec = model, spec
+
+    def to_json(self, data: dict, input_path=None) -> dict:
+        return {"input_path": input_path, "page_index": None, **plain(data)}
+
+    @classmethod
+    def from_models(cls, models: dict):
+        """The runner of a bundle whose one model has the role `model`."""
+        model = models["model"]
+        return cls(model, model.entry["spec"])
