@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import glob
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
-from hpi.runtime_min import pipelines
+from hpi.runtime_min import backends, pipelines
 from hpi.runtime_min.bundle import Bundle
 from hpi.runtime_min.errors import BackendUnavailable, InputError
 from hpi.runtime_min.models import choices, load_model
@@ -60,8 +61,7 @@ class Pipeline:
         failed = []
         for choice in choices(bundle, backend, device):
             try:
-                self.models = {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
-                               for role, key in spec["models"].items()}
+                self.models = _load_models(bundle, spec, choice, num_threads, content_key)
             except BackendUnavailable as exc:
                 failed.append(f"{choice.backend} on {choice.target}: {exc}")
                 continue
@@ -90,6 +90,22 @@ class Pipeline:
         """Results one by one, like PaddleX's `predict`; a bad input raises InputError."""
         for item in expand_inputs(inputs):
             yield self.predict_one(item)
+
+
+def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -> dict:
+    """Every model of the pipeline, loaded side by side: backends compile (or read their compiled cache)
+    without holding the GIL, so two models load in about the time of the slower one, and the pipeline's
+    own imports (OpenCV) overlap them. Cold start figures: docs/performance.md."""
+    roles = spec["models"]
+    if len(roles) == 1:
+        return {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
+                for role, key in roles.items()}
+    backends.get(choice.backend).require()  # imports the backend once, before the threads race to
+    with ThreadPoolExecutor(len(roles), thread_name_prefix="hpi-load") as pool:
+        loading = {role: pool.submit(load_model, bundle, key, choice.backend, num_threads, choice.target,
+                                     content_key) for role, key in roles.items()}
+        pipelines.prepare(spec["name"])
+        return {role: future.result() for role, future in loading.items()}
 
 
 def open_bundle(path, *, backend: str | None = None, device: str = "auto", trusted_keys: Iterable = (),

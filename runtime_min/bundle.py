@@ -7,7 +7,10 @@ Layout (docs/bundle-format.md):
 
 Every member is a byte range of `data` listed in the manifest with its sha256; the members tile
 `data` exactly, in name order, and the file ends where the last member ends. The signature covers the
-manifest bytes as stored; the manifest covers every member. Nothing is unpickled, nothing is written.
+manifest bytes as stored; the manifest covers every member. The layout and signature are checked at open;
+a member's bytes are checked against its sha256 before they are first handed out (so a run hashes, and
+pages in, only the members it uses: an OpenVINO run skips the ONNX ones), and `verify_members` checks
+them all. Nothing is unpickled, nothing is written.
 """
 
 from __future__ import annotations
@@ -81,10 +84,11 @@ class Bundle:
         self.signature = signature
         self._data = data
         self.members = members
+        self._verified: set[str] = set()
 
     @classmethod
     def open(cls, path, *, trust=None, allow_unsigned: bool = False) -> "Bundle":
-        """Parse, verify the signature against `trust` (a licensing TrustStore), hash every member.
+        """Parse, check the member layout, verify the signature against `trust` (a licensing TrustStore).
 
         `allow_unsigned` accepts a bundle with no signature; a signature that is present is always
         checked when `trust` is given.
@@ -110,11 +114,22 @@ class Bundle:
         return cls(path, manifest, manifest_bytes, signature, data, members)
 
     def read(self, name: str) -> memoryview:
-        """A member's bytes (zero-copy), already verified against its sha256 at open."""
+        """A member's bytes (zero-copy), verified against its sha256 (on first read)."""
         member = self.members.get(name)
         if member is None:
             raise BundleError(f"{self.path}: member {name!r} is not in the bundle")
-        return self._data[member.offset:member.offset + member.size]
+        data = self._data[member.offset:member.offset + member.size]
+        if name not in self._verified:
+            if hashlib.sha256(data).hexdigest() != member.sha256:
+                raise BundleError(f"{self.path}: member {name!r} does not match its sha256 (corrupt or tampered)")
+            self._verified.add(name)
+        return data
+
+    def verify_members(self) -> "Bundle":
+        """Check every member against its sha256 now (BundleError on the first that differs)."""
+        for name in self.members:
+            self.read(name)
+        return self
 
     def read_array(self, name: str):
         """A `.npy` member as a numpy array (pickles refused)."""
@@ -177,9 +192,8 @@ def _check_members(entries, data: memoryview, path: Path) -> dict[str, Member]:
         expected_offset += member.size
         if expected_offset > len(data):
             raise BundleError(f"{path} is truncated: member {member.name!r} ends past the file end")
-        digest = hashlib.sha256(data[member.offset:expected_offset]).hexdigest()
-        if digest != member.sha256:
-            raise BundleError(f"{path}: member {member.name!r} does not match its sha256 (corrupt or tampered)")
+        if not re.fullmatch(r"[0-9a-f]{64}", member.sha256):
+            raise BundleError(f"{path}: member {member.name!r} has a malformed sha256")
         members[member.name] = member
         previous = member.name
     if expected_offset != len(data):

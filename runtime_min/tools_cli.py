@@ -24,8 +24,10 @@ def _open(path, trusted_keys, check_signature: bool, allow_unsigned: bool = Fals
 
     trust = _trust(trusted_keys)
     if check_signature:
-        return Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned), trust
-    return Bundle.open(path, trust=None, allow_unsigned=True), trust
+        bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
+    else:
+        bundle = Bundle.open(path, trust=None, allow_unsigned=True)
+    return bundle.verify_members(), trust
 
 
 def _print_json(data) -> None:

@@ -50,7 +50,13 @@ class Backend:
         return {}
 
     @classmethod
-    def require(cls) -> None:
+    def require(cls):
+        """The backend's library, imported; BackendUnavailable when it is not installed."""
+        cls.check_installed()
+        return importlib.import_module(cls.python_module)
+
+    @classmethod
+    def check_installed(cls) -> None:
         if not cls.is_available():
             raise BackendUnavailable(
                 f"backend {cls.name!r} needs the {cls.python_module!r} package; install it with "

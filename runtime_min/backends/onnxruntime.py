@@ -77,8 +77,7 @@ class OnnxRuntimeBackend(Backend):
 
     @classmethod
     def load(cls, files, config, num_threads):
-        cls.require()
-        import onnxruntime as ort
+        ort = cls.require()
 
         options = ort.SessionOptions()
         options.log_severity_level = 3

@@ -27,8 +27,13 @@ _REGISTRY = {
 }
 
 
-def build(name: str, models: dict, params: dict):
+def prepare(name: str):
+    """The pipeline's module, imported (with what it needs, e.g. OpenCV); BundleError for an unknown one."""
     if name not in _REGISTRY:
         raise BundleError(f"bundle pipeline {name!r} is not supported by this runtime; supported: "
                           f"{', '.join(_REGISTRY)}; upgrade hpi")
-    return importlib.import_module(_REGISTRY[name]).build(name, models, params)
+    return importlib.import_module(_REGISTRY[name])
+
+
+def build(name: str, models: dict, params: dict):
+    return prepare(name).build(name, models, params)

@@ -79,7 +79,8 @@ def test_npy_members_load_without_pickle(tmp_path, keys):
 
 @pytest.mark.parametrize("seed", range(8))
 def test_every_single_byte_flip_is_refused(tmp_path, seed):
-    """Fresh keys each time: base64 of some signatures has spare bits a flip could hide in."""
+    """Refused at open, or (a member's bytes) when read. Fresh keys each time: base64 of some signatures
+    has spare bits a flip could hide in."""
     private, public = generate_keypair(tmp_path / f"k{seed}.pem")
     keys = load_private_key(private), TrustStore([load_public_key(public)])
     raw = _write(tmp_path, keys).read_bytes()
@@ -89,7 +90,7 @@ def test_every_single_byte_flip_is_refused(tmp_path, seed):
         flipped[i] ^= 0x01
         target.write_bytes(flipped)
         with pytest.raises(BundleError):
-            Bundle.open(target, trust=keys[1])
+            Bundle.open(target, trust=keys[1]).verify_members()
 
 
 def test_unsigned_refused_unless_allowed(tmp_path, keys):
@@ -147,11 +148,23 @@ def _edited(tmp_path, keys, edit, data_edit=lambda d: d):
     (lambda ms: None, lambda d: d + b"\0", "bytes after its last member"),
     (lambda ms: None, lambda d: d[:-1], "truncated"),
     (lambda ms: ms.pop(), lambda d: d, "bytes after its last member"),
-    (lambda ms: ms[0].update(sha256="0" * 64), lambda d: d, "sha256"),
+    (lambda ms: ms[0].update(sha256="0" * 63), lambda d: d, "malformed sha256"),
 ])
 def test_member_table_errors(tmp_path, keys, edit, data_edit, message):
     with pytest.raises(BundleError, match=message):
         Bundle.open(_edited(tmp_path, keys, edit, data_edit), trust=keys[1])
+
+
+def test_member_bytes_checked_before_use(tmp_path, keys):
+    """A member whose bytes differ from its sha256 is refused when read, and by verify_members; the
+    others stay readable (a run hashes only what it uses)."""
+    bundle = Bundle.open(_edited(tmp_path, keys, lambda ms: ms[0].update(sha256="0" * 64)), trust=keys[1])
+    first, *others = bundle.members
+    with pytest.raises(BundleError, match=f"{first}.*does not match its sha256"):
+        bundle.read(first)
+    assert all(bundle.read(name) is not None for name in others)
+    with pytest.raises(BundleError, match="sha256"):
+        bundle.verify_members()
 
 
 def test_non_canonical_and_duplicate_keys_refused(tmp_path, keys):
