@@ -474,6 +474,31 @@ CHART = [("e2e_median_s", "e2e median"), ("e2e_total_s", "e2e total"), ("det_s",
          ("rec_s", "rec model"), ("cls_s", "cls model"), ("cold_start_s", "cold start"), ("peak_rss_mb", "peak RSS")]
 
 
+# Issue 6's targets, as PaddleX / hpi ratios, checked for hpi's default (the bundle's first CPU backend).
+TARGETS = [("det_s", "det model", 2.7), ("rec_s", "rec model", 4.8), ("cls_s", "classification model", 2.7),
+           ("e2e_median_s", "end to end, median per image", 3.0),
+           ("cold_first_result_s", "cold start, process start to first result", 5.0),
+           ("peak_rss_mb", "peak RSS, benchmark worker", 3.0)]
+DEFAULT_SYSTEM = "hpi-openvino"
+
+
+def targets_table(report: dict) -> list[str]:
+    ref, mine = report["systems"].get(REFERENCE), report["systems"].get(DEFAULT_SYSTEM)
+    if not (ref and mine):
+        return []
+    lines = [f"Targets (PaddleX / {DEFAULT_SYSTEM}, hpi's default):", "",
+             "| target | needed | measured | met |", "|---|---|---|---|"]
+    for key, label, needed in TARGETS:
+        ratio = ref[key] / mine[key]
+        lines.append(f"| {label} | ≥ {needed}x | {ratio:.2f}x | {'yes' if ratio >= needed else '**no**'} |")
+    ident = report["text_identity"].get(DEFAULT_SYSTEM)
+    if ident:
+        same = ident["identical"] == ident["images"]
+        lines.append(f"| rec_texts identical to PaddleX | every image | {ident['identical']}/{ident['images']} | "
+                     f"{'yes' if same else '**no**'} |")
+    return lines + [""]
+
+
 def _ratio(ref, value) -> str:
     return f"{ref / value:.2f}x" if ref is not None and value else "n/a"
 
@@ -513,6 +538,7 @@ def markdown(report: dict) -> str:
         lines.append("| images with rec_texts identical to PaddleX | " + " | ".join(cells)
                      + " |" + " |" * len(others))
     lines += ["", "Ratios are PaddleX / hpi: above 1 means hpi is faster or smaller.", ""]
+    lines += targets_table(report)
     unstable = [sys_ for sys_, r in report["raw"].items() if not r["texts_stable_across_rounds"]]
     if unstable:
         lines += [f"**rec_texts changed between rounds for: {', '.join(unstable)}**", ""]
@@ -615,11 +641,25 @@ def benchmark(args) -> dict:
     }
     (out / "results.json").write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     table = markdown(report)
+    if args.profile and "hpi-openvino" in args.systems:
+        table += "\n" + profile(args, out, bundle)
     (out / "results.md").write_text(table, encoding="utf-8")
     chart(report, out / "chart.png")
     print("\n" + table)
     print(f"wrote {out / 'results.json'}, {out / 'results.md'}, {out / 'chart.png'}")
     return report
+
+
+def profile(args, out: Path, bundle: Path) -> str:
+    """benchmarks/profile_ocr.py on the same bundle and images, in its own hpi process."""
+    print("profile: where hpi's time goes (benchmarks/profile_ocr.py)", flush=True)
+    wait_quiet(min(args.patience, 60))
+    target = out / "profile.md"
+    cmd = [args.hpi_python, str(Path(__file__).with_name("profile_ocr.py")), str(bundle), "--images", args.images,
+           "--threads", str(args.threads), "--out", str(target)]
+    _run(cmd, out / "logs" / "profile.log")
+    return "#" + target.read_text(encoding="utf-8")  # one level down inside results.md
+
 
 
 def parse_args(argv=None):
@@ -640,6 +680,8 @@ def parse_args(argv=None):
     p.add_argument("--models", help="folder with OCR.yaml and model dirs (default: fetch into OUT/models)")
     p.add_argument("--bundle", help="compiled .hpi bundle (default: compile one into OUT/ocr.hpi)")
     p.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
+    p.add_argument("--no-profile", dest="profile", action="store_false",
+                   help="skip the profile of hpi (benchmarks/profile_ocr.py) appended to results.md")
     p.add_argument("--hpi-python", default=sys.executable, help="interpreter with hpi (default: this one)")
     p.add_argument("--oracle-python", default=str(DEFAULT_ORACLE), help="interpreter with PaddleX")
     p.add_argument("--rapidocr-python", default=str(DEFAULT_RAPIDOCR),
