@@ -21,6 +21,7 @@ from hpi.runtime_min.bundle import Bundle
 from hpi.runtime_min.errors import BackendUnavailable, InputError
 from hpi.runtime_min.models import choices, load_model
 from hpi.runtime_min.result import Result
+from hpi.runtime_min.targets import TARGETS
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
@@ -93,11 +94,12 @@ class Pipeline:
 
 
 def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -> dict:
-    """Every model of the pipeline, loaded side by side: backends compile (or read their compiled cache)
+    """Every model of the pipeline. On CPU side by side: backends compile (or read their compiled cache)
     without holding the GIL, so two models load in about the time of the slower one, and the pipeline's
-    own imports (OpenCV) overlap them. Cold start figures: docs/performance.md."""
+    own imports (OpenCV) overlap them (cold start figures: docs/performance.md). GPU backends load one
+    after the other: their start (CUDA, engine deserialization) has not been measured side by side."""
     roles = spec["models"]
-    if len(roles) == 1:
+    if len(roles) == 1 or TARGETS[choice.target].is_gpu:
         return {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
                 for role, key in roles.items()}
     backends.get(choice.backend).require()  # imports the backend once, before the threads race to
