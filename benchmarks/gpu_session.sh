@@ -3,7 +3,8 @@
 # beside onnxruntime-gpu, run the GPU tests, show hpi-run's report, self-test the bundle, then benchmark
 # under each ONNX Runtime CUDA setting. Figures land in $OUT (default build/gpu).
 #   usage: benchmarks/gpu_session.sh BUNDLE IMAGES_DIR [TRUSTED_KEY]
-# Expects onnxruntime-gpu, pyclipper and cryptography wheels already unpacked in $HPI_GPU_SITE
+# Expects onnxruntime-gpu, pyclipper, cryptography and cffi (cryptography's _cffi_backend) wheels already
+# unpacked in $HPI_GPU_SITE
 # (default /root/site; ../shared/scripts/gpu-wheels.sh carries them there).
 set -uo pipefail
 bundle=$1 images=$2
