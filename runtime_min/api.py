@@ -102,7 +102,7 @@ def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -
     if len(roles) == 1 or TARGETS[choice.target].is_gpu:
         return {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
                 for role, key in roles.items()}
-    backends.get(choice.backend).require()  # imports the backend once, before the threads race to
+    backends.get(choice.backend).require()  # import the library here once, not in two threads at a time
     with ThreadPoolExecutor(len(roles), thread_name_prefix="hpi-load") as pool:
         loading = {role: pool.submit(load_model, bundle, key, choice.backend, num_threads, choice.target,
                                      content_key) for role, key in roles.items()}
