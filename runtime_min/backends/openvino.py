@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from hpi.runtime_min.backends.base import Backend, Session
+
+
+_COMPILING = threading.Lock()
 
 
 def _import_without_converter():
@@ -84,4 +88,7 @@ class OpenVinoBackend(Backend):
         properties = {key: str(value) for key, value in config.items()}
         if num_threads:
             properties["INFERENCE_NUM_THREADS"] = str(num_threads)
-        return _OpenVinoSession(core.compile_model(model, "CPU", properties))
+        # One compile at a time: reading a blob from the model cache switches the process locale to "C" and
+        # back, and two of those at once can leave it at "C" (then Python's open() reads ASCII).
+        with _COMPILING:
+            return _OpenVinoSession(core.compile_model(model, "CPU", properties))

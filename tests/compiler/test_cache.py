@@ -38,9 +38,9 @@ def test_hit_only_when_nothing_changed(rec_dir, cache_dir, tmp_path):
     assert _compile(rec_dir, tmp_path / "b.hpi") == {"text_recognition": "hit"}
     assert (tmp_path / "a.hpi").read_bytes() == (tmp_path / "b.hpi").read_bytes()
 
-    config = yaml.safe_load((rec_dir / "inference.yml").read_text())
+    config = yaml.safe_load((rec_dir / "inference.yml").read_text(encoding="utf-8"))
     config["Hpi"]["backend_configs"]["tensorrt"]["dynamic_shapes"]["x"][2] = [4, 3, 48, 1600]
-    (rec_dir / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    (rec_dir / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     assert _compile(rec_dir, tmp_path / "c.hpi") == {"text_recognition": "miss"}  # changed input
     if OCR_IMAGES:
         assert _compile(rec_dir, tmp_path / "d.hpi", "-c", OCR_IMAGES[0]) == {"text_recognition": "miss"}  # option

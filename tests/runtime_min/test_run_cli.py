@@ -110,3 +110,16 @@ def test_python_api_predicts_arrays(ocr_bundle):
     (result,) = list(pipeline.predict([render_text()]))
     assert result.to_dict()["input_path"] is None
     assert reads_hello(result)
+
+
+def test_loading_leaves_the_process_locale_alone(ocr_bundle):
+    """OpenVINO switches the locale to "C" and back while it reads a model from its cache; two such reads at
+    once (models load side by side) used to leave the process at "C", where Python's open() reads ASCII."""
+    import locale
+
+    from hpi.runtime_min import open_bundle
+
+    before = locale.setlocale(locale.LC_ALL)
+    for _ in range(6):  # the first load may fill OpenVINO's cache; the others read it
+        open_bundle(ocr_bundle, backend="openvino")
+        assert locale.setlocale(locale.LC_ALL) == before
