@@ -13,6 +13,17 @@ from hpi.runtime_min.errors import CompileError
 Profile = dict[str, tuple[list[int], list[int], list[int]]]  # input → (min, opt, max)
 
 
+# The ImageNet constants PaddleX's NormalizeImage defaults to.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def channel_values(value) -> list[float]:
+    """A normalization mean or std as PaddleX reads it (one number stands for all three channels), as floats."""
+    values = [value] * 3 if isinstance(value, (int, float)) else value
+    return [float(v) for v in values]
+
+
 class ModelRecipe:
     family: ClassVar[str]
     model_names: ClassVar[tuple[str, ...]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.runtime_min.errors import CompileError
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
 from hpi.runtime_min.ops.text_det import parse_scale
@@ -46,11 +46,8 @@ def _resize(args: dict) -> dict:
 def _normalize(args: dict) -> dict:
     if args.get("order", "") != "" or int(args.get("channel_num", 3)) != 3:
         raise CompileError("NormalizeImage must have order '' and channel_num 3 (as PaddleX requires)")
-    mean, std = args.get("mean", [0.485, 0.456, 0.406]), args.get("std", [0.229, 0.224, 0.225])
-    mean = [mean] * 3 if isinstance(mean, (int, float)) else mean
-    std = [std] * 3 if isinstance(std, (int, float)) else std
-    return {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
-            "scale": parse_scale(args.get("scale", 1 / 255))}
+    return {"mean": channel_values(args.get("mean", IMAGENET_MEAN)),
+            "std": channel_values(args.get("std", IMAGENET_STD)), "scale": parse_scale(args.get("scale", 1 / 255))}
 
 
 @register_model

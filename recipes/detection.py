@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.runtime_min.errors import CompileError
 
 _KNOWN_OPS = ("Resize", "NormalizeImage", "Permute")
@@ -42,10 +42,8 @@ def _normalize(args: dict) -> dict:
     # PaddleX treats a missing or "none" norm_type as "mean_std"; any other crashes its Normalize.
     if norm_type not in ("none", "mean_std"):
         raise CompileError(f"NormalizeImage norm_type {norm_type!r} is not supported (mean_std, none)")
-    mean, std = args.get("mean", [0.485, 0.456, 0.406]), args.get("std", [0.229, 0.224, 0.225])
-    mean = [mean] * 3 if isinstance(mean, (int, float)) else mean
-    std = [std] * 3 if isinstance(std, (int, float)) else std
-    return {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
+    return {"mean": channel_values(args.get("mean", IMAGENET_MEAN)),
+            "std": channel_values(args.get("std", IMAGENET_STD)),
             "scale": 1.0 / 255.0 if args.get("is_scale", True) else 1.0}
 
 

@@ -10,7 +10,7 @@ are not ported; these recipes give the embedding of a whole image (or of a crop 
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.runtime_min.errors import CompileError
 from hpi.runtime_min.ops.text_det import parse_scale
 
@@ -54,13 +54,10 @@ def _normalize(args: dict) -> dict:
     # PaddleX ignores `order` here and normalises the HWC image; "chw" would mean a different layout.
     if str(args.get("order", "") or "").lower() not in ("", "hwc"):
         raise CompileError(f"image feature NormalizeImage order {args['order']!r} is not supported ('' or hwc)")
-    mean, std = args.get("mean", [0.485, 0.456, 0.406]), args.get("std", [0.229, 0.224, 0.225])
-    mean = [mean] * 3 if isinstance(mean, (int, float)) else mean
-    std = [std] * 3 if isinstance(std, (int, float)) else std
+    mean, std = channel_values(args.get("mean", IMAGENET_MEAN)), channel_values(args.get("std", IMAGENET_STD))
     if len(mean) != 3 or len(std) != 3:
         raise CompileError(f"image feature NormalizeImage mean and std need 3 values, got {mean} and {std}")
-    return {"mean": [float(v) for v in mean], "std": [float(v) for v in std],
-            "scale": parse_scale(args.get("scale", 1 / 255))}
+    return {"mean": mean, "std": std, "scale": parse_scale(args.get("scale", 1 / 255))}
 
 
 @register_model

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, register_model, register_pipeline
+from hpi.recipes.base import (IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, PipelineRecipe, Tolerance, register_model,
+                              register_pipeline)
 from hpi.runtime_min.errors import CompileError
 from hpi.runtime_min.ops.text_det import parse_scale
 
@@ -51,8 +52,8 @@ class TextDetection(ModelRecipe):
             # PaddleX's model-level defaults for the max-limit model family (predictor.py).
             "resize": {"limit_side_len": int(resize.get("resize_long", 960)),
                        "limit_type": resize.get("limit_type", "max"), "max_side_limit": 4000},
-            "normalize": {"mean": [float(v) for v in norm.get("mean", [0.485, 0.456, 0.406])],
-                          "std": [float(v) for v in norm.get("std", [0.229, 0.224, 0.225])],
+            "normalize": {"mean": [float(v) for v in norm.get("mean", IMAGENET_MEAN)],
+                          "std": [float(v) for v in norm.get("std", IMAGENET_STD)],
                           "scale": parse_scale(norm.get("scale", 1 / 255))},
             "postprocess": {"name": "DBPostProcess", "thresh": float(post.get("thresh", 0.3)),
                             "box_thresh": float(post.get("box_thresh", 0.6)),

@@ -6,7 +6,7 @@ export form, not PaddleClas's PreProcess) and expects the exported model to end 
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model
 from hpi.runtime_min.errors import CompileError
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
 
@@ -63,10 +63,9 @@ def resize_spec(args: dict | None, keep_ratio: bool = True, size_divisor: int | 
 
 
 def _channels(value, what: str) -> list[float]:
-    values = [value] * 3 if isinstance(value, (int, float)) else value
-    if not (isinstance(values, (list, tuple)) and len(values) == 3):
+    if not (isinstance(value, (int, float)) or (isinstance(value, (list, tuple)) and len(value) == 3)):
         raise CompileError(f"Normalize {what} must be a number or 3 numbers, got {value!r}")
-    return [float(v) for v in values]
+    return channel_values(value)
 
 
 def normalize_spec(args: dict) -> dict:

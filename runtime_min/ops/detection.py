@@ -177,10 +177,16 @@ def postprocess(boxes: np.ndarray, img_size, threshold, labels: list[str], layou
         return []
     if unclip_ratio:
         boxes = _unclip(boxes, unclip_ratio)
+    return restructured_boxes(boxes, labels, img_size)
+
+
+def restructured_boxes(boxes: np.ndarray, labels: list[str], img_size) -> list[dict]:
+    """PaddleX's `restructured_boxes`: [class, score, x1, y1, x2, y2] rows clipped to the image ([w, h]),
+    empty ones dropped. Python max/min as PaddleX: a clipped side becomes the int 0 / w / h, the rest stay
+    float32."""
     w, h = img_size
     out = []
     for box in boxes:
-        # Python max/min as PaddleX: a clipped side becomes the int 0 / w / h, the rest stay float32.
         xmin, ymin, xmax, ymax = max(0, box[2]), max(0, box[3]), min(w, box[4]), min(h, box[5])
         if xmax <= xmin or ymax <= ymin:
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detection import split_batch, topk_order
+from .detection import restructured_boxes, split_batch, topk_order
 
 __all__ = ["topk_masks_order", "postprocess"]
 
@@ -37,15 +37,7 @@ def postprocess(boxes: np.ndarray, masks: np.ndarray, img_size, threshold: float
     """PaddleX's `InstanceSegPostProcess.apply` on one image; img_size is the original [w, h]."""
     keep = (boxes[:, 1] > threshold) & (boxes[:, 0] > -1)
     boxes, masks = boxes[keep], masks[keep]
-    w, h = img_size
-    found = []
-    for box in boxes:
-        # Python max/min as PaddleX's restructured_boxes: a clipped side becomes the int 0 / w / h.
-        xmin, ymin, xmax, ymax = max(0, box[2]), max(0, box[3]), min(w, box[4]), min(h, box[5])
-        if xmax <= xmin or ymax <= ymin:
-            continue
-        found.append({"cls_id": int(box[0]), "label": labels[int(box[0])], "score": float(box[1]),
-                      "coordinate": [xmin, ymin, xmax, ymax]})
+    found = restructured_boxes(boxes, labels, img_size)
     # PaddleX pairs the i-th kept box with the i-th mask above the threshold, even after dropping an
     # empty box (their indices then drift); kept as is, so results stay PaddleX's.
     return found, [_crop(masks[i], box["coordinate"]) for i, box in enumerate(found)]
