@@ -87,7 +87,7 @@ def load_hpi(args) -> Engine:
     return Engine(predict=pipe.predict_one,
                   texts=lambda result: list(result.to_dict()["rec_texts"]),
                   models={"det": pipe.models["text_det"], "rec": pipe.models["text_rec"]},
-                  versions=_versions("hpi", args.backend, "numpy", "opencv-python-headless"),
+                  versions=_versions("hpi-aot", args.backend, "numpy", "opencv-python-headless"),
                   load_cls=lambda: open_bundle(args.cls_bundle, backend=args.backend, num_threads=args.threads,
                                                allow_unsigned=args.allow_unsigned).models["model"])
 

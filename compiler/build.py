@@ -23,6 +23,7 @@ from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
 from hpi.runtime_min.errors import CompileError, UsageError, VerificationError
 from hpi.runtime_min.targets import TARGETS, target as known_target
+from hpi.runtime_min.versions import library_versions
 
 SIMPLIFIERS = ("onnxslim", "none")
 CPU_BACKEND_CONFIG = {
@@ -304,7 +305,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
 def _hpi_version() -> str:
     from importlib.metadata import version
 
-    return version("hpi")
+    return version("hpi-aot")
 
 
 def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOptions,
@@ -314,7 +315,8 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOp
         members.update(model.members)
     first = next(iter(models.values())).entry
     manifest = {
-        "created_by": {"hpi": _hpi_version(), "tools": convert.tool_versions()},
+        "created_by": {"hpi": _hpi_version(), "tools": convert.tool_versions(),
+                       "verified_with": library_versions()},
         "pipeline": pipeline,
         "models": {key: m.entry for key, m in models.items()},
         "targets": list(options.targets),

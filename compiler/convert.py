@@ -49,7 +49,7 @@ def converters() -> list[Converter]:
         if (side / "paddle2onnx").is_dir() and all(c.version != ver for c in found):
             found.append(Converter(ver, side))
     if not found:
-        raise CompileError("paddle2onnx is not installed; install the compiler with `pip install 'hpi[compiler]'`")
+        raise CompileError("paddle2onnx is not installed; install the compiler with `pip install 'hpi-aot[compiler]'`")
     return found
 
 

@@ -171,18 +171,19 @@ def serve(
     except ImportError as exc:
         from hpi.runtime_min.errors import UsageError
 
-        raise UsageError(f"the license server needs {exc.name}: pip install 'hpi[server]'") from None
+        raise UsageError(f"the license server needs {exc.name}: pip install 'hpi-aot[server]'") from None
     err.print(f"hpi-license serve: http://{host}:{port}")
     run_server(db, host, port, issuer_key_path=issuer_key, admin_token=admin_token, rate_limit=rate_limit,
                rate_window=rate_window, trust_proxy=trust_proxy)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("issuer-keygen")(issuer_keygen)
-    app.command("new-product")(new_product)
-    app.command("new-serials")(new_serials)
-    app.command("list")(list_cmd)
-    app.command()(revoke)
-    app.command()(issue)
-    app.command()(audit)
-    app.command()(serve)
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  rich_markup_mode=None, help="The vendor's hpi-license commands.")
+app.command("issuer-keygen")(issuer_keygen)
+app.command("new-product")(new_product)
+app.command("new-serials")(new_serials)
+app.command("list")(list_cmd)
+app.command()(revoke)
+app.command()(issue)
+app.command()(audit)
+app.command()(serve)

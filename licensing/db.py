@@ -1,7 +1,7 @@
 """The issuer's database: products, serials, bindings and the audit trail.
 
 One schema, two engines: SQLite (a file; WAL, synchronous=FULL, the default) and PostgreSQL (by URL,
-for deployments that outgrow one machine; needs `pip install 'hpi[server]'`). SQL is written once with
+for deployments that outgrow one machine; needs `pip install 'hpi-aot[server]'`). SQL is written once with
 `?` placeholders and translated for psycopg.
 
 Binding is atomic at the database level, twice over: a write transaction takes the serial first
@@ -132,7 +132,7 @@ class Database:
                 import psycopg
                 from psycopg.rows import dict_row
             except ImportError:
-                raise UsageError("a PostgreSQL license database needs psycopg: pip install 'hpi[server]'") from None
+                raise UsageError("a PostgreSQL license database needs psycopg: pip install 'hpi-aot[server]'") from None
             try:
                 return psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
             except psycopg.OperationalError as exc:

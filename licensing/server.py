@@ -1,4 +1,4 @@
-"""`hpi-license serve`: the license server (FastAPI on uvicorn; `pip install 'hpi[server]'`).
+"""`hpi-license serve`: the license server (FastAPI on uvicorn; `pip install 'hpi-aot[server]'`).
 
     GET  /v1/health                      {"status": "ok", "issuer": key id, "database": engine}
     POST /v1/activate    {serial, fingerprint, machine_key}     → {"certificate": "<file text>"}

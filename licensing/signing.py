@@ -179,7 +179,7 @@ class TrustStore:
             known = ", ".join(sorted(self._keys)) or "none"
             raise SignatureError(
                 f"bundle signed by key {signature.key_id}, which is not trusted here (trusted: {known}); "
-                "add its public key with --trusted-key or to $HPI_TRUSTED_KEYS"
+                "trust the signer's public key with `hpi-license trust FILE.pub` (or pass --trusted-key FILE)"
             )
         if trusted != signature.public_key:
             raise SignatureError(f"public key in the bundle does not match trusted key {signature.key_id}")

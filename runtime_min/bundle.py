@@ -23,7 +23,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpi.runtime_min.errors import BundleError, SignatureError
+from hpi.runtime_min.errors import BundleError, SignatureError, UsageError
 
 MAGIC = b"\x89HPI\r\n\x1a\n"
 SCHEMA = "hpi.bundle/1"
@@ -97,8 +97,10 @@ class Bundle:
         try:
             with open(path, "rb") as f:
                 buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        except FileNotFoundError:
-            raise BundleError(f"bundle {path} not found") from None
+        except FileNotFoundError:  # a usage error (exit 2), like any other missing file
+            raise UsageError(f"bundle {path} not found; expected a .hpi file made by hpi-compile") from None
+        except IsADirectoryError:
+            raise UsageError(f"{path} is a folder; expected a .hpi file made by hpi-compile") from None
         except (OSError, ValueError) as exc:
             raise BundleError(f"cannot read bundle {path}: {exc}") from None
         view = memoryview(buf)
@@ -165,7 +167,8 @@ def _check_signature(manifest_bytes: bytes, signature: dict | None, trust, allow
     if trust is None:
         if allow_unsigned:
             return
-        raise SignatureError(f"no trusted keys to check {path}; pass --trusted-key or set $HPI_TRUSTED_KEYS")
+        raise SignatureError(f"no trusted keys to check {path}; trust the signer's public key with "
+                         "`hpi-license trust FILE.pub` (or pass --trusted-key FILE)")
     from hpi.licensing.signing import Signature
 
     trust.verify(manifest_bytes, Signature.from_dict(signature))

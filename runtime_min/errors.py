@@ -1,8 +1,16 @@
 """Typed errors shared by the compiler, the runtime and licensing.
 
-Each class carries the exit code the CLIs use for it, so one failure class always exits the same way
-(documented in README.md). Messages are one line: what was expected, what was found, the fix.
+Each class carries the exit code the CLIs use for it, so one failure class always exits the same way.
+This module is the one source of truth for exit codes: `exit_code_table()` renders README.md's table
+from the classes' codes and docstrings (a test keeps the two equal). Messages are one line: what was
+expected, what was found, the fix.
 """
+
+# Exit codes that are not errors.
+SUCCESS_CODES = {
+    0: "done (in a batch, bad images are reported on stderr and skipped)",
+    1: "`hpi diff`: the bundles differ",
+}
 
 
 class HpiError(Exception):
@@ -10,6 +18,8 @@ class HpiError(Exception):
 
 
 class UsageError(HpiError):
+    """Usage: a missing file or key, a wrong or unknown option or backend name, a missing extra."""
+
     exit_code = 2
 
 
@@ -32,24 +42,26 @@ class BackendUnavailable(HpiError):
 
 
 class InputError(HpiError):
-    """One input (an image) cannot be used; in a batch the others still run."""
+    """Every input failed (not an image, corrupt, missing); in a batch one bad input is skipped and reported."""
 
     exit_code = 6
 
 
 class CompileError(HpiError):
-    """The model could not be read or converted."""
+    """The model could not be read or converted (unknown family, corrupt files, unsupported operator)."""
 
     exit_code = 10
 
 
 class VerificationError(CompileError):
-    """A converted artifact does not reproduce Paddle's outputs within the recipe's tolerance."""
+    """No converted artifact reproduced Paddle's outputs within the recipe's tolerance."""
 
     exit_code = 11
 
 
 class LicenseError(HpiError):
+    """Licensing: the bundle needs a license that was not given (e.g. encrypted, no certificate loaded)."""
+
     exit_code = 20
 
 
@@ -135,6 +147,18 @@ class LicenseServerError(LicenseError):
 
 
 class SelfTestError(HpiError):
-    """The bundle's golden inputs do not reproduce its golden outputs on this machine's backends."""
+    """`hpi verify --self-test`: this machine's backends do not reproduce the bundle's golden outputs."""
 
     exit_code = 7
+
+
+def exit_code_table() -> str:
+    """README.md's exit-code table (Markdown), from SUCCESS_CODES and each error class's docstring."""
+    rows = dict(SUCCESS_CODES)
+    pending = list(HpiError.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending += cls.__subclasses__()
+        rows[cls.exit_code] = cls.__doc__.strip().splitlines()[0].rstrip(".")
+    lines = ["| code | meaning |", "|---|---|"] + [f"| {code} | {rows[code]} |" for code in sorted(rows)]
+    return "\n".join(lines)

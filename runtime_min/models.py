@@ -56,6 +56,8 @@ def _why_not(cls, target: str, models: dict) -> str | None:
 def choices(bundle: Bundle, requested: str | None = None, device: str = "auto") -> list[Choice]:
     """Every (target, backend) this machine can try for the bundle, best first; each carries the options
     passed over before it and why. BackendUnavailable, listing the reasons, when there is none."""
+    if requested and requested not in backends.names():
+        raise UsageError(f"unknown backend {requested!r}; expected one of {', '.join(backends.names())}")
     models = bundle.manifest["models"]
     skipped, found = [], []
     for target in _bundle_targets(bundle, device):

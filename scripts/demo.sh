@@ -4,7 +4,7 @@
 #   usage: scripts/demo.sh [IMAGE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo  # only what the demo needs: hpi and the compiler, not the PaddleX test oracle
 . .venv/bin/activate
 image=${1:-../shared/testdata/ocr/ch_en_num.jpg}
 if [ ! -f "$image" ]; then

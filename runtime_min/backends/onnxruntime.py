@@ -61,7 +61,7 @@ class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
     artifact_format = "onnx"
     python_module = "onnxruntime"
-    install_hint = "pip install 'hpi[onnxruntime]' (CPU) or 'hpi[gpu]' (onnxruntime-gpu, CUDA)"
+    install_hint = "pip install 'hpi-aot[onnxruntime]' (CPU) or 'hpi-aot[gpu]' (onnxruntime-gpu, CUDA)"
 
     @classmethod
     def unavailable_on(cls, device: str) -> str | None:

@@ -58,7 +58,7 @@ class OpenVinoBackend(Backend):
     name = "openvino"
     artifact_format = "openvino_ir"
     python_module = "openvino"
-    install_hint = "pip install 'hpi[openvino]'"
+    install_hint = "pip install 'hpi-aot[openvino]'"
     devices = ("cpu",)
 
     @classmethod

@@ -31,7 +31,7 @@ def _pg_bin(name: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'hpi[server]')")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'hpi-aot[server]')")
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not (initdb and pg_ctl):
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found; on Debian: apt-get install postgresql")

@@ -11,7 +11,7 @@ import pytest
 from hpi.compiler.bundle_writer import write_bundle
 from hpi.licensing.signing import TrustStore, generate_keypair, load_private_key, load_public_key
 from hpi.runtime_min.bundle import MAGIC, Bundle, canonical_json
-from hpi.runtime_min.errors import BundleError, SignatureError
+from hpi.runtime_min.errors import BundleError, SignatureError, UsageError
 
 MEMBERS = {"a/one.bin": b"first member", "b/two.npy": b"", "c.txt": bytes(range(256))}
 
@@ -191,7 +191,7 @@ def test_wrong_magic_truncation_and_oversized_lengths(tmp_path, keys):
         (tmp_path / name).write_bytes(content)
         with pytest.raises(BundleError):
             Bundle.open(tmp_path / name, trust=keys[1])
-    with pytest.raises(BundleError, match="not found"):
+    with pytest.raises(UsageError, match="not found"):  # a missing file is a usage error, not a bad bundle
         Bundle.open(tmp_path / "missing.hpi", trust=keys[1])
 
 

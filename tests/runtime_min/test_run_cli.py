@@ -37,7 +37,7 @@ def test_backend_override_and_unknown_backend(ocr_bundle, text_image, capsys):
     code, results, err = run(capsys, ocr_bundle, "--input", text_image, "--backend", "onnxruntime")
     assert code == 0 and "onnxruntime fp32" in err and results[0]["rec_texts"]
     code, results, err = run(capsys, ocr_bundle, "--input", text_image, "--backend", "tensorflow")
-    assert code == 5 and "unknown backend 'tensorflow'; available: openvino, onnxruntime" in err
+    assert code == 2 and "unknown backend 'tensorflow'; expected one of openvino, onnxruntime" in err
 
 
 def _write(path, image):
@@ -100,7 +100,8 @@ def test_folders_and_globs(ocr_bundle, tmp_path, capsys):
 
 def test_missing_bundle_is_one_line(tmp_path, capsys, text_image):
     code, _, err = run(capsys, tmp_path / "nope.hpi", "--input", text_image)
-    assert code == 3 and err.strip() == f"hpi-run: error: bundle {tmp_path / 'nope.hpi'} not found"
+    assert code == 2 and err.strip() == (f"hpi-run: error: bundle {tmp_path / 'nope.hpi'} not found; "
+                                        "expected a .hpi file made by hpi-compile")
 
 
 def test_python_api_predicts_arrays(ocr_bundle):
