@@ -10,7 +10,8 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+# Plain click help (rich_markup_mode=None): readable at 80 columns in a pipe or a CI log, no cut names.
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 err = Console(stderr=True, highlight=False, log_path=False)
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
@@ -30,38 +31,38 @@ def _images(paths: list[Path]) -> list[Path]:
 
 @app.command()
 def compile(
-    source: Path = typer.Argument(..., help="PaddleX model dir (inference.yml + inference.json/.pdmodel + "
+    source: Path = typer.Argument(..., metavar="SOURCE", help="PaddleX model dir (inference.yml + inference.json/.pdmodel + "
                                             ".pdiparams, or inference.onnx) or pipeline config (e.g. OCR.yaml)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="bundle path (default: ./<name>.hpi)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="bundle path (default: ./<name>.hpi)"),
     target: List[str] = typer.Option(
-        ["cpu"], "--target", "-t", help="deployment target; repeatable, one bundle holds artifacts for each: cpu, "
+        ["cpu"], "--target", "-t", metavar="TARGET", help="deployment target; repeatable, one bundle holds artifacts for each: cpu, "
                                         "gpu_cuda13, gpu_cuda12, gpu_cuda118_cudnn86 (docs/targets.md)"),
     tensorrt: str = typer.Option(
-        "prebuilt", "--tensorrt", help="GPU targets: 'prebuilt' engines built and verified here (needs TensorRT "
+        "prebuilt", "--tensorrt", metavar="MODE", help="GPU targets: 'prebuilt' engines built and verified here (needs TensorRT "
                                        "and the target GPU), 'on-first-run' (the deployment GPU builds, verifies "
                                        "and caches them once), or 'off' (ONNX Runtime CUDA only)"),
     tensorrt_version_compatible: bool = typer.Option(
         False, "--tensorrt-version-compatible", help="build version-compatible engines (they also run on the "
                                                      "44 MB lean TensorRT runtime and later TensorRT versions)"),
     calibration_images: List[Path] = typer.Option(
-        [], "--calibration-images", "-c", help="images (files, folders, globs) to verify on, besides the "
+        [], "--calibration-images", "-c", metavar="PATH", help="images (files, folders, globs) to verify on, besides the "
                                                "profile's min/opt/max shapes; repeatable"),
     converter: List[str] = typer.Option(
-        [], "--converter", help="paddle2onnx version to try, in order of preference; repeatable "
+        [], "--converter", metavar="VERSION", help="paddle2onnx version to try, in order of preference; repeatable "
                                 "(default: every installed one, the installed package first)"),
-    signing_key: Optional[Path] = typer.Option(None, help="Ed25519 private key (default: $HPI_SIGNING_KEY or "
+    signing_key: Optional[Path] = typer.Option(None, metavar="FILE", help="Ed25519 private key (default: $HPI_SIGNING_KEY or "
                                                           "~/.config/hpi/signing_key.pem)"),
     sign: bool = typer.Option(True, "--sign/--no-sign", help="sign the bundle (an unsigned one needs "
                                                              "hpi-run --allow-unsigned)"),
     license_product: Optional[str] = typer.Option(
-        None, "--license-product", help="require a license certificate for this product to run the bundle"),
+        None, "--license-product", metavar="PRODUCT", help="require a license certificate for this product to run the bundle"),
     encrypt: bool = typer.Option(False, "--encrypt", help="also encrypt the model artifacts (AES-256-GCM) with the "
                                                           "product's content key; needs --license-product"),
-    license_db: Optional[str] = typer.Option(None, "--license-db", help="issuer database holding the product's "
+    license_db: Optional[str] = typer.Option(None, "--license-db", metavar="DB", help="issuer database holding the product's "
                                                                         "content key (default: $HPI_LICENSE_DB)"),
     cache: bool = typer.Option(True, "--cache/--no-cache", help="reuse models compiled before from identical "
                                                                 "inputs ($HPI_CACHE_DIR, see `hpi cache info`)"),
-    report: Optional[Path] = typer.Option(None, "--report", help="write a JSON report (artifacts, hashes, "
+    report: Optional[Path] = typer.Option(None, "--report", metavar="FILE", help="write a JSON report (artifacts, hashes, "
                                                                  "verification figures, timings, warnings), also "
                                                                  "on failure; schema: docs/compile-report.schema.json"),
     json_output: bool = typer.Option(False, "--json", help="print the report as JSON on stdout instead of the path"),

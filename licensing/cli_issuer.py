@@ -51,7 +51,7 @@ def issuer_keygen(
 
 def new_product(
     name: str = typer.Argument(..., help="product name, e.g. ocr-pro"),
-    pipeline: list[str] = typer.Option(..., "--pipeline", "-p", help="pipeline or bundle name it entitles (repeat)"),
+    pipeline: list[str] = typer.Option(..., "--pipeline", "-p", metavar="NAME", help="pipeline or bundle name it entitles (repeat)"),
     expires: str = typer.Option(..., "--expires", help="last valid day, YYYY-MM-DD"),
     seats: int = typer.Option(1, "--seats", help="devices one serial may activate at a time"),
     db: Optional[str] = DB,

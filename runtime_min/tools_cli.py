@@ -76,7 +76,10 @@ def cmd_verify(args) -> int:
               "members": {"checked": len(bundle.members), "passed": True}}
     if args.self_test:
         from hpi.runtime_min.api import content_key
+        from hpi.runtime_min.versions import version_note
 
+        if note := version_note(bundle.manifest):
+            print(f"hpi: {note}", file=sys.stderr)
         report["self_test"] = self_test(bundle, args.backend or None, args.threads, content_key(bundle))
     if args.json:
         _print_json(report)
