@@ -71,6 +71,16 @@ def ocr_bundle(hpi_config, models_dir, calibration_images, tmp_path_factory) -> 
     return out
 
 
+@pytest.fixture(scope="session")
+def paddlex_ocr_reference(models_dir, tmp_path_factory) -> dict[str, dict]:
+    """PaddleX 3.7.2's OCR results (models_dir/OCR.yaml) on every OCR test image, run once per session."""
+    if not ORACLE_PYTHON.exists():
+        pytest.skip("PaddleX oracle env missing: run scripts/setup.sh")
+    from ocr_parity import paddlex_ocr_results
+
+    return paddlex_ocr_results(models_dir / "OCR.yaml", tmp_path_factory.mktemp("paddlex-ocr"))
+
+
 @pytest.fixture
 def bundle_copy(ocr_bundle, tmp_path) -> Path:
     copy = tmp_path / "copy.hpi"
