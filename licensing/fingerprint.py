@@ -24,13 +24,14 @@ only when it is a mount from the host, and missing anchors produce a message nam
 (`-v /etc/machine-id:/etc/machine-id:ro -v /dev/disk/by-uuid:/dev/disk/by-uuid:ro`). A bridged
 container's MAC is random per container and is left out.
 
-`$HPI_FINGERPRINT_ROOT` reads every path below another root (a fake machine in tests).
+Everything is read below `ROOT` ("/"). No environment variable or option moves it: a switch the
+installed program honoured would let anyone present another machine's (world-readable) values. Tests
+simulate machines by setting the module attribute in their own process (tests/licensing/fake_machine/).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +134,7 @@ def describe(differing: list[str], current: dict, notes: dict | None = None) -> 
 # -- reading the components -------------------------------------------------------------------------
 
 
-def _root() -> Path:
-    return Path(os.environ.get("HPI_FINGERPRINT_ROOT", "/"))
+ROOT = Path("/")
 
 
 def _read(root: Path, rel: str) -> str | None:
@@ -221,7 +221,7 @@ def _mac(root: Path, container: bool) -> Component:
 
 
 def read_fingerprint(root: Path | None = None) -> Fingerprint:
-    root = Path(root) if root is not None else _root()
+    root = Path(root) if root is not None else ROOT
     container = _in_container(root)
     parts = [_machine_id(root, container), _disk(root, container), _cpu(root), _mac(root, container)]
     return Fingerprint({c.name: c for c in parts}, container)

@@ -1,4 +1,4 @@
-"""Licensing test helpers and fixtures: fake machines (a root folder read through $HPI_FINGERPRINT_ROOT),
+"""Licensing test helpers and fixtures: fake machines (a root folder set as fingerprint.ROOT in-process),
 a vendor (issuer key + database), and the real license server started as a process on a loopback port.
 
 Test modules import the fixtures they use by name (and `private_folders`, autouse, so that every test
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from hpi.licensing import fingerprint
 from hpi.licensing.signing import generate_keypair, trust_public_key
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
@@ -168,7 +169,7 @@ def machine_env(tmp_path, private_folders, monkeypatch):
     """Use a fake machine: `use(root, licenses)` points the fingerprint and licenses folder at it."""
 
     def use(root: Path, licenses: Path | None = None):
-        monkeypatch.setenv("HPI_FINGERPRINT_ROOT", str(root))
+        monkeypatch.setattr(fingerprint, "ROOT", Path(root))
         monkeypatch.setenv("HPI_LICENSES_DIR", str(licenses or root.parent / f"{root.name}-licenses"))
         return root
 

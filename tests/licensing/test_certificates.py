@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hpi.licensing import certificate as certs
+from hpi.licensing import fingerprint
 from hpi.licensing import issuer
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.client import install_certificate, make_request, obtain_content_key
@@ -108,7 +109,7 @@ def test_certificate_copied_to_another_machine(trusted_vendor, machine_env, tmp_
 def test_one_changed_component_keeps_the_license_two_do_not(trusted_vendor, tmp_path):
     installed(trusted_vendor, "tolerant", tmp_path)
     key = obtain_content_key("tolerant")
-    root = Path(os.environ["HPI_FINGERPRINT_ROOT"])
+    root = fingerprint.ROOT
     (root / "sys/class/net/eth0/address").write_text("00:16:3e:99:99:99\n")  # a new NIC
     assert obtain_content_key("tolerant") == key
     (root / "proc/cpuinfo").write_text("model name\t: Another CPU\n")  # and a new CPU

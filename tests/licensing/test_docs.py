@@ -1,5 +1,5 @@
 """docs/licensing.md runs as written: its `bash` and `python` blocks, in order, as one script, on a fake
-machine (this test's $HPI_FINGERPRINT_ROOT) with a private HPI_CONFIG_DIR; the server it starts listens
+machine (tests/licensing/fake_machine on PYTHONPATH) with a private HPI_CONFIG_DIR; the server it starts listens
 on a free port instead of 8470. `sh` blocks (Docker, hpi-run on a compiled bundle) are not run."""
 
 import os
@@ -34,7 +34,8 @@ def test_licensing_doc_commands_run_as_written(tmp_path):
     assert len([b for b in BLOCK.findall(DOC.read_text()) if b[0] == "bash"]) >= 8
     env = {k: v for k, v in os.environ.items() if not k.startswith("HPI_")}
     env.update(HOME=str(tmp_path / "home"), HPI_CONFIG_DIR=str(tmp_path / "config"),
-               HPI_FINGERPRINT_ROOT=str(make_machine(tmp_path / "machine")),
+               HPI_TEST_MACHINE_ROOT=str(make_machine(tmp_path / "machine")),
+               PYTHONPATH=str(Path(__file__).parent / "fake_machine"),
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
     work = tmp_path / "work"
     work.mkdir()

@@ -5,6 +5,7 @@ import stat
 
 import pytest
 
+from hpi.licensing import fingerprint
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.fingerprint import match, read_fingerprint
 from hpi.licensing.machine import load_machine_key, machine_key_for_activation, machine_key_path, \
@@ -70,10 +71,10 @@ def test_container_with_host_mounts_sees_the_hosts_components(tmp_path):
 
 
 def test_fingerprint_cli_prints_json_and_exits_24_when_unusable(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("HPI_FINGERPRINT_ROOT", str(make_machine(tmp_path / "m", machine_id=MID)))
+    monkeypatch.setattr(fingerprint, "ROOT", make_machine(tmp_path / "m", machine_id=MID))
     assert license_cli(["fingerprint", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["components"]["machine_id"]
-    monkeypatch.setenv("HPI_FINGERPRINT_ROOT", str(make_machine(tmp_path / "c", disks=(), container=True)))
+    monkeypatch.setattr(fingerprint, "ROOT", make_machine(tmp_path / "c", disks=(), container=True))
     assert license_cli(["fingerprint"]) == 24
     out, err = capsys.readouterr()
     assert "machine_id" in out and "missing" in out
@@ -83,7 +84,7 @@ def test_fingerprint_cli_prints_json_and_exits_24_when_unusable(tmp_path, monkey
 def test_machine_key_is_0600_and_opens_only_on_its_machine(tmp_path, monkeypatch):
     a = make_machine(tmp_path / "a", machine_id=MID)
     monkeypatch.setenv("HPI_LICENSES_DIR", str(tmp_path / "licenses"))
-    monkeypatch.setenv("HPI_FINGERPRINT_ROOT", str(a))
+    monkeypatch.setattr(fingerprint, "ROOT", a)
     key = machine_key_for_activation(read_fingerprint())
     assert stat.S_IMODE(os.stat(machine_key_path()).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(tmp_path / "licenses").st_mode) == 0o700
@@ -92,8 +93,22 @@ def test_machine_key_is_0600_and_opens_only_on_its_machine(tmp_path, monkeypatch
     shutil.rmtree(a / "sys")
     assert machine_public_key(load_machine_key(read_fingerprint())) == machine_public_key(key)
     # The folder copied to another machine: no sealed copy opens, whatever the Python checks say.
-    monkeypatch.setenv("HPI_FINGERPRINT_ROOT", str(make_machine(tmp_path / "b", disks=("77-aa",))))
+    monkeypatch.setattr(fingerprint, "ROOT", make_machine(tmp_path / "b", disks=("77-aa",)))
     with pytest.raises(FingerprintMismatch, match=r"made on another machine.*machine_id \(changed\), disk \(changed\)"):
         load_machine_key(read_fingerprint())
     # Activating there makes that machine its own key instead.
     assert machine_public_key(machine_key_for_activation(read_fingerprint())) != machine_public_key(key)
+
+
+def test_no_environment_variable_moves_the_fingerprint(tmp_path):
+    """Attack (issue 13): point $HPI_FINGERPRINT_ROOT at a folder holding machine A's world-readable
+    values and the CLI used to present A's fingerprint on machine C. The shipped CLI reads only "/"."""
+    import subprocess
+    import sys
+
+    fake = make_machine(tmp_path / "machine-a", machine_id=MID)
+    env = {**os.environ, "HPI_FINGERPRINT_ROOT": str(fake), "HPI_CONFIG_DIR": str(tmp_path / "c")}
+    proc = subprocess.run([sys.executable, "-m", "hpi.licensing.cli", "fingerprint", "--json"],
+                          capture_output=True, text=True, env=env)
+    assert read_fingerprint(fake).id not in proc.stdout
+    assert proc.stdout == "" or json.loads(proc.stdout)["id"] == read_fingerprint(fingerprint.ROOT).id
