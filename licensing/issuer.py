@@ -19,6 +19,8 @@ import os
 import re
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
 from hpi.licensing import fingerprint as fp
 from hpi.licensing.certificate import sign_certificate
 from hpi.licensing.crypto import new_content_key, wrap_key
@@ -134,10 +136,12 @@ def check_request(fingerprint: dict, machine_key: str) -> None:
         raise FingerprintMismatch(f"fingerprint has only {', '.join(present) or 'nothing'}: machine_id or disk "
                                   "and one more component are needed (see `hpi-license fingerprint`)")
     try:
-        if len(base64.b64decode(machine_key, validate=True)) != 32:
-            raise ValueError
+        raw = base64.b64decode(machine_key, validate=True)
+        # A low-order point (all zeros, ...) gives no shared secret: refused before anything is bound.
+        X25519PrivateKey.generate().exchange(X25519PublicKey.from_public_bytes(raw))
     except (ValueError, TypeError):
-        raise UsageError("machine_key must be a base64 raw X25519 public key (32 bytes)") from None
+        raise UsageError("machine_key must be a base64 raw X25519 public key (32 bytes) usable for key "
+                         "agreement") from None
 
 
 def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client: str,
@@ -157,11 +161,17 @@ def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client
     if dt.date.fromisoformat(product["expires"]) < dt.datetime.now(dt.timezone.utc).date():
         raise LicenseExpired(f"product {product['name']!r} (serial {serial}) expired on {product['expires']}; "
                              "ask your vendor to renew it")
-    active = tx.rows("SELECT id, seat, fingerprint FROM bindings WHERE serial = ? AND released_at IS NULL "
+    active = tx.rows("SELECT id, seat, fingerprint, machine_key FROM bindings WHERE serial = ? AND released_at IS NULL "
                      "ORDER BY seat", serial)
     for binding in active:
         if fp.match(json.loads(binding["fingerprint"]), fingerprint).ok:
-            tx.run("UPDATE bindings SET machine_key = ? WHERE id = ?", machine_key, binding["id"])
+            # Fingerprint hashes are not secret (any copy of a certificate holds them): only the machine
+            # key the seat was bound with may renew it, and its certificate is wrapped to that key alone.
+            if binding["machine_key"] != machine_key:
+                raise SerialBoundElsewhere(
+                    f"serial {serial} is activated on a device with this fingerprint but another machine key; "
+                    "only the licenses folder that activated it can renew it: deactivate it there, or ask "
+                    "your vendor to transfer the serial")
             tx.audit(now_iso(), "reactivate", serial, client, via=via, seat=binding["seat"], fingerprint=fingerprint)
             return product
     if len(active) >= row["seats"]:
@@ -171,7 +181,9 @@ def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client
             f"serial {serial} is already activated on another device ({len(active)} of {row['seats']} seats); "
             f"this machine differs in {fp.describe(closest.differing, fingerprint)}; deactivate it there "
             "(`hpi-license deactivate`) or ask your vendor to transfer the serial")
-    seat = min(set(range(1, row["seats"] + 1)) - {b["seat"] for b in active})
+    # The lowest free seat, in time proportional to the seats in use (not to the product's seat count).
+    taken = sorted(b["seat"] for b in active)
+    seat = next((n for n, s in enumerate(taken, 1) if s != n), len(taken) + 1)
     tx.run("INSERT INTO bindings (serial, seat, fingerprint, machine_key, via, bound_at) VALUES (?, ?, ?, ?, ?, ?)",
            serial, seat, json.dumps(fingerprint, sort_keys=True), machine_key, via, now_iso())
     tx.audit(now_iso(), "activate", serial, client, via=via, seat=seat, fingerprint=fingerprint)
@@ -213,9 +225,10 @@ def activate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
     """
     serial = normalize_serial(serial)
     check_request(fingerprint, machine_key)
-    product = _audited(db, serial, client,
-                       lambda tx: _bind(tx, serial, fingerprint, machine_key, via, client, product))
-    return _certificate(issuer_key, serial, product, fingerprint, machine_key)
+    # The certificate is made inside the binding's transaction: if it cannot be made, nothing is bound.
+    return _audited(db, serial, client, lambda tx: _certificate(
+        issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, via, client, product), fingerprint,
+        machine_key))
 
 
 def deactivate(db: Database, serial: str, fingerprint: dict, *, client: str) -> int:
@@ -246,7 +259,7 @@ def transfer(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
         for b in tx.rows("SELECT id, seat FROM bindings WHERE serial = ? AND released_at IS NULL", serial):
             tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
             tx.audit(now_iso(), "transfer_release", serial, client, seat=b["seat"], reason=reason)
-        return _bind(tx, serial, fingerprint, machine_key, "transfer", client)
+        return _certificate(issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, "transfer", client),
+                            fingerprint, machine_key)
 
-    product = _audited(db, serial, client, work)
-    return _certificate(issuer_key, serial, product, fingerprint, machine_key)
+    return _audited(db, serial, client, work)

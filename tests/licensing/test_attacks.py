@@ -1,0 +1,82 @@
+"""Attacks from the adversarial review (issue 13), each refused: the attack as it was run, then what now
+happens. The server is the real one, as a process on loopback, with a real SQLite file."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import httpx
+import pytest
+
+from hpi.licensing import issuer
+from hpi.licensing.client import obtain_content_key
+from hpi.licensing.machine import licenses_dir
+from hpi.runtime_min.errors import SerialBoundElsewhere
+from license_helpers import ADMIN_TOKEN, random_fingerprint, random_machine_key
+from license_helpers import private_folders, machine_env, vendor, trusted_vendor, server  # noqa: F401 (fixtures)
+
+
+def _installed_certificate() -> dict:
+    [cert] = licenses_dir().glob("*.cert.json")
+    return json.loads(cert.read_bytes())["certificate"]
+
+
+def test_a_copied_certificate_does_not_get_the_content_key_wrapped_to_another_key(server, trusted_vendor):
+    """Item 1: POST /v1/activate with the serial and fingerprint hashes copied from machine A's
+    certificate plus a fresh X25519 key used to answer "reactivate" with the content key wrapped to the
+    attacker's key. Now only A's own machine key renews the seat."""
+    product = trusted_vendor.product("copied-cert")
+    [serial] = trusted_vendor.serials(product)
+    obtain_content_key(product, serial_number=serial, update_license=True, server_url=server.url)
+    cert = _installed_certificate()
+    answer = httpx.post(server.url + "/v1/activate", json={
+        "serial": serial, "fingerprint": cert["fingerprint"], "machine_key": random_machine_key()})
+    assert answer.status_code == 409 and answer.json()["error"] == "SerialBoundElsewhere"
+    assert "another machine key" in answer.json()["message"]
+    # A's own folder still renews it.
+    assert obtain_content_key(product, serial_number=serial, update_license=True, server_url=server.url)
+
+
+def test_an_all_zero_machine_key_binds_nothing(server, vendor):
+    """Item 8: an all-zero X25519 key used to bind the seat, then fail with 500 (no certificate)."""
+    [serial] = vendor.serials(vendor.product("zero-key"))
+    zero = base64.b64encode(bytes(32)).decode()
+    answer = httpx.post(server.url + "/v1/activate", json={
+        "serial": serial, "fingerprint": random_fingerprint(), "machine_key": zero})
+    assert answer.status_code == 422 and answer.json()["error"] == "UsageError"
+    with vendor.database().transaction() as tx:
+        assert tx.rows("SELECT * FROM bindings WHERE serial = ?", serial) == []
+        assert "activate" not in [r["action"] for r in tx.rows("SELECT action FROM audit WHERE serial = ?", serial)]
+
+
+def test_a_certificate_that_cannot_be_made_leaves_no_binding(vendor, monkeypatch):
+    """Item 8, in general: binding and certificate are one transaction."""
+    [serial] = vendor.serials(vendor.product("all-or-nothing"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("signing failed")
+
+    monkeypatch.setattr(issuer, "sign_certificate", broken)
+    with pytest.raises(RuntimeError):
+        issuer.activate(vendor.database(), issuer.load_issuer_key(vendor.key), serial, random_fingerprint(),
+                        random_machine_key(), client="test")
+    with vendor.database().transaction() as tx:
+        assert tx.rows("SELECT * FROM bindings WHERE serial = ?", serial) == []
+
+
+def test_a_huge_seat_count_costs_nothing_per_activation(vendor):
+    """Item 5: 10^7 seats made each activation build a 10^7-element set under the write lock
+    (2-2.7 s, 1.25 GB). Now the free seat is found from the seats in use."""
+    product = vendor.product("huge-seats")
+    with vendor.database().transaction() as tx:
+        tx.run("UPDATE products SET seats = ? WHERE name = ?", 10 ** 7, product)
+    [serial] = vendor.serials(product)
+    db, key = vendor.database(), issuer.load_issuer_key(vendor.key)
+    start = time.perf_counter()
+    for _ in range(3):
+        issuer.activate(db, key, serial, random_fingerprint(), random_machine_key(), client="test")
+    assert time.perf_counter() - start < 1.0
+    with db.transaction() as tx:
+        assert sorted(r["seat"] for r in tx.rows("SELECT seat FROM bindings WHERE serial = ?", serial)) == [1, 2, 3]
