@@ -24,11 +24,12 @@ def plain(obj):
 class Result:
     """One input's result. The pipeline runner decides the JSON form and the picture."""
 
-    def __init__(self, input_path: str | None, data: dict, image: np.ndarray, runner):
+    def __init__(self, input_path: str | None, data: dict, image: np.ndarray, runner, fonts=None):
         self.input_path = input_path
         self._data = data
         self._image = image
         self._runner = runner
+        self._fonts = fonts  # a pipelines.fonts.FontChooser, or None for the process-wide one
 
     def to_dict(self) -> dict:
         """What PaddleX's `save_to_json` writes (its `result.json["res"]`)."""
@@ -51,8 +52,14 @@ class Result:
         target.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=4), encoding="utf-8")
         return target
 
-    def save_to_img(self, path) -> Path:
-        """A `.png` path, or a folder to write `<input stem>_res.png` into."""
+    def save_to_img(self, path, font_path=None) -> Path:
+        """A `.png` path, or a folder to write `<input stem>_res.png` into.
+
+        Texts (OCR) are drawn with `font_path` if given, else the font the pipeline was opened with
+        (`open_bundle(font_path=...)`, $HPI_FONT_PATH, a system font; see pipelines/fonts.py)."""
+        from .pipelines.fonts import default_chooser
+
         target = self._target(path, ".png")
-        self._runner.save_visualization(self._data, self._image, target)
+        fonts = (self._fonts or default_chooser()).using(font_path)
+        self._runner.save_visualization(self._data, self._image, target, fonts)
         return target

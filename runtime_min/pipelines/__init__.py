@@ -3,7 +3,9 @@
 A pipeline module exposes `build(name, models, params) -> Runner`, where `models` maps the manifest's
 model roles to loaded models (callables: input array → first output) and a Runner has
 `predict_one(image) -> dict`, `to_json(data, input_path) -> dict` (PaddleX's JSON form) and
-`save_visualization(data, image, path)`.
+`save_visualization(data, image, path, fonts=None)` (`fonts`: a fonts.FontChooser, used by the
+pipelines whose pictures show recognized texts). A runner that takes PaddleX's per-call `predict()`
+parameters also has `with_params(**params) -> Runner` (UsageError for a bad one); the others take none.
 """
 
 from __future__ import annotations

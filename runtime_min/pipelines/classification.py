@@ -28,7 +28,7 @@ class ImageClassification(SingleModelRunner):
         # so every result carries the whole batch's ids: [[...]] for PaddleX's default batch of one.
         return {"class_ids": ids, "scores": scores[0], "label_names": names[0]}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """The top label and score in a filled box at the top left, like PaddleX's `_to_img`."""
         canvas = image.copy()
         label = f"{data['label_names'][0]} {float(data['scores'][0]):.2f}".encode("ascii", "replace").decode()

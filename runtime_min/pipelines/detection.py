@@ -33,7 +33,7 @@ class Detection(SingleModelRunner):
                             p["layout_merge_bboxes_mode"])
         return {"boxes": found}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """Each box in its label's colour with `label score` above it, like PaddleX's `draw_box`."""
         canvas = image.copy()
         thickness = max(1, int(max(canvas.shape[:2]) * 0.002))

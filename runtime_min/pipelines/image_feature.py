@@ -22,7 +22,7 @@ class ImageFeature(SingleModelRunner):
         # array, so each result's `feature` is the whole batch's, [[...]] for its default batch of one.
         return {"feature": normalize_features(self.model(x))}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         # PaddleX's IdentityResult has no image form (no `img`, no `save_to_img`): an embedding is a
         # vector to index, and PaddleX draws it nowhere. Say so instead of inventing a picture.
         raise UsageError("image feature results have no visualisation (PaddleX's IdentityResult has "

@@ -28,7 +28,7 @@ class InstanceSegmentation(Detection):
                                    [image.shape[1], image.shape[0]], p["threshold"], p["label_list"])
         return {"boxes": found, "masks": crops}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """Each mask filled in its label's colour, then detection's boxes and captions on top."""
         canvas = image.astype(np.float32)
         colours: dict[str, tuple] = {}

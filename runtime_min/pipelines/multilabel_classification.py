@@ -31,7 +31,7 @@ class MultiLabelClassification(SingleModelRunner):
         (ids, scores, names), = multilabel_thresh(probs, self.thresholds, self.labels)
         return {"class_ids": ids, "scores": scores, "label_names": names}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """The image over a band listing `label(score)` of every kept class, like PaddleX's `_to_img`."""
         width = image.shape[1]
         # PaddleX's font is 6 % of the image width; Hershey scale 1.0 is ~22 px high.

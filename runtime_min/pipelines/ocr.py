@@ -14,10 +14,11 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ..errors import BundleError
+from ..errors import BundleError, UsageError
 from ..ops import classification as cls_ops
 from ..ops.image_io import read_image
-from . import ocr_result
+from . import call_params, ocr_result
+from .fonts import FontChooser
 from ..ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
 from ..ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 
@@ -170,36 +171,43 @@ class OcrPipeline:
         if unknown:
             raise ValueError(
                 f"unknown OCR params: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}")
-        p = {**copy.deepcopy(DEFAULT_PARAMS), **(params or {})}
+        self.doc_ori_infer, self.doc_ori_spec = doc_ori_infer, doc_ori_spec
+        self.det_infer = det_infer
+        self.rec_infer = rec_infer
+        self.textline_infer, self.textline_spec = textline_infer, textline_spec
+        self.decode = CTCLabelDecode(characters)
+        self.fonts: FontChooser | None = None  # None: the process-wide default chooser
+        self._configure({**copy.deepcopy(DEFAULT_PARAMS), **(params or {})})
+
+    def _configure(self, p: dict) -> None:
+        """Check the resolved params and build what depends on them; ValueError names a bad one."""
         for key in ("text_det_limit_side_len", "text_det_thresh", "text_det_box_thresh",
-                    "text_det_unclip_ratio", "rec_batch_size", "textline_orientation_batch_size"):
-            if not p[key] or p[key] <= 0:
-                raise ValueError(f"{key} must be positive, got {p[key]!r}")
+                    "text_det_unclip_ratio", "rec_batch_size", "textline_orientation_batch_size",
+                    "text_det_max_side_limit"):
+            if isinstance(p[key], bool) or not isinstance(p[key], (int, float)) or p[key] <= 0:
+                raise ValueError(f"{key} must be a positive number, got {p[key]!r}")
+        if isinstance(p["text_rec_score_thresh"], bool) or not isinstance(p["text_rec_score_thresh"], (int, float)):
+            raise ValueError(f"text_rec_score_thresh must be a number, got {p['text_rec_score_thresh']!r}")
         if p["box_type"] != "quad":
             raise ValueError("box_type must be 'quad' for the general OCR pipeline")
         for key in ("det_img_mode", "rec_img_mode"):
             if p[key] not in ("BGR", "RGB"):
                 raise ValueError(f"{key} must be 'BGR' or 'RGB', got {p[key]!r}")
-        if p["use_textline_orientation"] and (textline_infer is None or textline_spec is None):
+        if p["use_textline_orientation"] and (self.textline_infer is None or self.textline_spec is None):
             raise ValueError("use_textline_orientation needs the text line orientation model "
                              "(textline_infer and its classification spec textline_spec)")
         if p["use_doc_orientation_classify"] and not p["use_doc_preprocessor"]:
             raise ValueError("use_doc_orientation_classify needs use_doc_preprocessor")
-        if p["use_doc_orientation_classify"] and (doc_ori_infer is None or doc_ori_spec is None):
+        if p["use_doc_orientation_classify"] and (self.doc_ori_infer is None or self.doc_ori_spec is None):
             raise ValueError("use_doc_orientation_classify needs the document orientation model "
                              "(doc_ori_infer and its classification spec doc_ori_spec)")
         self.params = p
-        self.doc_ori_infer, self.doc_ori_spec = doc_ori_infer, doc_ori_spec
-        self.det_infer = det_infer
-        self.rec_infer = rec_infer
-        self.textline_infer, self.textline_spec = textline_infer, textline_spec
         self.resize = DetResize(p["text_det_limit_side_len"], p["text_det_limit_type"],
                                 p["text_det_max_side_limit"])
         self.postprocess = DBPostProcess(
             thresh=p["text_det_thresh"], box_thresh=p["text_det_box_thresh"],
             max_candidates=p["max_candidates"], unclip_ratio=p["text_det_unclip_ratio"],
             use_dilation=p["use_dilation"], score_mode=p["score_mode"], box_type=p["box_type"])
-        self.decode = CTCLabelDecode(characters)
         # Same keys and order as PaddleX's get_text_det_params (the JSON shows this order).
         self.text_det_params = {
             "limit_side_len": p["text_det_limit_side_len"],
@@ -209,6 +217,16 @@ class OcrPipeline:
             "box_thresh": p["text_det_box_thresh"],
             "unclip_ratio": p["text_det_unclip_ratio"],
         }
+
+    def with_params(self, **call) -> "OcrPipeline":
+        """This pipeline with PaddleX's per-call `predict()` parameters applied (see call_params)."""
+        twin = copy.copy(self)
+        try:
+            twin._configure(call_params.resolve(self.params, call, has_textline=self.textline_infer is not None,
+                                                has_doc_ori=self.doc_ori_infer is not None))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return twin
 
     def detect(self, img: np.ndarray) -> list[np.ndarray]:
         """Sorted int16 [4, 2] boxes of one BGR image."""
@@ -335,12 +353,12 @@ class OcrPipeline:
     def to_json(self, data: dict, input_path=None) -> dict:
         return ocr_result.to_json_dict(data, input_path)
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
         # PaddleX draws on the preprocessed image, where the polygons are.
         angle = (data.get("doc_preprocessor_res") or {}).get("angle", -1)
         if angle >= 0:
             image = rotate_image(image, angle)
-        ocr_result.save_visualization(data, image, path)
+        ocr_result.save_visualization(data, image, path, fonts=fonts or self.fonts)
 
 
 def build(name: str, models: dict, params: dict) -> OcrPipeline:

@@ -17,7 +17,7 @@ class SemanticSegmentation(SingleModelRunner):
         x = preprocess(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), self.spec)[None]
         return {"pred": restore_size(self.model(x), image.shape[1], image.shape[0])}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """The colour-coded mask alone, in PaddleX's palette, as its `_to_img` draws it."""
         if not cv2.imwrite(str(path), pseudo_color(data["pred"][0])):
             raise OSError(f"cannot write {path}")

@@ -29,7 +29,7 @@ class TextDetection(SingleModelRunner):
         boxes, scores = self.postprocess(self.model(x), [shape])
         return {"dt_polys": boxes[0], "dt_scores": scores[0]}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         canvas = image.copy()
         for box in data["dt_polys"]:
             cv2.polylines(canvas, [np.asarray(box, np.int64).reshape(-1, 1, 2)], True, (0, 0, 255), 2)
@@ -49,7 +49,7 @@ class TextRecognition(SingleModelRunner):
         texts, scores = self.decode(self.model(x))
         return {"rec_text": texts[0], "rec_score": scores[0]}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path) -> None:
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         canvas = cv2.copyMakeBorder(image, 0, 40, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
         label = f"{data['rec_text']} ({data['rec_score']:.3f})".encode("ascii", "replace").decode()
         cv2.putText(canvas, label, (4, canvas.shape[0] - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2)

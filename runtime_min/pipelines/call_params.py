@@ -1,0 +1,75 @@
+"""PaddleX 3.7.2's per-call OCR parameters (`_OCRPipeline.predict`), resolved against a bundle's own.
+
+A value left out or None means "the bundle's" (the pipeline config it was compiled from), as in
+PaddleX. The model settings follow PaddleX's `get_model_settings`:
+
+* `use_doc_orientation_classify` / `use_doc_unwarping`: when either is given, the document
+  preprocessor runs only if one of them is True (so `use_doc_unwarping=False` alone turns it off,
+  as in PaddleX); the preprocessor's own orientation setting is the given one, else the bundle's.
+  Unwarping (UVDoc) is not supported: True is refused.
+* `use_textline_orientation`: True needs the bundle's text line orientation model; PaddleX fails
+  there too when its config did not create that model.
+* `return_word_box`: word boxes are not supported; True is refused.
+
+Difference kept on purpose: a non-positive `text_det_*` size or threshold is refused, where PaddleX
+would use the value in `text_det_params` but silently run with the model's own (`value or default`).
+"""
+
+from __future__ import annotations
+
+NAMES = (
+    "use_doc_orientation_classify", "use_doc_unwarping", "use_textline_orientation",
+    "text_det_limit_side_len", "text_det_limit_type", "text_det_max_side_limit", "text_det_thresh",
+    "text_det_box_thresh", "text_det_unclip_ratio", "text_rec_score_thresh", "return_word_box",
+)
+_DET = ("text_det_limit_side_len", "text_det_limit_type", "text_det_max_side_limit", "text_det_thresh",
+        "text_det_box_thresh", "text_det_unclip_ratio", "text_rec_score_thresh")
+_LIMIT_TYPES = ("min", "max", "resize_long")
+
+
+def unknown_message(names, pipeline: str = "OCR") -> str:
+    return (f"unknown predict parameter(s) {', '.join(sorted(names))} for the {pipeline} pipeline; "
+            f"accepted (PaddleX's names): {', '.join(NAMES)}")
+
+
+def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool) -> dict:
+    """The pipeline params with `call` applied; ValueError says which value is wrong and the fix."""
+    call = {k: v for k, v in call.items() if v is not None}
+    unknown = set(call) - set(NAMES)
+    if unknown:
+        raise ValueError(unknown_message(unknown))
+    for key in ("use_doc_orientation_classify", "use_doc_unwarping", "use_textline_orientation", "return_word_box"):
+        if key in call and not isinstance(call[key], bool):
+            raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+    if call.get("use_doc_unwarping"):
+        raise ValueError("use_doc_unwarping=True: document unwarping (UVDoc) is not supported by hpi; "
+                         "fix: leave it unset or False")
+    if call.get("return_word_box"):
+        raise ValueError("return_word_box=True: word boxes are not supported by hpi; fix: leave it unset or False")
+    if "text_det_limit_type" in call and call["text_det_limit_type"] not in _LIMIT_TYPES:
+        raise ValueError(f"text_det_limit_type must be one of {', '.join(_LIMIT_TYPES)}, "
+                         f"got {call['text_det_limit_type']!r}")
+    p = dict(params)
+    p.update({k: call[k] for k in _DET if k in call})
+
+    orientation, unwarping = call.get("use_doc_orientation_classify"), call.get("use_doc_unwarping")
+    if orientation is not None or unwarping is not None:
+        use_doc_preprocessor = bool(orientation or unwarping)
+        if use_doc_preprocessor and not params["use_doc_preprocessor"]:
+            raise ValueError("use_doc_orientation_classify=True: this bundle's OCR pipeline has no document "
+                             "preprocessor; fix: compile from a config with use_doc_preprocessor and "
+                             "SubPipelines.DocPreprocessor, or leave it unset")
+        if orientation and not has_doc_ori:
+            raise ValueError("use_doc_orientation_classify=True: this bundle has no document orientation model; "
+                             "fix: compile with SubModules.DocOrientationClassify, or leave it unset")
+        p["use_doc_preprocessor"] = use_doc_preprocessor
+        p["use_doc_orientation_classify"] = use_doc_preprocessor and bool(
+            orientation if orientation is not None else params["use_doc_orientation_classify"])
+
+    if "use_textline_orientation" in call:
+        if call["use_textline_orientation"] and not has_textline:
+            raise ValueError("use_textline_orientation=True: this bundle has no text line orientation model; "
+                             "fix: compile from a config with SubModules.TextLineOrientation "
+                             "(e.g. fetch_models' OCR-textline.yaml), or leave it unset")
+        p["use_textline_orientation"] = call["use_textline_orientation"]
+    return p
