@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -18,7 +19,7 @@ import numpy as np
 
 from hpi.runtime_min import backends, pipelines
 from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import BackendUnavailable, InputError
+from hpi.runtime_min.errors import BackendUnavailable, InputError, UsageError
 from hpi.runtime_min.models import choices, load_model
 from hpi.runtime_min.result import Result
 from hpi.runtime_min.targets import TARGETS
@@ -56,8 +57,13 @@ class Pipeline:
     """
 
     def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None,
-                 content_key: bytes | None = None, device: str = "auto"):
+                 content_key: bytes | None = None, device: str = "auto", font_path=None):
+        from hpi.runtime_min.pipelines.fonts import FontChooser
+
         self.bundle = bundle
+        self.fonts = FontChooser(font_path)
+        if font_path:
+            self.fonts.check()  # a font the caller named must be usable: say so now, not at the first picture
         spec = bundle.manifest["pipeline"]
         failed = []
         for choice in choices(bundle, backend, device):
@@ -77,20 +83,81 @@ class Pipeline:
         return {role: {"target": m.target, "backend": m.backend, "precision": m.precision}
                 for role, m in self.models.items()}
 
-    def predict_one(self, item) -> Result:
-        from hpi.runtime_min.ops.image_io import read_image
+    def predict_one(self, item, **params) -> Result:
+        """One input's result; InputError (exit code 6) when it is not a usable image.
+
+        `params`: PaddleX's per-call parameters, as for `predict`."""
+        return self._predict_item(item, self._runner_with(params))
+
+    def predict(self, inputs, *, on_error="raise", **params) -> Iterator[Result]:
+        """Results one by one, like PaddleX's `predict`: paths, folders (their images, sorted), globs or
+        BGR arrays.
+
+        on_error: what a bad input (not an image, corrupt, missing) does:
+          "raise" (default, as PaddleX): InputError, which ends the iteration;
+          "skip": one stderr line `hpi: skipped a.jpg: not an image (...)`, then the next input;
+          a callable `f(input, error)`: called with the input as given and the InputError, then the
+          next input (collect them, log them, or raise to stop).
+        params: PaddleX's per-call OCR parameters, same names and meaning as PaddleX 3.7.2's OCR
+          `predict` (None or left out: the bundle's value): use_doc_orientation_classify,
+          use_doc_unwarping (True is refused: not supported), use_textline_orientation,
+          text_det_limit_side_len, text_det_limit_type, text_det_max_side_limit, text_det_thresh,
+          text_det_box_thresh, text_det_unclip_ratio, text_rec_score_thresh, return_word_box (True is
+          refused). The results' `model_settings` and `text_det_params` show the values used. An unknown
+          name, a bad value, or any parameter for a pipeline that takes none, is a UsageError, raised
+          here (before the first result).
+        """
+        report = _error_handler(on_error)
+        runner = self._runner_with(params)
+        return self._results(expand_inputs(inputs), runner, report)
+
+    def _results(self, items, runner, report) -> Iterator[Result]:
+        for item in items:
+            try:
+                result = self._predict_item(item, runner)
+            except InputError as exc:
+                if report is None:
+                    raise
+                report(item, exc)
+                continue
+            yield result
+
+    def _predict_item(self, item, runner) -> Result:
+        from hpi.runtime_min.ops.image_io import ImageReadError, read_image
 
         path = None if isinstance(item, np.ndarray) else str(item)
         try:
             image = read_image(item)
-        except (ValueError, OSError) as exc:
+        except ImageReadError as exc:
+            raise InputError(f"{path}: {exc.reason}") from None
+        except FileNotFoundError:
+            raise InputError(f"{path}: not found") from None
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        except ValueError as exc:
             raise InputError(f"{path or 'array input'}: {exc}") from None
-        return Result(path, self._runner.predict_one(image), image, self._runner)
+        return Result(path, runner.predict_one(image), image, runner, self.fonts)
 
-    def predict(self, inputs) -> Iterator[Result]:
-        """Results one by one, like PaddleX's `predict`; a bad input raises InputError."""
-        for item in expand_inputs(inputs):
-            yield self.predict_one(item)
+    def _runner_with(self, params: dict):
+        """The pipeline runner with per-call parameters applied; UsageError for ones it does not take."""
+        if not params:
+            return self._runner
+        name = self.bundle.manifest["pipeline"]["name"]
+        if not hasattr(self._runner, "with_params"):
+            raise UsageError(f"predict parameter(s) {', '.join(sorted(params))} not accepted: this bundle's "
+                             f"{name} pipeline takes no per-call parameters (PaddleX's OCR names apply to OCR bundles)")
+        return self._runner.with_params(**params)
+
+
+def _error_handler(on_error):
+    """None to raise, else a callable(input, InputError)."""
+    if callable(on_error):
+        return on_error
+    if on_error == "raise":
+        return None
+    if on_error == "skip":
+        return lambda item, exc: print(f"hpi: skipped {exc}", file=sys.stderr)
+    raise UsageError(f"on_error={on_error!r}: expected 'raise', 'skip' or a callable f(input, error)")
 
 
 def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -> dict:
@@ -112,10 +179,14 @@ def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -
 
 def open_bundle(path, *, backend: str | None = None, device: str = "auto", trusted_keys: Iterable = (),
                 allow_unsigned: bool = False, num_threads: int | None = None, serial_number: str | None = None,
-                update_license: bool = False, license_server: str | None = None) -> Pipeline:
+                update_license: bool = False, license_server: str | None = None, font_path=None) -> Pipeline:
     """Open and verify a bundle. Trusted keys: `trusted_keys`, $HPI_TRUSTED_KEYS, the config folder.
 
     `device`: "auto" (the bundle's GPU target when a GPU backend works here, else cpu), "cpu" or "gpu".
+
+    `font_path`: the font file `save_to_img` draws recognized texts with (UsageError now if Pillow
+    cannot read it); default $HPI_FONT_PATH, else a system font (CJK ones first), else Pillow's own
+    (Latin only). Texts a font cannot draw are left out of the picture and one stderr line says why.
 
     A license-bound bundle needs a valid certificate for its product on this machine; with
     `serial_number` and `update_license` it is fetched from the license server first (as PaddleX's
@@ -126,7 +197,7 @@ def open_bundle(path, *, backend: str | None = None, device: str = "auto", trust
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
     key = content_key(bundle, serial_number, update_license, license_server)
-    return Pipeline(bundle, backend, num_threads, key, device)
+    return Pipeline(bundle, backend, num_threads, key, device, font_path)
 
 
 def content_key(bundle: Bundle, serial_number=None, update_license=False, license_server=None) -> bytes | None:

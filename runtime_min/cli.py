@@ -41,7 +41,54 @@ def _parser() -> argparse.ArgumentParser:
                                                                  "install the certificate")
     p.add_argument("--license-server", metavar="URL", help="license server (default: $HPI_LICENSE_SERVER)")
     p.add_argument("--quiet", "-q", action="store_true", help="do not print results to stdout")
+    p.add_argument("--font-path", metavar="FILE", help="font file (.ttf, .ttc, .otf) --save-vis draws texts with "
+                                                       "(default: $HPI_FONT_PATH, else a system font, CJK first)")
+    _add_ocr_options(p)
     return p
+
+
+# PaddleX's per-call OCR parameters (its `predict()` names, dashes for underscores); unset: the bundle's.
+_OCR_OPTIONS = (
+    ("text_det_limit_side_len", int, "N", "side length limit of the detector's input"),
+    ("text_det_limit_type", str, "min|max|resize_long", "min: short side at least N; max: long side at most N"),
+    ("text_det_max_side_limit", int, "N", "no side of the detector's input above N"),
+    ("text_det_thresh", float, "X", "probability above which a pixel is text"),
+    ("text_det_box_thresh", float, "X", "minimum mean probability of a kept box"),
+    ("text_det_unclip_ratio", float, "X", "how far boxes are grown"),
+    ("text_rec_score_thresh", float, "X", "drop lines whose recognition score is below X"),
+)
+_OCR_SWITCHES = (
+    ("use_textline_orientation", "turn upside-down text lines (needs the bundle's orientation model)"),
+    ("use_doc_orientation_classify", "turn the whole image upright first (needs the bundle's document "
+                                     "orientation model)"),
+    ("use_doc_unwarping", "document unwarping: true is not supported; false turns the document "
+                          "preprocessor off, as in PaddleX"),
+)
+
+
+def _true_or_false(text: str) -> bool:
+    """PaddleX's CLI spelling of booleans (`--use_textline_orientation False`), any case."""
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _add_ocr_options(p: argparse.ArgumentParser) -> None:
+    group = p.add_argument_group("OCR parameters", "PaddleX's per-call predict() parameters, same meaning; "
+                                                   "default: the bundle's value (shown in each result)")
+    for name, kind, metavar, text in _OCR_OPTIONS:
+        group.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, help=text)
+    for name, text in _OCR_SWITCHES:
+        group.add_argument("--" + name.replace("_", "-"), dest=name, type=_true_or_false, metavar="true|false",
+                           help=text)
+
+
+def _ocr_params(args) -> dict:
+    """The per-call parameters given on the command line (PaddleX's names)."""
+    names = [name for name, *_ in _OCR_OPTIONS] + [name for name, _ in _OCR_SWITCHES]
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _err(message: str) -> None:
@@ -49,25 +96,32 @@ def _err(message: str) -> None:
 
 
 def _run(args) -> None:
-    from hpi.runtime_min.api import expand_inputs, open_bundle
+    from hpi.runtime_min.api import open_bundle
     from hpi.runtime_min.errors import InputError
 
     pipeline = open_bundle(args.bundle, backend=args.backend, device=args.device, trusted_keys=args.trusted_key,
                            allow_unsigned=args.allow_unsigned, num_threads=args.threads,
                            serial_number=args.serial_number, update_license=args.update_license,
-                           license_server=args.license_server)
+                           license_server=args.license_server, font_path=args.font_path)
     for note in pipeline.notes:
         _err(f"not using {note}")
     models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
     _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {pipeline.target} ({models})")
-    done = failed = 0
-    for item in expand_inputs(args.input):
-        try:
-            result = pipeline.predict_one(item)
-        except InputError as exc:
-            failed += 1
-            _err(f"skipped {exc}")
-            continue
+    from hpi.runtime_min.versions import version_note
+
+    if note := version_note(pipeline.bundle.manifest):
+        _err(note)
+    pipeline.fonts.notify = _err
+    if args.save_vis:
+        pipeline.fonts.check()  # a bad --font-path or $HPI_FONT_PATH stops the run before the first image
+    skipped = []
+
+    def skip(item, exc):
+        skipped.append(item)
+        _err(f"skipped {exc}")
+
+    done = 0
+    for result in pipeline.predict(args.input, on_error=skip, **_ocr_params(args)):
         done += 1
         if not args.quiet:
             print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
@@ -75,10 +129,10 @@ def _run(args) -> None:
             result.save_to_json(args.output)
         if args.save_vis:
             result.save_to_img(args.save_vis)
-    if failed and done:
-        _err(f"{done} input(s) done, {failed} failed")
-    elif failed:
-        raise InputError(f"all {failed} input(s) failed")
+    if skipped and done:
+        _err(f"{done} input(s) done, {len(skipped)} failed")
+    elif skipped:
+        raise InputError(f"all {len(skipped)} input(s) failed")
 
 
 def main(argv: list[str] | None = None) -> int:

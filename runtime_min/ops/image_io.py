@@ -33,7 +33,7 @@ import struct
 import cv2
 import numpy as np
 
-__all__ = ["read_image", "DEFAULT_MAX_PIXELS"]
+__all__ = ["read_image", "ImageReadError", "DEFAULT_MAX_PIXELS"]
 
 # 100 megapixels: a 10000x10000 scan is still accepted (the check is `pixels > max_pixels`).
 DEFAULT_MAX_PIXELS = 100_000_000
@@ -95,11 +95,18 @@ def _jpeg_frame(data: bytes) -> tuple[tuple[int, int] | None, bool]:
     return size, False
 
 
-def _check_pixels(w: int, h: int, max_pixels: int, what: str) -> None:
+class ImageReadError(ValueError):
+    """A file that is not a usable image. `str()` is "PATH: REASON"; `reason` alone is for callers
+    that name the path themselves (hpi-run's "skipped PATH: REASON")."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+def _check_pixels(w: int, h: int, max_pixels: int, path: str) -> None:
     if max_pixels is not None and w * h > max_pixels:
-        raise ValueError(
-            f"{what}: image is {w}x{h} = {w * h} pixels, over the limit of {max_pixels} pixels"
-        )
+        raise ImageReadError(path, f"image is {w}x{h} = {w * h} pixels, over the limit of {max_pixels} pixels")
 
 
 def _from_array(img: np.ndarray) -> np.ndarray:
@@ -129,20 +136,20 @@ def read_image(src: str | os.PathLike | np.ndarray,
     with open(path, "rb") as f:
         data = f.read()
     if not data:
-        raise ValueError(f"{path}: file is empty, not an image")
+        raise ImageReadError(path, "not an image (empty file)")
     size = _header_size(data)
     if size is not None:
         _check_pixels(size[0], size[1], max_pixels, path)
     if data[:2] == b"\xff\xd8" and _jpeg_frame(data)[1]:
         # OpenCV decodes a cut-off baseline JPEG without error but leaves the missing rows
         # uninitialised, so PaddleX's result for it varies from run to run; refuse it instead.
-        raise ValueError(f"{path}: truncated JPEG (no end-of-image marker after the image data)")
+        raise ImageReadError(path, "truncated JPEG (no end-of-image marker after the image data)")
     try:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     except cv2.error as e:
         reason = str(e).strip().splitlines()[-1]
-        raise ValueError(f"{path}: cannot decode image ({reason})") from None
+        raise ImageReadError(path, f"cannot decode image ({reason})") from None
     if img is None:
-        raise ValueError(f"{path}: not an image, or a format/corruption OpenCV cannot decode")
+        raise ImageReadError(path, "not an image (or a format or corruption OpenCV cannot decode)")
     _check_pixels(img.shape[1], img.shape[0], max_pixels, path)
     return img

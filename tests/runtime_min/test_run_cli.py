@@ -78,7 +78,12 @@ def test_bad_inputs_in_a_batch_are_reported_and_the_rest_run(ocr_bundle, text_im
     assert [r["input_path"] for r in results] == [str(text_image)]
     lines = err.strip().splitlines()
     skipped = [l for l in lines if l.startswith("hpi-run: skipped")]
-    assert len(skipped) == 3 and any("notes.txt" in l for l in skipped) and any("missing.png" in l for l in skipped)
+    # Each line names its path once (it used to read "skipped a.jpg: a.jpg: not an image").
+    assert skipped == [
+        f"hpi-run: skipped {tmp_path / 'notes.txt'}: not an image (or a format or corruption OpenCV cannot decode)",
+        f"hpi-run: skipped {tmp_path / 'broken.jpg'}: not an image (or a format or corruption OpenCV cannot decode)",
+        f"hpi-run: skipped {tmp_path / 'missing.png'}: not found",
+    ]
     assert "1 input(s) done, 3 failed" in lines[-1]
 
 
