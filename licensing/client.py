@@ -81,10 +81,10 @@ def _save(raw: bytes, fields: dict) -> Path:
 
 
 def _check_machine_key(fields: dict, machine: Fingerprint, origin: str) -> None:
-    if fields["machine_key"] != machine_public_key(load_machine_key(machine)):
-        raise FingerprintMismatch(f"{origin} was issued to another machine key than the one in {licenses_dir()}; "
-                                  "it answers another request: run `hpi-license request` here and ask for a "
-                                  "certificate for that request")
+    try:
+        load_machine_key(machine, fields["machine_key"])
+    except FingerprintMismatch as exc:
+        raise FingerprintMismatch(f"{origin}: {exc}") from None
 
 
 def activate_online(serial_number: str, *, server_url: str | None = None, product: str | None = None,
@@ -192,7 +192,7 @@ def obtain_content_key(product: str, *, serial_number: str | None = None, update
         activate_online(serial, server_url=server_url, product=product, trusted_issuers=trusted_issuers,
                         machine=machine)
     fields = find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine)
-    return unwrap_key(fields["content_key"], load_machine_key(machine), product)
+    return unwrap_key(fields["content_key"], load_machine_key(machine, fields["machine_key"]), product)
 
 
 def installed_certificates(trusted_issuers=None) -> list[dict]:

@@ -104,45 +104,82 @@ def machine_key_path() -> Path:
     return licenses_dir() / MACHINE_KEY_FILE
 
 
-def load_machine_key(machine: fp.Fingerprint) -> X25519PrivateKey:
-    """This machine's key, or FingerprintMismatch naming what differs from the machine that made it."""
-    path = machine_key_path()
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("schema") != SCHEMA:
-            raise ValueError(f"schema {doc.get('schema')!r}")
-    except FileNotFoundError:
+def _key_documents() -> list[tuple[Path, dict]]:
+    """The current machine key first, then the earlier ones kept beside it (machine_key-<id>.json)."""
+    paths = [machine_key_path()] + sorted(licenses_dir().glob("machine_key-*.json"))
+    found = []
+    for path in paths:
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
+            found.append((path, doc))
+    return found
+
+
+def load_machine_key(machine: fp.Fingerprint, public_key: str | None = None) -> X25519PrivateKey:
+    """This machine's key (the one with `public_key`, when given: the key a certificate was issued to),
+    or FingerprintMismatch naming what differs from the machine that made it."""
+    folder = licenses_dir()
+    documents = [(p, d) for p, d in _key_documents() if public_key is None or d.get("public_key") == public_key]
+    if not documents:
+        if public_key is not None and _key_documents():
+            raise FingerprintMismatch(
+                f"the certificate was issued to a machine key that is not in {folder}; it answers another "
+                "request: run `hpi-license request` here and ask for a certificate for that request")
         raise FingerprintMismatch(
-            f"no machine key in {path.parent}: this machine was never activated; run "
-            "`hpi-license activate --serial S` (online) or `hpi-license request` (offline)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise FingerprintMismatch(f"cannot read the machine key {path} ({exc}); activate again") from None
-    key = _unseal(doc, machine)
-    if key is None:
-        result = fp.match(doc.get("fingerprint", {}), machine.hashes())
-        notes = {n: c.note for n, c in machine.components.items()}
-        raise FingerprintMismatch(
-            f"the licenses folder {path.parent} was made on another machine: its machine key does not open "
-            f"here (differs: {fp.describe(result.differing, machine.hashes(), notes)}); "
-            "activate this machine with its own serial or transfer the license"
-        )
-    return key
+            f"no machine key in {folder}: this machine was never activated; run "
+            "`hpi-license activate --serial S` (online) or `hpi-license request` (offline)")
+    for _, doc in documents:
+        try:
+            key = _unseal(doc, machine)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FingerprintMismatch(f"cannot read the machine key in {folder} ({exc}); activate again") from None
+        if key is not None:
+            return key
+    result = fp.match(documents[0][1].get("fingerprint", {}), machine.hashes())
+    notes = {n: c.note for n, c in machine.components.items()}
+    raise FingerprintMismatch(
+        f"the licenses folder {folder} was made on another machine: its machine key does not open "
+        f"here (differs: {fp.describe(result.differing, machine.hashes(), notes)}); "
+        "activate this machine with its own serial or transfer the license"
+    )
 
 
 def machine_key_for_activation(machine: fp.Fingerprint) -> X25519PrivateKey:
     """The key to bind a new certificate to: this machine's, resealed with today's components.
 
-    A key that does not open here belonged to another machine (a copied folder) and is replaced;
-    certificates bound to it could not be used here anyway.
+    A key that opens here (the current one, or an earlier one: the hardware is back) is kept. When none
+    opens, a new key becomes current and the others are kept beside it, never replaced: a machine asked
+    to activate while out of tolerance gets its certificates back when its hardware is back.
     """
     machine.require_usable()
-    try:
-        key = load_machine_key(machine)
-    except FingerprintMismatch:
-        key = X25519PrivateKey.generate()
-    write_secret(machine_key_path(), _seal(key, machine))
+    documents = _key_documents()
+    opened = next(((p, k) for p, d in documents if (k := _try_unseal(d, machine)) is not None), None)
+    path, key = opened or (None, X25519PrivateKey.generate())
+    public = machine_public_key(key)
+    current = machine_key_path()
+    for doc_path, doc in documents:
+        if doc_path == current and doc.get("public_key") != public:
+            os.replace(current, current.with_name(f"machine_key-{_key_name(doc['public_key'])}.json"))
+    write_secret(current, _seal(key, machine))
+    if path is not None and path != current:
+        path.unlink()  # it is the current key now
     return key
+
+
+def _try_unseal(doc: dict, machine: fp.Fingerprint) -> X25519PrivateKey | None:
+    try:
+        return _unseal(doc, machine)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _key_name(public_key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(public_key.encode()).hexdigest()[:16]
 
 
 def machine_public_key(key: X25519PrivateKey) -> str:

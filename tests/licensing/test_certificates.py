@@ -151,3 +151,18 @@ def test_refusals_are_license_errors_with_one_line_messages(trusted_vendor, tmp_
         with pytest.raises(LicenseError) as info:
             obtain_content_key(product)
         assert "\n" not in str(info.value)
+
+
+def test_a_request_while_out_of_tolerance_does_not_destroy_the_machine_key(trusted_vendor, machine_env, tmp_path):
+    """Item 6 (issue 13): `request`/`activate` while two components were changed used to replace the
+    machine key, so every installed certificate failed with 24 even after the hardware was back."""
+    installed(trusted_vendor, "hardware-back", tmp_path)
+    key = obtain_content_key("hardware-back")
+    home = fingerprint.ROOT
+    licenses = licenses_dir()
+    machine_env(make_machine(tmp_path / "changed", disks=("new-disk",)), licenses=licenses)  # out of tolerance
+    assert license_cli(["request", "--out", str(tmp_path / "req.json")]) == 0
+    with pytest.raises(FingerprintMismatch):
+        obtain_content_key("hardware-back")
+    machine_env(home, licenses=licenses)  # the original hardware is back
+    assert obtain_content_key("hardware-back") == key
