@@ -102,6 +102,8 @@ def _verify_candidate(files_by_backend: dict, cases, output_names, tol, order=No
     for name, files in files_by_backend.items():
         session = backends.get(name).load(files, CPU_BACKEND_CONFIG[name], None)
         results[name] = verify_session(session, cases, output_names, tol, order)
+        # One backend's buffers at a time: ONNX Runtime's arena keeps what the largest case needed.
+        del session
     return results
 
 
