@@ -5,9 +5,9 @@ Components (Linux), and why each:
 | name | read from | why |
 |---|---|---|
 | `machine_id` | `/etc/machine-id` (or `/var/lib/dbus/machine-id`) | 128 random bits made when the OS is installed; survives hardware changes, differs between installs and cloned VMs that ran `systemd-machine-id-setup` |
-| `disk` | the names in `/dev/disk/by-uuid` | filesystem UUIDs are random at `mkfs` time; a copied licenses folder on another machine never has them |
+| `disk` | the names in `/dev/disk/by-uuid`, leaving out removable, USB and virtual devices (loop, zram, optical...) | filesystem UUIDs are random at `mkfs` time; a copied licenses folder on another machine never has them; a USB stick plugged in does not change them |
 | `cpu` | `model name` in `/proc/cpuinfo` | changes only with new hardware or a VM moved to another host type (not with a resize: the core count is left out) |
-| `mac` | the interface of the default route in `/proc/net/route`, its address in `/sys/class/net` | the NIC; the component most likely to change, so it is the one the tolerance rule absorbs |
+| `mac` | the first physical network interface (by name) in `/sys/class/net`, else the default route's | the NIC; the component most likely to change, so it is the one the tolerance rule absorbs; switching the route from Ethernet to Wi-Fi does not change it |
 
 `machine_id` and `disk` are the *anchors*: the others are shared by many machines of one model.
 
@@ -19,7 +19,9 @@ Only salted sha256 hashes of the values leave the machine (in requests and certi
 values also seal the machine key (machine.py), so they are never written anywhere.
 
 Containers: the image's `/etc/machine-id` is the same on every host and `/dev/disk/by-uuid` is absent,
-so inside a container (`/.dockerenv`, `/run/.containerenv`, or a container cgroup) `machine_id` counts
+so inside a container (`/.dockerenv`, `/run/.containerenv`, a Kubernetes service account, a container
+cgroup, an overlay root file system, or `/etc/hostname`/`hosts`/`resolv.conf` mounted in by the runtime,
+as Docker, containerd, CRI-O and Podman do; the last two hold where the image hides the others) `machine_id` counts
 only when it is a mount from the host, and missing anchors produce a message naming the mounts to add
 (`-v /etc/machine-id:/etc/machine-id:ro -v /dev/disk/by-uuid:/dev/disk/by-uuid:ro`). A bridged
 container's MAC is random per container and is left out.
@@ -32,6 +34,7 @@ simulate machines by setting the module attribute in their own process (tests/li
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,22 +147,37 @@ def _read(root: Path, rel: str) -> str | None:
         return None
 
 
-def _mount_points(root: Path) -> set[str]:
-    text = _read(root, "/proc/self/mountinfo") or ""
-    # Field 5 is the mount point, with spaces and the like written as octal escapes.
-    return {re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
-            for line in text.splitlines() if len(line.split()) > 4}
+def _mounts(root: Path) -> dict[str, str]:
+    """Mount point → file system type, from /proc/self/mountinfo."""
+    found = {}
+    for line in (_read(root, "/proc/self/mountinfo") or "").splitlines():
+        head, _, tail = line.partition(" - ")
+        fields = head.split()
+        if len(fields) > 4 and tail:
+            # Field 5 is the mount point, with spaces and the like written as octal escapes.
+            found[re.sub(r"\\(\d{3})", lambda m: chr(int(m.group(1), 8)), fields[4])] = tail.split()[0]
+    return found
+
+
+# Files every container runtime (Docker, containerd, CRI-O, Podman) mounts into the container.
+_RUNTIME_MOUNTS = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+_CONTAINER_ROOT_FS = ("overlay", "aufs", "fuse-overlayfs", "shiftfs")
 
 
 def _in_container(root: Path) -> bool:
-    if (root / ".dockerenv").exists() or (root / "run/.containerenv").exists():
+    markers = (".dockerenv", "run/.containerenv", "var/run/secrets/kubernetes.io", "run/secrets/kubernetes.io")
+    if any((root / m).exists() for m in markers):
         return True
-    cgroup = _read(root, "/proc/1/cgroup") or ""
-    return bool(re.search(r"docker|kubepods|containerd|libpod|lxc", cgroup))
+    if re.search(r"docker|kubepods|containerd|libpod|lxc|crio", _read(root, "/proc/1/cgroup") or ""):
+        return True
+    # Kubernetes on containerd shows none of the above (no /.dockerenv, cgroup "0::/"); what the runtime
+    # mounts cannot be removed from inside the image.
+    mounts = _mounts(root)
+    return mounts.get("/") in _CONTAINER_ROOT_FS or any(m in mounts for m in _RUNTIME_MOUNTS)
 
 
 def _machine_id(root: Path, container: bool) -> Component:
-    mounts = _mount_points(root) if container else set()
+    mounts = _mounts(root) if container else {}
     for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
         text = (_read(root, path) or "").strip().lower()
         if not re.fullmatch(r"[0-9a-f]{32}", text):
@@ -174,9 +192,29 @@ def _machine_id(root: Path, container: bool) -> Component:
     return Component("machine_id", None, "/etc/machine-id", note)
 
 
+_VIRTUAL_BLOCK = re.compile(r"(loop|ram|zram|nbd|sr|fd)\d")
+
+
+def _fixed_device(root: Path, link: Path) -> bool:
+    """False for a filesystem on a removable, USB or virtual block device (its UUID comes and goes)."""
+    try:
+        device = Path(os.readlink(link)).name  # ../../sdb1
+    except OSError:
+        return True  # not a link: nothing to tell
+    if _VIRTUAL_BLOCK.match(device):
+        return False
+    sysfs = root / "sys/class/block" / device
+    if "/usb" in os.path.realpath(sysfs):
+        return False
+    for removable in (sysfs / "removable", sysfs / ".." / "removable"):  # a disk, or a partition's disk
+        if (_read(root, str(removable.relative_to(root))) or "").strip() == "1":
+            return False
+    return True
+
+
 def _disk(root: Path, container: bool) -> Component:
     try:
-        uuids = sorted(p.name for p in (root / "dev/disk/by-uuid").iterdir())
+        uuids = sorted(p.name for p in (root / "dev/disk/by-uuid").iterdir() if _fixed_device(root, p))
     except OSError:
         uuids = []
     if uuids:
@@ -205,8 +243,17 @@ def _default_interface(root: Path) -> str | None:
     return min(routes)[1] if routes else None
 
 
+def _physical_interface(root: Path) -> str | None:
+    """The first interface (by name) backed by a device: stable when the default route moves."""
+    try:
+        names = sorted(p.name for p in (root / "sys/class/net").iterdir() if (p / "device").exists())
+    except OSError:
+        return None
+    return names[0] if names else None
+
+
 def _mac(root: Path, container: bool) -> Component:
-    iface = _default_interface(root)
+    iface = _physical_interface(root) or _default_interface(root)
     if iface is None:
         return Component("mac", None, "/proc/net/route", "no default route")
     source = f"/sys/class/net/{iface}/address"

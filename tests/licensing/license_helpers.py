@@ -34,8 +34,12 @@ ROUTE = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWin
 
 def make_machine(root: Path, *, machine_id: str | None = None, disks=("2f1c-aa", "9e0d-bb"),
                  cpu: str = "Test CPU 9000 @ 3.0GHz", mac: str | None = "00:16:3e:12:34:56",
-                 container: bool = False, mounts=()) -> Path:
-    """A fake machine's root: the files fingerprint.py reads, nothing else."""
+                 container: bool = False, mounts=(), dockerenv: bool = True) -> Path:
+    """A fake machine's root: the files fingerprint.py reads, nothing else.
+
+    A container gets what every runtime gives it (an overlay root, /etc/hostname, hosts and resolv.conf
+    mounted in); `dockerenv=False` leaves out /.dockerenv, as containerd/Kubernetes do.
+    """
     root.mkdir(parents=True, exist_ok=True)
     if machine_id is None:
         machine_id = secrets.token_hex(16)
@@ -53,10 +57,14 @@ def make_machine(root: Path, *, machine_id: str | None = None, disks=("2f1c-aa",
         (root / "proc/net/route").write_text(ROUTE.format(iface="eth0"))
         (root / "sys/class/net/eth0").mkdir(parents=True, exist_ok=True)
         (root / "sys/class/net/eth0/address").write_text(mac + "\n")
-    if container:
+    if container and dockerenv:
         (root / ".dockerenv").write_text("")
     (root / "proc/self").mkdir(parents=True, exist_ok=True)
-    lines = ["27 1 254:0 / / rw,relatime - overlay overlay rw"]
+    (root / "proc/1").mkdir(parents=True, exist_ok=True)
+    (root / "proc/1/cgroup").write_text("0::/\n")  # cgroup v2 with a namespace: says nothing
+    lines = [f"27 1 254:0 / / rw,relatime - {'overlay overlay' if container else 'ext4 /dev/vda1'} rw"]
+    if container:
+        mounts = (*mounts, "/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
     lines += [f"{40 + i} 27 254:1 /host{m} {m} ro,relatime - ext4 /dev/vda1 rw" for i, m in enumerate(mounts)]
     (root / "proc/self/mountinfo").write_text("\n".join(lines) + "\n")
     return root

@@ -12,7 +12,7 @@ from hpi.licensing.machine import load_machine_key, machine_key_for_activation, 
     machine_public_key
 from hpi.runtime_min.errors import FingerprintMismatch
 
-from license_helpers import make_machine
+from license_helpers import ROUTE, make_machine
 from license_helpers import private_folders  # noqa: F401 (fixtures)
 
 MID = "0123456789abcdef0123456789abcdef"
@@ -112,3 +112,56 @@ def test_no_environment_variable_moves_the_fingerprint(tmp_path):
                           capture_output=True, text=True, env=env)
     assert read_fingerprint(fake).id not in proc.stdout
     assert proc.stdout == "" or json.loads(proc.stdout)["id"] == read_fingerprint(fingerprint.ROOT).id
+
+
+def test_a_kubernetes_pod_is_a_container(tmp_path):
+    """Item 4 (issue 13): containerd/Kubernetes give no /.dockerenv and a cgroup of "0::/", so the image's
+    machine-id counted as the host's: two pods of one image with different MACs and no disks both
+    activated one 1-seat serial. The runtime's own mounts (overlay root, /etc/hostname...) give it away."""
+    pods = [read_fingerprint(make_machine(tmp_path / f"pod{i}", machine_id=MID, disks=(), container=True,
+                                          dockerenv=False, mac=f"00:16:3e:00:00:0{i}")) for i in (1, 2)]
+    for pod in pods:
+        assert pod.in_container and pod.components["machine_id"].value is None
+        with pytest.raises(FingerprintMismatch, match="inside a container"):
+            pod.require_usable()
+    # The host's machine-id mounted in does count.
+    mounted = read_fingerprint(make_machine(tmp_path / "pod3", machine_id=MID, disks=(), container=True,
+                                            dockerenv=False, mounts=("/etc/machine-id",)))
+    assert mounted.components["machine_id"].value == MID
+
+
+def _block_device(root, uuid, device, *, removable=False, usb=False):
+    """/dev/disk/by-uuid/UUID → ../../DEVICE, with its /sys/class/block entry."""
+    by_uuid = root / "dev/disk/by-uuid"
+    by_uuid.mkdir(parents=True, exist_ok=True)
+    os.symlink(f"../../{device}", by_uuid / uuid)
+    bus = "usb1/1-1/host6" if usb else "pci0000:00/0000:00:1f.2/ata1"
+    disk = root / "sys/devices" / bus / "block" / device
+    disk.mkdir(parents=True)
+    (disk / "removable").write_text("1\n" if removable else "0\n")
+    (root / "sys/class/block").mkdir(parents=True, exist_ok=True)
+    os.symlink(os.path.relpath(disk, root / "sys/class/block"), root / "sys/class/block" / device)
+
+
+def _nic(root, name, mac):
+    (root / "sys/class/net" / name / "device").mkdir(parents=True)
+    (root / "sys/class/net" / name / "address").write_text(mac + "\n")
+
+
+def test_a_usb_stick_and_wifi_keep_the_license(tmp_path):
+    """Item 11 (issue 13): plugging a USB stick changed `disk` and switching Ethernet → Wi-Fi changed
+    `mac`: two components, the license was lost. Removable/USB/virtual disks are left out, and the MAC
+    is the first physical NIC's, wherever the default route goes."""
+    root = make_machine(tmp_path / "laptop", machine_id=MID, disks=(), mac=None)
+    _block_device(root, "root-fs", "nvme0n1p2")
+    _nic(root, "enp0s31f6", "00:16:3e:aa:aa:aa")
+    _nic(root, "wlp2s0", "00:16:3e:bb:bb:bb")
+    (root / "proc/net/route").write_text(ROUTE.format(iface="enp0s31f6"))
+    bound = read_fingerprint(root).hashes()
+    _block_device(root, "usb-stick", "sdb1", removable=True)
+    _block_device(root, "usb-disk", "sdc1", usb=True)
+    _block_device(root, "snap", "loop3")
+    (root / "proc/net/route").write_text(ROUTE.format(iface="wlp2s0"))
+    now = read_fingerprint(root)
+    assert now.hashes() == bound
+    assert now.components["disk"].value == "root-fs"
