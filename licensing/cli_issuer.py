@@ -142,7 +142,7 @@ def issue(
 
 def audit(
     serial: Optional[str] = typer.Option(None, "--serial"),
-    limit: int = typer.Option(200, "--limit"),
+    limit: int = typer.Option(200, "--limit", min=1, max=10_000),
     db: Optional[str] = DB,
 ):
     """Print the audit trail (JSON lines): activations, refusals, deactivations, transfers, revocations."""

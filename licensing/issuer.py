@@ -30,6 +30,7 @@ from hpi.licensing.signing import config_dir, load_private_key
 from hpi.runtime_min.errors import FingerprintMismatch, LicenseError, LicenseExpired, SerialBoundElsewhere, \
     UnknownSerial, UsageError, WrongProduct
 
+MAX_SEATS = 1_000_000  # devices per serial: beyond any real deployment, within every integer column
 _PRODUCT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HASH = re.compile(r"[0-9a-f]{32}")
 
@@ -57,8 +58,8 @@ def create_product(db: Database, name: str, pipelines: list[str], expires: dt.da
                    client: str = "cli") -> dict:
     if not _PRODUCT_NAME.fullmatch(name):
         raise UsageError(f"product name {name!r}: use 1-64 of A-Z a-z 0-9 . _ - (starting with a letter or digit)")
-    if seats < 1 or not pipelines:
-        raise UsageError("a product needs at least one pipeline (--pipeline) and at least one seat")
+    if not 1 <= seats <= MAX_SEATS or not pipelines:
+        raise UsageError(f"a product needs at least one pipeline (--pipeline) and 1 to {MAX_SEATS} seats")
     with db.transaction() as tx:
         if tx.one("SELECT name FROM products WHERE name = ?", name):
             raise UsageError(f"product {name!r} already exists in {db}")

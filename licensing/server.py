@@ -28,10 +28,11 @@ import hmac
 import threading
 import time
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from hpi.licensing import issuer
 from hpi.licensing.db import Database
@@ -83,7 +84,7 @@ class NewProduct(BaseModel):
     name: str
     pipelines: list[str]
     expires: dt.date
-    seats: int = 1
+    seats: int = Field(1, ge=1, le=issuer.MAX_SEATS)
 
 
 class NewSerials(BaseModel):
@@ -121,6 +122,17 @@ def create_app(db_url: str | None, issuer_key_path=None, admin_token: str | None
     def _bad_request(request: Request, exc: RequestValidationError):
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors())
         return _refusal(422, "UsageError", f"malformed request: {problems}")
+
+    @app.exception_handler(HTTPException)
+    def _http_error(request: Request, exc: HTTPException):
+        # Starlette's own refusals (an unparsable or too deeply nested body, an unknown route) in the
+        # documented shape, not FastAPI's {"detail": ...}.
+        error = "UsageError" if exc.status_code < 500 else "LicenseServerError"
+        return _refusal(exc.status_code, error, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    def _internal(request: Request, exc: Exception):
+        return _refusal(500, "LicenseServerError", "internal error; the server's log has the details")
 
     def client(request: Request) -> str:
         return request.client.host if request.client else "unknown"
@@ -194,7 +206,7 @@ def create_app(db_url: str | None, issuer_key_path=None, admin_token: str | None
         return {"certificate": cert.decode()}
 
     @app.get("/v1/admin/audit")
-    def audit(serial: str | None = None, limit: int = 200, who: str = Depends(admin)):
+    def audit(serial: str | None = None, limit: int = Query(200, ge=1, le=10_000), who: str = Depends(admin)):
         return {"audit": issuer.audit_log(db, serial, limit)}
 
     return app

@@ -80,3 +80,25 @@ def test_a_huge_seat_count_costs_nothing_per_activation(vendor):
     assert time.perf_counter() - start < 1.0
     with db.transaction() as tx:
         assert sorted(r["seat"] for r in tx.rows("SELECT seat FROM bindings WHERE serial = ?", serial)) == [1, 2, 3]
+
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.mark.parametrize("request_", [
+    ("post", "/v1/admin/products", {"json": {"name": "big", "pipelines": ["OCR"], "expires": "2099-01-01",
+                                             "seats": 2 ** 63}}),
+    ("post", "/v1/admin/products", {"json": {"name": "bigger", "pipelines": ["OCR"], "expires": "2099-01-01",
+                                             "seats": 10 ** 30}}),
+    ("get", "/v1/admin/audit?limit=" + str(10 ** 30), {}),
+    ("get", "/v1/admin/audit?limit=1e30", {}),
+    ("post", "/v1/activate", {"content": b"[" * 100_000, "headers": {"Content-Type": "application/json"}}),
+    ("post", "/v1/activate", {"content": b"{not json", "headers": {"Content-Type": "application/json"}}),
+], ids=["seats 2^63", "seats 10^30", "audit limit 10^30", "audit limit 1e30", "nested body", "broken body"])
+def test_hostile_requests_get_a_documented_4xx(server, request_):
+    """Item 9 (issue 13): these gave 500 (SQLite integer overflow) or FastAPI's {"detail": ...}."""
+    method, path, kwargs = request_
+    headers = {**ADMIN, **kwargs.pop("headers", {})} if "admin" in path else kwargs.pop("headers", {})
+    answer = httpx.request(method.upper(), server.url + path, headers=headers, **kwargs)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert set(answer.json()) == {"error", "message"} and answer.json()["error"] == "UsageError"
