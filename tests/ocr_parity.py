@@ -13,10 +13,12 @@ from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO
 MAX_POLY_PX = 2
 
 
-def paddlex_ocr_results(config: Path, out: Path) -> dict[str, dict]:
-    """PaddleX's OCR pipeline (tests/oracle/paddlex_ocr.py, in .venv-oracle) on every OCR test image."""
+def paddlex_ocr_results(config: Path, out: Path, params: dict | None = None) -> dict[str, dict]:
+    """PaddleX's OCR pipeline (tests/oracle/paddlex_ocr.py, in .venv-oracle) on every OCR test image;
+    `params`: per-call parameters for its `predict`."""
+    extra = ["--params", json.dumps(params)] if params else []
     subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
-                    *map(str, OCR_IMAGES)], check=True, capture_output=True)
+                    *extra, *map(str, OCR_IMAGES)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
 
 

@@ -39,3 +39,30 @@ def test_ocr_matches_paddlex_on_every_image(ocr_bundle, paddlex_results, backend
         mismatches += compare_ocr(image.name, ours, paddlex_results[image.name], ("rec_texts",))[0]
     assert not mismatches, "\n".join(mismatches)
     assert any(paddlex_results[i.name]["rec_texts"] for i in OCR_IMAGES), "oracle read no text at all"
+
+
+# PaddleX's per-call predict() parameters, each different from the bundle's (OCR.yaml) value.
+CALL_PARAMS = {"text_det_limit_side_len": 640, "text_det_limit_type": "min", "text_det_thresh": 0.35,
+               "text_det_box_thresh": 0.5, "text_det_unclip_ratio": 1.6, "text_rec_score_thresh": 0.8,
+               "use_textline_orientation": False, "use_doc_orientation_classify": False}
+
+
+@pytest.fixture(scope="module")
+def paddlex_call_results(models_dir, tmp_path_factory) -> dict[str, dict]:
+    return paddlex_ocr_results(models_dir / "OCR.yaml", tmp_path_factory.mktemp("paddlex-call"), CALL_PARAMS)
+
+
+def test_per_call_parameters_match_paddlex(ocr_bundle, paddlex_call_results, paddlex_results):
+    from hpi.runtime_min import open_bundle
+
+    pipeline = open_bundle(ocr_bundle, backend="openvino")
+    ours = {r.input_path: r.to_dict() for r in pipeline.predict([str(i) for i in OCR_IMAGES], **CALL_PARAMS)}
+    mismatches = []
+    for image in OCR_IMAGES:
+        mismatches += compare_ocr(image.name, ours[str(image)], paddlex_call_results[image.name],
+                                  ("rec_texts", "text_det_params", "model_settings", "text_rec_score_thresh",
+                                   "textline_orientation_angles"))[0]
+    assert not mismatches, "\n".join(mismatches)
+    # The parameters changed what PaddleX found, so the comparison above tested them.
+    assert any(paddlex_call_results[i.name]["rec_texts"] != paddlex_results[i.name]["rec_texts"] for i in OCR_IMAGES)
+    assert paddlex_call_results[OCR_IMAGES[0].name]["text_det_params"]["limit_type"] == "min"

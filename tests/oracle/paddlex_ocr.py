@@ -2,12 +2,15 @@
 
 Runs under the oracle interpreter (paddlex==3.7.2 + paddlepaddle==3.0.0), never imported by hpi:
 
-    .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR IMAGE...
+    .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR [--params JSON] IMAGE...
+
+`--params` is a JSON object of per-call parameters for every `predict` (e.g. {"text_det_thresh": 0.4}).
 
 Model dirs in the config (and in its SubPipelines) are resolved relative to the config file. Writes OUT_DIR/<stem>.json with
 PaddleX's `json["res"]`, and OUT_DIR/timing.json with per-image latency.
 """
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +21,9 @@ from common import write_results
 
 
 def main(config_path, out_dir, *images):
+    params = {}
+    if images[:1] == ("--params",):
+        params, images = json.loads(images[1]), images[2:]
     config_path = Path(config_path).resolve()
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     subs = [config] + list((config.get("SubPipelines") or {}).values())
@@ -29,7 +35,7 @@ def main(config_path, out_dir, *images):
     from paddlex import create_pipeline
 
     pipeline = create_pipeline(pipeline=f.name, device="cpu")
-    write_results(pipeline, images, out_dir)
+    write_results(pipeline, images, out_dir, **params)
 
 
 if __name__ == "__main__":
