@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from hpi.compiler import convert, gpu
+from hpi.compiler.cases import StoredCase
 from hpi.compiler.cache import CompileCache, cache_key
 from hpi.compiler.report import CompileReport
 from hpi.compiler.source import ModelSource, PipelineSource, sha256_file
-from hpi.runtime_min.compare import Case, verify_session
+from hpi.runtime_min.compare import verify_session
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
 from hpi.runtime_min.errors import CompileError, UsageError, VerificationError
@@ -45,32 +46,41 @@ def _npy(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _reference_outputs(source: ModelSource, feeds_by_case: dict) -> dict[str, list[np.ndarray]]:
+def _write_reference_outputs(source: ModelSource, cases: list[StoredCase]) -> None:
     if source.is_paddle:
         from hpi.compiler.reference import run_reference
 
-        return run_reference(source, feeds_by_case)
+        run_reference(source, cases)
+        return
     # An ONNX source has no Paddle model: the source itself on ONNX Runtime is the reference.
     session = backends.get("onnxruntime").load({"model": source.files["inference.onnx"].read_bytes()}, {}, None)
-    return {case: session.run(feeds) for case, feeds in feeds_by_case.items()}
+    for case in cases:
+        case.save_expected(session.run(case.feeds))
 
 
-def _cases(source: ModelSource, recipe, profile, spec, images: list[Path]) -> list[Case]:
+def _cases(source: ModelSource, recipe, profile, spec, images: list[Path], work: Path) -> list[StoredCase]:
+    """The profile's min/opt/max corners and the calibration images with the reference's outputs, stored
+    under `work` as they are made (one case in memory at a time)."""
     from hpi.runtime_min.ops.image_io import read_image
 
     rng = np.random.default_rng(0)
     data = recipe.profile_input_data(source.config)
-    feeds_by_case = {}
+    cases: list[StoredCase] = []
+
+    def store(name: str, feeds: dict) -> None:
+        cases.append(StoredCase.save(work / f"case{len(cases)}", name, feeds))
+
     for i, corner in enumerate(("min", "opt", "max")):
-        feeds_by_case[corner] = {name: _corner_input(name, shapes[i], data.get(name, (None,) * 3)[i], rng)
-                                 for name, shapes in profile.items()}
+        store(corner, {name: _corner_input(name, shapes[i], data.get(name, (None,) * 3)[i], rng)
+                       for name, shapes in profile.items()})
     for path in images:
         try:
-            feeds_by_case[f"image:{path.name}"] = recipe.sample_inputs(read_image(str(path)), spec)
+            feeds = recipe.sample_inputs(read_image(str(path)), spec)
         except ValueError as exc:
             raise UsageError(f"calibration image {path}: {exc}") from None
-    expected = _reference_outputs(source, feeds_by_case)
-    return [Case(name, feeds, expected[name]) for name, feeds in feeds_by_case.items()]
+        store(f"image:{path.name}", feeds)
+    _write_reference_outputs(source, cases)
+    return cases
 
 
 def _corner_input(name: str, shape: list[int], values: list[float] | None, rng) -> np.ndarray:
@@ -212,11 +222,11 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
     profile = recipe.profile(source.config)
     if not source.is_paddle:
         convert.check_operators(source.files["inference.onnx"])
-    with report.stage(key, "reference", f"{key}: running the reference on "
-                                        f"{3 + len(options.calibration_images)} cases"):
-        cases = _cases(source, recipe, profile, spec, list(options.calibration_images))
     failures = []
     with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp:
+        with report.stage(key, "reference", f"{key}: running the reference on "
+                                            f"{3 + len(options.calibration_images)} cases"):
+            cases = _cases(source, recipe, profile, spec, list(options.calibration_images), Path(tmp) / "cases")
         for attempt, (converter, opset) in enumerate(_candidates(source, recipe, options)):
             origin = "source onnx" if converter is None else f"paddle2onnx {converter.version} opset {opset}"
             try:
@@ -266,12 +276,13 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
         artifacts = []
         del members[f"models/{key}/openvino/model.xml"], members[f"models/{key}/openvino/model.bin"]
     golden = next(c for c in cases if c.name == "opt")
-    for name, array in golden.feeds.items():
+    golden_feeds, golden_expected = golden.feeds, golden.expected
+    for name, array in golden_feeds.items():
         members[f"golden/{key}/input_{name}.npy"] = _npy(array)
-    for i, array in enumerate(golden.expected):
+    for i, array in enumerate(golden_expected):
         members[f"golden/{key}/output_{i}.npy"] = _npy(array)
-    names = {"onnx": f"models/{key}/model.onnx", **{f"input:{n}": f"golden/{key}/input_{n}.npy" for n in golden.feeds},
-             **{f"output:{i}": f"golden/{key}/output_{i}.npy" for i in range(len(golden.expected))}}
+    names = {"onnx": f"models/{key}/model.onnx", **{f"input:{n}": f"golden/{key}/input_{n}.npy" for n in golden_feeds},
+             **{f"output:{i}": f"golden/{key}/output_{i}.npy" for i in range(len(golden_expected))}}
     for target in (t for t in options.targets if TARGETS[t].is_gpu):
         more, new_members = gpu.gpu_artifacts(key, target, candidate.onnx, names, profile, recipe, cases,
                                               candidate.outputs, options.tensorrt, report,
@@ -296,8 +307,8 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
                              "diffs": [d.to_dict() for d in diffs]} for b, diffs in candidate.results.items()},
             "rejected_candidates": failures,
         },
-        "golden": {"case": "opt", "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden.feeds},
-                   "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden.expected))],
+        "golden": {"case": "opt", "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden_feeds},
+                   "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden_expected))],
                    "tolerance": recipe.tolerance.to_dict()},
         "backend_preference": recipe.backend_preference,
     }

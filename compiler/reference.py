@@ -9,7 +9,7 @@ Memory (measured on PP-OCRv4 mobile det at 1x3x4000x4000, docs/performance.md "C
 outputs, 4x faster. One predictor serving min, opt and max one after the other grew to 5.6 GB (buffers
 kept per shape), so each case gets a fresh predictor and the previous one's memory is released first.
 
-Child usage (internal): python -m hpi.compiler.reference MODEL PARAMS WORKDIR THREADS
+Child usage (internal): python -m hpi.compiler.reference MODEL PARAMS CASE_FOLDERS_JSON THREADS
 """
 
 from __future__ import annotations
@@ -24,44 +24,36 @@ from pathlib import Path
 
 import numpy as np
 
+from hpi.compiler.cases import StoredCase
 from hpi.compiler.source import ModelSource
 from hpi.runtime_min.errors import CompileError
 
 
-def run_reference(source: ModelSource, feeds_by_case: dict[str, dict[str, np.ndarray]],
-                  num_threads: int = 2) -> dict[str, list[np.ndarray]]:
-    """Paddle's outputs for every case, in the model's output order."""
+def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int = 2) -> None:
+    """Paddle's outputs for every case, written into the case's folder in the model's output order.
+
+    One child process runs the cases one after the other, each on a fresh predictor."""
     model_file = next(p for n, p in source.files.items() if n.endswith((".json", ".pdmodel")))
     with tempfile.TemporaryDirectory(prefix="hpi-reference-") as tmp:
-        work = Path(tmp)
-        cases = list(feeds_by_case)
-        for i, case in enumerate(cases):
-            for name, array in feeds_by_case[case].items():
-                np.save(work / f"in_{i}_{name}.npy", array, allow_pickle=False)
-        (work / "cases.json").write_text(json.dumps({"cases": len(cases), "inputs": list(feeds_by_case[cases[0]])}))
+        folders = Path(tmp) / "cases.json"
+        folders.write_text(json.dumps([str(c.folder) for c in cases]))
         proc = subprocess.run([sys.executable, "-m", "hpi.compiler.reference", str(model_file),
-                               str(source.files["inference.pdiparams"]), tmp, str(num_threads)],
+                               str(source.files["inference.pdiparams"]), str(folders), str(num_threads)],
                               capture_output=True, text=True)
-        if proc.returncode != 0:
-            lines = [l for l in proc.stderr.splitlines() if l.strip()]
-            if proc.returncode < 0:
-                reason = f"Paddle crashed ({signal.Signals(-proc.returncode).name})"
-            else:
-                reason = lines[-1].strip()[:300] if lines else f"exit {proc.returncode}"
-            raise CompileError(f"Paddle cannot load {model_file}: {reason}; is the file complete and "
-                               "exported by paddlepaddle 3.0 or earlier?")
-        outputs = {}
-        for i, case in enumerate(cases):
-            files = sorted(work.glob(f"out_{i}_*.npy"), key=lambda p: int(p.stem.rsplit("_", 1)[1]))
-            outputs[case] = [np.load(f, allow_pickle=False) for f in files]
-        return outputs
+    if proc.returncode != 0:
+        lines = [l for l in proc.stderr.splitlines() if l.strip()]
+        if proc.returncode < 0:
+            reason = f"Paddle crashed ({signal.Signals(-proc.returncode).name})"
+        else:
+            reason = lines[-1].strip()[:300] if lines else f"exit {proc.returncode}"
+        raise CompileError(f"Paddle cannot load {model_file}: {reason}; is the file complete and "
+                           "exported by paddlepaddle 3.0 or earlier?")
 
 
-def _child(model_file: str, params_file: str, workdir: str, num_threads: str) -> None:
+def _child(model_file: str, params_file: str, folders_file: str, num_threads: str) -> None:
     import paddle.inference as pi
 
-    work = Path(workdir)
-    spec = json.loads((work / "cases.json").read_text())
+    folders = [Path(f) for f in json.loads(Path(folders_file).read_text())]
 
     def predictor():
         config = pi.Config(model_file, params_file)
@@ -72,18 +64,19 @@ def _child(model_file: str, params_file: str, workdir: str, num_threads: str) ->
         config.disable_glog_info()
         return pi.create_predictor(config)
 
-    for i in range(spec["cases"]):
+    for folder in folders:
+        handle = None
         run = predictor()  # fresh per case: nothing sized for an earlier shape stays alive
         for name in run.get_input_names():
             handle = run.get_input_handle(name)
-            array = np.load(work / f"in_{i}_{name}.npy", allow_pickle=False)
+            array = np.load(folder / f"in_{name}.npy", allow_pickle=False)
             handle.reshape(array.shape)
             handle.copy_from_cpu(array)
             del array  # Paddle holds its own copy
         run.run()
         for j, name in enumerate(run.get_output_names()):
-            np.save(work / f"out_{i}_{j}.npy", run.get_output_handle(name).copy_to_cpu(), allow_pickle=False)
-        del run, handle
+            np.save(folder / f"out_{j}.npy", run.get_output_handle(name).copy_to_cpu(), allow_pickle=False)
+        run = handle = None  # release this case's predictor before the next one is made
         gc.collect()
 
 
