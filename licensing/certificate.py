@@ -146,7 +146,9 @@ def verify(raw: bytes, *, trust: TrustStore, product: str | None, machine: fp.Fi
     product, expiry, machine. Each failure is its own error type (runtime_min.errors)."""
     fields, signature = parse(raw, origin)
     check_signature(fields, signature, trust, origin)
-    check_terms(fields, origin, product=product, on=on or today())
+    # A clock set back before the day the certificate was issued is not believed.
+    issued = dt.date.fromisoformat(fields["issued_at"][:10])
+    check_terms(fields, origin, product=product, on=max(on or today(), issued))
     if machine is not None:
         check_machine(fields, machine, origin)
     return fields

@@ -18,14 +18,15 @@ import urllib.request
 from pathlib import Path
 
 from hpi.licensing import certificate as certs
+from hpi.licensing import clock as _clock
 from hpi.licensing.crypto import unwrap_key
 from hpi.licensing.fingerprint import Fingerprint, read_fingerprint
 from hpi.licensing.machine import licenses_dir, load_machine_key, machine_key_for_activation, machine_public_key, \
     write_secret
 from hpi.licensing.serials import normalize_serial
 from hpi.runtime_min import errors
-from hpi.runtime_min.errors import FingerprintMismatch, HpiError, LicenseError, LicenseNotFound, LicenseServerError, \
-    UsageError, WrongProduct
+from hpi.runtime_min.errors import CertificateInvalid, FingerprintMismatch, HpiError, IssuerUntrusted, \
+    LicenseError, LicenseNotFound, LicenseServerError, UsageError, WrongProduct
 
 REQUEST_SCHEMA = "hpi.license-request/1"
 OFFLINE_PATH = ("activate offline instead: `hpi-license request --out request.json`, send request.json to "
@@ -151,15 +152,24 @@ def find_certificate(product: str, *, serial: str | None = None, trusted_issuers
     trust = certs.issuer_trust(trusted_issuers)
     machine = machine or read_fingerprint()
     refusals, others = [], set()
+    on = _clock.today()
     for path in _candidates():
         raw = path.read_bytes()
         claimed = _declared(raw)
         if claimed.get("product") not in (None, product) or (serial and claimed.get("serial") not in (None, serial)):
+            try:  # what a file claims counts only once its issuer's signature says so
+                certs.verify(raw, trust=trust, product=None, machine=None, origin=str(path), on=on)
+            except (CertificateInvalid, IssuerUntrusted) as exc:
+                refusals.append(exc)
+                continue
+            except LicenseError:
+                pass
             others.add((claimed.get("product"), claimed.get("serial")))
             continue
         try:
-            fields = certs.verify(raw, trust=trust, product=product, machine=machine, origin=str(path))
+            fields = certs.verify(raw, trust=trust, product=product, machine=machine, origin=str(path), on=on)
             _check_machine_key(fields, machine, str(path))
+            _clock.saw(on)
             return fields
         except LicenseError as exc:
             refusals.append(exc)

@@ -127,6 +127,17 @@ class Signature:
         except (KeyError, TypeError, ValueError) as exc:
             raise SignatureError(f"malformed signature block ({exc})") from None
 
+    def check_integrity(self, payload: bytes) -> None:
+        """The signature verifies under the key it carries (says nothing of whether that key is trusted)."""
+        try:
+            public = Ed25519PublicKey.from_public_bytes(self.public_key)
+            if key_id(public) != self.key_id:
+                raise ValueError("its key id does not match its public key")
+            public.verify(self.value, payload)
+        except (InvalidSignature, ValueError) as exc:
+            raise SignatureError(f"bundle signature is invalid ({exc or 'does not verify'}): the manifest was "
+                                 "changed after signing") from None
+
 
 def sign(payload: bytes, private_key: Ed25519PrivateKey) -> Signature:
     public = private_key.public_key()

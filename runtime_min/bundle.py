@@ -87,11 +87,12 @@ class Bundle:
         self._verified: set[str] = set()
 
     @classmethod
-    def open(cls, path, *, trust=None, allow_unsigned: bool = False) -> "Bundle":
+    def open(cls, path, *, trust=None, allow_unsigned: bool = False, check_signature: bool = True) -> "Bundle":
         """Parse, check the member layout, verify the signature against `trust` (a licensing TrustStore).
 
-        `allow_unsigned` accepts a bundle with no signature; a signature that is present is always
-        checked when `trust` is given.
+        `allow_unsigned` accepts a bundle with no signature, and without `trust` one whose signer cannot
+        be checked; a signature that is present must still verify under the key it carries.
+        `check_signature=False` leaves the signature to the caller (`hpi inspect` reports it).
         """
         path = Path(path)
         try:
@@ -110,7 +111,8 @@ class Bundle:
             raise BundleError(f"{path}: bundle schema {manifest.get('schema')!r} is not {SCHEMA!r}; "
                               "recompile with this hpi version")
         signature = _parse_canonical(signature_bytes, "signature") if signature_bytes else None
-        _check_signature(manifest_bytes, signature, trust, allow_unsigned, path)
+        if check_signature:
+            _check_signature(manifest_bytes, signature, trust, allow_unsigned, path)
         data = view[data_start:]
         members = _check_members(manifest.get("members"), data, path)
         return cls(path, manifest, manifest_bytes, signature, data, members)
@@ -164,13 +166,16 @@ def _check_signature(manifest_bytes: bytes, signature: dict | None, trust, allow
         if not allow_unsigned:
             raise SignatureError(f"{path} is unsigned; sign it with hpi-compile or pass --allow-unsigned")
         return
-    if trust is None:
-        if allow_unsigned:
-            return
-        raise SignatureError(f"no trusted keys to check {path}; trust the signer's public key with "
-                         "`hpi-license trust FILE.pub` (or pass --trusted-key FILE)")
     from hpi.licensing.signing import Signature
 
+    if trust is None:
+        if allow_unsigned:
+            # No trusted keys to say who signed it, but a signature that is there must still hold:
+            # a manifest changed after signing is refused like any other altered bundle.
+            Signature.from_dict(signature).check_integrity(manifest_bytes)
+            return
+        raise SignatureError(f"no trusted keys to check {path}; trust the signer's public key with "
+                             "`hpi-license trust FILE.pub` (or pass --trusted-key FILE)")
     trust.verify(manifest_bytes, Signature.from_dict(signature))
 
 

@@ -166,3 +166,42 @@ def test_a_request_while_out_of_tolerance_does_not_destroy_the_machine_key(trust
         obtain_content_key("hardware-back")
     machine_env(home, licenses=licenses)  # the original hardware is back
     assert obtain_content_key("hardware-back") == key
+
+
+def _resigned(vendor, path: Path, **changes) -> None:
+    fields, _ = certs.parse(path.read_bytes())
+    fields = {k: v for k, v in fields.items() if k not in ("schema", "issuer")}
+    path.write_bytes(certs.sign_certificate({**fields, **changes}, load_private_key(vendor.key)))
+
+
+def test_a_clock_set_back_does_not_revive_an_expired_certificate(trusted_vendor, tmp_path):
+    """Item 12 (issue 13): setting the clock back made an expired certificate run. Now the day a
+    certificate was issued, and the latest day the licenses folder saw, bound "today" from below."""
+    path = installed(trusted_vendor, "clock-back", tmp_path)
+    in_ten_days = dt.date.today() + dt.timedelta(days=10)
+    _resigned(trusted_vendor, path, expires=in_ten_days.isoformat())
+    assert obtain_content_key("clock-back")
+    # This folder already saw a day after the expiry: the clock was set back since.
+    (licenses_dir() / "clock.json").write_text(json.dumps({"latest_day": (in_ten_days + dt.timedelta(days=1)).isoformat()}))
+    with pytest.raises(LicenseExpired, match=f"expired on {in_ten_days.isoformat()}"):
+        obtain_content_key("clock-back")
+    # Issued after its own expiry by this machine's clock: the clock is behind.
+    (licenses_dir() / "clock.json").unlink()
+    _resigned(trusted_vendor, path, expires=in_ten_days.isoformat(),
+              issued_at=(in_ten_days + dt.timedelta(days=5)).strftime("%Y-%m-%dT00:00:00Z"))
+    with pytest.raises(LicenseExpired):
+        obtain_content_key("clock-back")
+
+
+def test_an_edited_product_is_an_altered_certificate(trusted_vendor, tmp_path):
+    """Item 12 (issue 13): editing the `product` field reported 28 (wrong product), not 26 (altered)."""
+    path = installed(trusted_vendor, "edited", tmp_path)
+    doc = json.loads(path.read_bytes())
+    doc["certificate"]["product"] = "something-else"
+    from hpi.runtime_min.bundle import canonical_json
+
+    path.write_bytes(canonical_json(doc))
+    with pytest.raises(CertificateInvalid, match="signature does not verify"):
+        obtain_content_key("edited")
+    with pytest.raises(CertificateInvalid):
+        obtain_content_key("something-else")

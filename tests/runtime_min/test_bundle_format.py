@@ -216,3 +216,17 @@ def test_failed_write_leaves_old_file_and_no_partial(tmp_path, keys):
         write_bundle(path, {}, {"a": b"1", "b": Boom(b"2")}, keys[0])
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["k.pem", "k.pub", "t.hpi"]
+
+
+def test_allow_unsigned_still_checks_a_signature_that_is_there(tmp_path, keys):
+    """Issue 13, item 12: with --allow-unsigned and no trusted keys, a bundle signed by an unknown key was
+    not checked at all, so a manifest edited after signing passed."""
+    path = _write(tmp_path, keys)
+    assert Bundle.open(path, trust=None, allow_unsigned=True).members  # intact: accepted
+    manifest, signature, data = _split(path.read_bytes())
+    m = json.loads(manifest)
+    m["pipeline"]["name"] = "edited"
+    path.write_bytes(_join(canonical_json(m), signature, data))
+    with pytest.raises(SignatureError, match="changed after signing"):
+        Bundle.open(path, trust=None, allow_unsigned=True)
+    assert Bundle.open(path, check_signature=False).manifest["pipeline"]["name"] == "edited"  # hpi inspect
