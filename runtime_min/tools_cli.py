@@ -26,7 +26,7 @@ def _open(path, trusted_keys, check_signature: bool, allow_unsigned: bool = Fals
     if check_signature:
         bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
     else:
-        bundle = Bundle.open(path, trust=None, allow_unsigned=True)
+        bundle = Bundle.open(path, check_signature=False)
     return bundle.verify_members(), trust
 
 
