@@ -2,8 +2,9 @@
 
     from hpi.runtime_min import open_bundle
     ocr = open_bundle("ocr.hpi")
-    for result in ocr.predict("images/"):
+    for result in ocr.predict("images/", on_error="skip", text_det_thresh=0.4):
         print(result.to_dict()["rec_texts"])
+        result.save_to_img("out/")
 """
 
 from __future__ import annotations
