@@ -1,0 +1,63 @@
+"""PaddleX 3.7.2's per-call OCR parameters resolved against a bundle's (its `get_model_settings` rules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hpi.runtime_min.pipelines import call_params
+from hpi.runtime_min.pipelines.ocr import DEFAULT_PARAMS
+
+DOC = {**DEFAULT_PARAMS, "use_doc_preprocessor": True, "use_doc_orientation_classify": True}
+
+
+def resolve(params, has_textline=False, has_doc_ori=False, **call):
+    return call_params.resolve(params, call, has_textline=has_textline, has_doc_ori=has_doc_ori)
+
+
+def test_none_or_nothing_keeps_the_bundles_values():
+    assert resolve(DEFAULT_PARAMS) == DEFAULT_PARAMS
+    assert resolve(DOC, has_doc_ori=True, text_det_thresh=None, use_doc_orientation_classify=None) == DOC
+
+
+def test_detection_values_replace_the_bundles():
+    p = resolve(DEFAULT_PARAMS, text_det_limit_side_len=736, text_det_limit_type="max", text_det_max_side_limit=2000,
+                text_det_thresh=0.4, text_det_box_thresh=0.5, text_det_unclip_ratio=2.0, text_rec_score_thresh=0.5)
+    assert (p["text_det_limit_side_len"], p["text_det_limit_type"], p["text_det_max_side_limit"]) == (736, "max", 2000)
+    assert (p["text_det_thresh"], p["text_det_box_thresh"], p["text_det_unclip_ratio"]) == (0.4, 0.5, 2.0)
+    assert p["text_rec_score_thresh"] == 0.5
+
+
+def test_document_preprocessor_follows_paddlex():
+    # Either flag given: the preprocessor runs only if one of them is True.
+    off = resolve(DOC, has_doc_ori=True, use_doc_unwarping=False)
+    assert off["use_doc_preprocessor"] is False and off["use_doc_orientation_classify"] is False
+    assert resolve(DOC, has_doc_ori=True, use_doc_orientation_classify=False)["use_doc_preprocessor"] is False
+    on = resolve(DOC, has_doc_ori=True, use_doc_orientation_classify=True, use_doc_unwarping=False)
+    assert on["use_doc_preprocessor"] is True and on["use_doc_orientation_classify"] is True
+    assert resolve(DEFAULT_PARAMS, use_doc_orientation_classify=False)["use_doc_preprocessor"] is False
+
+
+def test_textline_orientation_needs_its_model():
+    assert resolve(DEFAULT_PARAMS, has_textline=True, use_textline_orientation=True)["use_textline_orientation"]
+    assert resolve({**DEFAULT_PARAMS, "use_textline_orientation": True}, has_textline=True,
+                   use_textline_orientation=False)["use_textline_orientation"] is False
+    with pytest.raises(ValueError, match="no text line orientation model; fix"):
+        resolve(DEFAULT_PARAMS, use_textline_orientation=True)
+
+
+@pytest.mark.parametrize("call, message", [
+    ({"use_doc_unwarping": True}, "unwarping .* not supported"),
+    ({"return_word_box": True}, "word boxes are not supported"),
+    ({"use_doc_orientation_classify": True}, "no document preprocessor"),
+    ({"use_textline_orientation": "yes"}, "must be True, False or None"),
+    ({"text_det_limit_type": "long"}, "must be one of min, max, resize_long"),
+    ({"text_det_tresh": 0.3}, r"unknown predict parameter\(s\) text_det_tresh for the OCR pipeline; accepted"),
+])
+def test_refused_with_the_reason(call, message):
+    with pytest.raises(ValueError, match=message):
+        resolve(DEFAULT_PARAMS, **call)
+
+
+def test_doc_orientation_needs_its_model():
+    with pytest.raises(ValueError, match="no document orientation model"):
+        resolve({**DOC, "use_doc_orientation_classify": False}, use_doc_orientation_classify=True)
