@@ -10,6 +10,8 @@ is what the runtime calls for a license-bound bundle. Certificates are files `<p
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import http.client
 import json
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from hpi.licensing import certificate as certs
 from hpi.licensing import clock as _clock
-from hpi.licensing.crypto import unwrap_key
+from hpi.licensing.crypto import deactivation_message, possession_proof, unwrap_key
 from hpi.licensing.fingerprint import Fingerprint, read_fingerprint
 from hpi.licensing.machine import licenses_dir, load_machine_key, machine_key_for_activation, machine_public_key, \
     write_secret
@@ -51,8 +53,10 @@ def _refusal(base: str, status: int, payload: dict | None) -> HpiError:
     return LicenseServerError(f"license server {base} answered HTTP {status}; retry later or {OFFLINE_PATH}")
 
 
-def call_server(base: str, path: str, body: dict, timeout: float = 20.0) -> dict:
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+def call_server(base: str, path: str, body: dict | None, timeout: float = 20.0) -> dict:
+    """POST `body` (GET when None) and return the JSON answer; refusals as their typed errors."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method="GET" if body is None else "POST",
                                      headers={"Content-Type": "application/json", "Accept": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -104,8 +108,21 @@ def activate_online(serial_number: str, *, server_url: str | None = None, produc
 def deactivate_online(serial_number: str, *, server_url: str | None = None) -> int:
     """Free this machine's seat on the server and delete its certificates for the serial."""
     serial = normalize_serial(serial_number)
-    answer = call_server(server_url_from(server_url), "/v1/deactivate",
-                         {"serial": serial, "fingerprint": read_fingerprint().hashes()})
+    url = server_url_from(server_url)
+    machine = read_fingerprint()
+    # The key the seat was bound with: the one this serial's certificate names, else this machine's.
+    bound = [_declared(p.read_bytes()).get("machine_key") for p in licenses_dir().glob(f"*_{serial}.cert.json")]
+    key = load_machine_key(machine, next((k for k in bound if k), None))
+    public = machine_public_key(key)
+    try:
+        exchange = base64.b64decode(call_server(url, "/v1/health", None)["exchange_key"], validate=True)
+    except (KeyError, TypeError, ValueError):
+        raise LicenseServerError(f"license server {url} does not support deactivation with proof of "
+                                 "possession; update it") from None
+    at = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    proof = possession_proof(key, exchange, deactivation_message(serial, public, at))
+    answer = call_server(url, "/v1/deactivate", {"serial": serial, "fingerprint": machine.hashes(),
+                                                 "machine_key": public, "at": at, "proof": proof})
     for path in licenses_dir().glob(f"*_{serial}.cert.json"):
         path.unlink()
     return int(answer["seat"])

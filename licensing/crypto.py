@@ -116,3 +116,39 @@ def content_key_for_product(product: str, db_url: str | None = None) -> bytes:
     from hpi.licensing.issuer import get_product
 
     return bytes.fromhex(get_product(Database(db_url, must_exist=True), product)["content_key"])
+
+
+# -- proof of possession: a machine shows it holds the private key its seat was bound with -------------
+
+
+def exchange_key_from_issuer(issuer_key) -> X25519PrivateKey:
+    """The license server's X25519 key, derived from the issuer's Ed25519 key (nothing more to keep)."""
+    raw = issuer_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                   serialization.NoEncryption())
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.server-exchange/1").derive(raw)
+    return X25519PrivateKey.from_private_bytes(derived)
+
+
+def _possession_mac(shared: bytes, message: bytes) -> str:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.possession/1").derive(shared)
+    return _b64(hmac.new(key, message, hashlib.sha256).digest())
+
+
+def possession_proof(machine_private: X25519PrivateKey, exchange_public: bytes, message: bytes) -> str:
+    """A MAC over `message` under X25519(machine key, server's exchange key): only the holder of the
+    machine's private key (or the server) can make it."""
+    return _possession_mac(machine_private.exchange(X25519PublicKey.from_public_bytes(exchange_public)), message)
+
+
+def deactivation_message(serial: str, machine_key: str, at: str) -> bytes:
+    """What a deactivation proves possession over: the serial, the seat's machine key, the time."""
+    return f"hpi.deactivate/1\n{serial}\n{machine_key}\n{at}".encode()
+
+
+def check_possession(exchange_private: X25519PrivateKey, machine_public: bytes, message: bytes, proof) -> bool:
+    try:
+        expected = _possession_mac(exchange_private.exchange(X25519PublicKey.from_public_bytes(machine_public)),
+                                   message)
+    except ValueError:
+        return False
+    return isinstance(proof, str) and hmac.compare_digest(expected, proof)

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from hpi.licensing import fingerprint as fp
 from hpi.licensing.certificate import sign_certificate
-from hpi.licensing.crypto import new_content_key, wrap_key
+from hpi.licensing.crypto import check_possession, deactivation_message, exchange_key_from_issuer, new_content_key, \
+    wrap_key
 from hpi.licensing.db import Database
 from hpi.licensing.serials import new_serial, normalize_serial
 from hpi.licensing.signing import config_dir, load_private_key
@@ -232,15 +233,40 @@ def activate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
         machine_key))
 
 
-def deactivate(db: Database, serial: str, fingerprint: dict, *, client: str) -> int:
-    """Free the seat this device holds; returns the seat number."""
+PROOF_WINDOW_S = 300  # how old a deactivation proof may be (clock skew between machine and server)
+
+
+def deactivate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_key: str, at: str, proof: str,
+               *, client: str) -> int:
+    """Free the seat this device holds; returns the seat number.
+
+    Fingerprint hashes are not secret (every certificate holds them), so the request must also prove
+    possession of the machine key the seat was bound with: `proof` is crypto.possession_proof over
+    deactivation_message(serial, machine_key, at), `at` within PROOF_WINDOW_S of the server's clock.
+    """
     serial = normalize_serial(serial)
+    try:
+        age = abs((dt.datetime.now(dt.timezone.utc) - dt.datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=dt.timezone.utc)).total_seconds())
+        machine_public = base64.b64decode(machine_key, validate=True)
+    except (TypeError, ValueError):
+        raise UsageError("deactivation needs machine_key (base64) and at (YYYY-MM-DDTHH:MM:SSZ)") from None
+    if age > PROOF_WINDOW_S:
+        raise UsageError(f"deactivation request made at {at}, more than {PROOF_WINDOW_S} s from the server's "
+                         "clock; set this machine's clock and try again")
+    proven = check_possession(exchange_key_from_issuer(issuer_key), machine_public,
+                              deactivation_message(serial, machine_key, at), proof)
 
     def work(tx):
         tx.one("SELECT serial FROM serials WHERE serial = ?" + tx.for_update, serial)
-        for b in tx.rows("SELECT id, seat, fingerprint FROM bindings WHERE serial = ? AND released_at IS NULL",
-                         serial):
+        for b in tx.rows("SELECT id, seat, fingerprint, machine_key FROM bindings WHERE serial = ? AND "
+                         "released_at IS NULL", serial):
             if fp.match(json.loads(b["fingerprint"]), fingerprint).ok:
+                if b["machine_key"] != machine_key or not proven:
+                    raise FingerprintMismatch(
+                        f"serial {serial} is activated on this machine by another licenses folder: only the "
+                        "machine key it was activated with can free its seat; run `hpi-license deactivate` "
+                        "where it was activated, or ask your vendor to transfer the serial")
                 tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
                 tx.audit(now_iso(), "deactivate", serial, client, seat=b["seat"], fingerprint=fingerprint)
                 return b["seat"]

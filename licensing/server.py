@@ -1,8 +1,9 @@
 """`hpi-license serve`: the license server (FastAPI on uvicorn; `pip install 'hpi-aot[server]'`).
 
-    GET  /v1/health                      {"status": "ok", "issuer": key id, "database": engine}
+    GET  /v1/health      {"status": "ok", "issuer": key id, "database": engine, "exchange_key": X25519 public}
     POST /v1/activate    {serial, fingerprint, machine_key}     → {"certificate": "<file text>"}
-    POST /v1/deactivate  {serial, fingerprint}                  → {"serial", "seat"}
+    POST /v1/deactivate  {serial, fingerprint, machine_key, at, proof} → {"serial", "seat"}
+                         (proof: crypto.possession_proof with the seat's machine key, issuer.deactivate)
     admin (header `Authorization: Bearer <token>`):
     POST /v1/admin/products  {name, pipelines, expires, seats}  → the product (without its content key)
     POST /v1/admin/serials   {product, count, note}             → {"serials": [...]}
@@ -22,6 +23,7 @@ from X-Forwarded-For; without it every client would share the proxy's budget.
 
 from __future__ import annotations
 
+import base64
 import collections
 import datetime as dt
 import hmac
@@ -35,6 +37,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from hpi.licensing import issuer
+from hpi.licensing.crypto import exchange_key_from_issuer, raw_x25519_public
 from hpi.licensing.db import Database
 from hpi.licensing.signing import key_id
 from hpi.runtime_min.errors import FingerprintMismatch, HpiError, LicenseExpired, SerialBoundElsewhere, \
@@ -78,6 +81,9 @@ class Activation(BaseModel):
 class Deactivation(BaseModel):
     serial: str
     fingerprint: dict
+    machine_key: str
+    at: str  # when the proof was made, "YYYY-MM-DDTHH:MM:SSZ"
+    proof: str  # crypto.possession_proof over crypto.deactivation_message(serial, machine_key, at)
 
 
 class NewProduct(BaseModel):
@@ -111,6 +117,7 @@ def create_app(db_url: str | None, issuer_key_path=None, admin_token: str | None
     db = Database(db_url)
     key = issuer.load_issuer_key(issuer_key_path)
     limiter = RateLimiter(rate_limit, rate_window)
+    exchange_public = base64.b64encode(raw_x25519_public(exchange_key_from_issuer(key).public_key())).decode()
     app = FastAPI(title="hpi license server", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(HpiError)
@@ -168,7 +175,8 @@ def create_app(db_url: str | None, issuer_key_path=None, admin_token: str | None
     def health():
         with db.transaction() as tx:
             tx.one("SELECT 1 AS ok")
-        return {"status": "ok", "issuer": key_id(key.public_key()), "database": db.engine}
+        return {"status": "ok", "issuer": key_id(key.public_key()), "database": db.engine,
+                "exchange_key": exchange_public}
 
     @app.post("/v1/activate")
     def activate(body: Activation, who: str = Depends(rate_limited)):
@@ -178,7 +186,8 @@ def create_app(db_url: str | None, issuer_key_path=None, admin_token: str | None
 
     @app.post("/v1/deactivate")
     def deactivate(body: Deactivation, who: str = Depends(rate_limited)):
-        seat = issuer.deactivate(db, body.serial, body.fingerprint, client=who)
+        seat = issuer.deactivate(db, key, body.serial, body.fingerprint, body.machine_key, body.at, body.proof,
+                                 client=who)
         return {"serial": body.serial, "seat": seat}
 
     @app.post("/v1/admin/products")

@@ -102,3 +102,33 @@ def test_hostile_requests_get_a_documented_4xx(server, request_):
     answer = httpx.request(method.upper(), server.url + path, headers=headers, **kwargs)
     assert 400 <= answer.status_code < 500, answer.text
     assert set(answer.json()) == {"error", "message"} and answer.json()["error"] == "UsageError"
+
+
+def test_copied_fingerprint_hashes_do_not_free_a_seat(server, trusted_vendor):
+    """Item 1 (issue 13): /v1/deactivate needed only the fingerprint hashes of machine A's certificate:
+    it freed A's seat, another machine activated, and A kept running. Now the request must prove
+    possession of the machine key the seat was bound with."""
+    from hpi.licensing.crypto import deactivation_message, possession_proof
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    product = trusted_vendor.product("copied-deactivate")
+    [serial] = trusted_vendor.serials(product)
+    obtain_content_key(product, serial_number=serial, update_license=True, server_url=server.url)
+    cert = _installed_certificate()
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    exchange = base64.b64decode(httpx.get(server.url + "/v1/health").json()["exchange_key"])
+    attacker = X25519PrivateKey.generate()
+    attempts = [
+        {"serial": serial, "fingerprint": cert["fingerprint"]},  # the old request: hashes only
+        {"serial": serial, "fingerprint": cert["fingerprint"], "machine_key": cert["machine_key"], "at": at,
+         "proof": possession_proof(attacker, exchange, deactivation_message(serial, cert["machine_key"], at))},
+    ]
+    for body in attempts:
+        answer = httpx.post(server.url + "/v1/deactivate", json=body)
+        assert 400 <= answer.status_code < 500 and set(answer.json()) == {"error", "message"}, answer.text
+    with trusted_vendor.database().transaction() as tx:
+        assert len(tx.rows("SELECT * FROM bindings WHERE serial = ? AND released_at IS NULL", serial)) == 1
+    # The machine that holds the key frees it.
+    from hpi.licensing.client import deactivate_online
+
+    assert deactivate_online(serial, server_url=server.url) == 1

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from hpi.licensing.cli import main as license_cli
-from hpi.licensing.client import obtain_content_key, request_certificate
+from hpi.licensing.client import deactivate_online, obtain_content_key, request_certificate
 from hpi.licensing.crypto import content_key_for_product
 from hpi.licensing.fingerprint import read_fingerprint
 from hpi.licensing.machine import licenses_dir
@@ -129,7 +129,7 @@ def test_deactivate_transfer_and_the_audit_trail(server, trusted_vendor, machine
     assert license_cli(["deactivate", "--serial", serial, "--server", server.url]) == 0
     assert not list(licenses_dir().glob("*.cert.json"))
     with pytest.raises(FingerprintMismatch, match="not activated on this machine"):
-        httpx_post_deactivate(server, serial)
+        deactivate_online(serial, server_url=server.url)
     machine_env(make_machine(tmp_path / "machine-b", disks=("b-disk",)))
     obtain_content_key(product, serial_number=serial, update_license=True, server_url=server.url)
     # Machine B died; the vendor transfers the serial back to A (from A's request).
@@ -147,12 +147,6 @@ def test_deactivate_transfer_and_the_audit_trail(server, trusted_vendor, machine
                                             "transfer_release", "activate", "refused"]
     assert audit[5]["detail"]["reason"] == "ticket 42: mainboard replaced"
     assert audit[5]["client"].startswith("admin@127.0.0.1")
-
-
-def httpx_post_deactivate(server, serial):
-    from hpi.licensing.client import call_server
-
-    return call_server(server.url, "/v1/deactivate", {"serial": serial, "fingerprint": read_fingerprint().hashes()})
 
 
 def test_activation_attempts_are_rate_limited_per_client(vendor, tmp_path):
