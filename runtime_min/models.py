@@ -105,6 +105,16 @@ def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
     return decrypt_member(content_key, name, bundle.read(name))
 
 
+def session_config(bundle: Bundle, artifact: dict, cls) -> dict:
+    """The artifact's backend config, with the backend's on-disk compiled cache (OpenVINO blobs, TensorRT
+    engines built on first run) only for artifacts the bundle did not encrypt: a compiled model on disk
+    is the decrypted model."""
+    config = dict(artifact.get("config", {}))
+    if not set(artifact["members"].values()) & _sealed(bundle):
+        config.update(cls.compiled_cache_config())
+    return config
+
+
 def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None = None,
                target: str = "cpu", content_key: bytes | None = None) -> LoadedModel:
     entry = bundle.manifest["models"].get(key)
@@ -115,9 +125,6 @@ def load_model(bundle: Bundle, key: str, backend: str, num_threads: int | None =
     if artifact is None:
         raise BackendUnavailable(f"model {key!r} has no {cls.artifact_format} artifact for {target}")
     files = {role: read_member(bundle, name, content_key) for role, name in artifact["members"].items()}
-    config = dict(artifact.get("config", {}))
-    if not set(artifact["members"].values()) & _sealed(bundle):  # a compiled-model cache would hold it decrypted
-        config.update(cls.compiled_cache_config())
-    session = cls.load(files, config, num_threads)
+    session = cls.load(files, session_config(bundle, artifact, cls), num_threads)
     precision = getattr(session, "precision", None) or artifact.get("precision", "fp32")
     return LoadedModel(key, entry, session, backend, precision, target)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -134,6 +135,12 @@ class TensorRtBackend(Backend):
         return None
 
     @classmethod
+    def compiled_cache_config(cls):
+        """Engines built on first run are kept in $HPI_ENGINE_CACHE, keyed by what they depend on; never
+        for encrypted artifacts (models.session_config): such an engine is rebuilt in each process."""
+        return {"engine_cache": str(engines.cache_dir())}
+
+    @classmethod
     def load(cls, files, config, num_threads):
         trt = _module()
         if trt is None:
@@ -168,8 +175,9 @@ class TensorRtBackend(Backend):
         def key(precision):
             return engines.EngineKey.of(onnx, trt.__version__, capability, precision, config["profile"])
 
-        for precision in config["precisions"]:
-            cached = engines.cache_dir() / f"{key(precision).digest}.plan"
+        cache = Path(config["engine_cache"]) if config.get("engine_cache") else None
+        for precision in config["precisions"] if cache else ():
+            cached = cache / f"{key(precision).digest}.plan"
             if cached.exists():
                 return cached.read_bytes(), precision
 
@@ -185,7 +193,9 @@ class TensorRtBackend(Backend):
             return bad[0].describe() if bad else None
 
         precision, _ = engines.first_verified(config["precisions"], build_and_verify)
-        cached = engines.cache_dir() / f"{key(precision).digest}.plan"
+        if cache is None:
+            return plans[precision], precision
+        cached = cache / f"{key(precision).digest}.plan"
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(plans[precision])

@@ -110,3 +110,21 @@ def test_self_test_of_an_encrypted_bundle_uses_the_license(licensed, trusted_ven
     capsys.readouterr()
     assert hpi(["verify", str(licensed[0]), "--self-test"]) == 0
     assert "self-test openvino: passed" in capsys.readouterr().out
+
+
+def test_no_compiled_model_of_an_encrypted_artifact_is_cached_on_disk(licensed, ocr_bundle):
+    """Issue 13, item 7: TensorRT engines built on first run from an encrypted ONNX were cached in
+    plaintext under $HPI_ENGINE_CACHE. Neither that cache nor OpenVINO's is configured for sealed
+    artifacts; both are for plain ones."""
+    from hpi.runtime_min import backends
+    from hpi.runtime_min.models import session_config
+
+    caches = {"tensorrt": "engine_cache", "openvino": "CACHE_DIR"}
+    sealed = Bundle.open(licensed[0], trust=None, allow_unsigned=True)
+    plain = Bundle.open(ocr_bundle, check_signature=False)
+    for name, setting in caches.items():
+        cls = backends.get(name)
+        for bundle, cached in ((sealed, False), (plain, True)):
+            for entry in bundle.manifest["models"].values():
+                for artifact in entry["artifacts"]:
+                    assert (setting in session_config(bundle, artifact, cls)) is cached, (name, artifact)
