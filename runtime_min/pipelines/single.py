@@ -50,9 +50,25 @@ class TextRecognition(SingleModelRunner):
         return {"rec_text": texts[0], "rec_score": scores[0]}
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
-        canvas = cv2.copyMakeBorder(image, 0, 40, 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
-        label = f"{data['rec_text']} ({data['rec_score']:.3f})".encode("ascii", "replace").decode()
-        cv2.putText(canvas, label, (4, canvas.shape[0] - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (0, 0, 0), 2)
+        """The image over a white row with `text (score)`, like PaddleX's TextRecResult._to_img: the font
+        sized to 6 % of the image width, smaller until the label fits. Without a font that has the text's
+        glyphs the row stays empty (the chooser says so once)."""
+        from .fonts import default_chooser
+
+        label = f"{data['rec_text']} ({data['rec_score']})"
+        face = (fonts or default_chooser()).font_for(label)
+        width = image.shape[1]
+        size = max(int(width * 0.06), 1)
+        while face is not None and size > 1 and face.at(size).getbbox(label)[2] > width:
+            size -= 1
+        row = int((face.at(size).getbbox(label)[3] if face is not None else size) * 1.2)
+        canvas = cv2.copyMakeBorder(image, 0, max(row, 1), 0, 0, cv2.BORDER_CONSTANT, value=(255, 255, 255))
+        if face is not None:
+            from PIL import Image, ImageDraw
+
+            picture = Image.fromarray(cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB))
+            ImageDraw.Draw(picture).text((0, image.shape[0]), label, fill=(0, 0, 0), font=face.at(size))
+            canvas = cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR)
         if not cv2.imwrite(str(path), canvas):
             raise OSError(f"cannot write {path}")
 

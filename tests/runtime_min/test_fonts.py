@@ -106,3 +106,19 @@ def test_save_to_img_font_path_overrides_and_shares_the_notice(tmp_path):
     right_panel(tmp_path, "中", fonts)
     right_panel(tmp_path, "中", other)
     assert len(notices) == 1  # one line per run, whichever font each picture used
+
+
+def test_text_recognition_picture_draws_its_label(tmp_path):
+    """A text recognition bundle's picture: the image over a row with `text (score)`, as PaddleX draws it."""
+    from hpi.runtime_min.pipelines.single import TextRecognition
+
+    runner = TextRecognition.__new__(TextRecognition)  # only its drawing is used here
+    image = np.full((48, 320, 3), 200, np.uint8)
+    notices = Notices()
+    fonts = FontChooser(system_fonts=[], environ={}, notify=notices)
+    runner.save_visualization({"rec_text": "HELLO", "rec_score": 0.98}, image, tmp_path / "a.png", fonts)
+    picture = cv2.imread(str(tmp_path / "a.png"))
+    assert picture.shape[0] > 48 and np.array_equal(picture[:48], image)
+    assert (picture[48:] < 128).any() and notices == []  # dark pixels: the label
+    runner.save_visualization({"rec_text": "中文", "rec_score": 0.98}, image, tmp_path / "b.png", fonts)
+    assert not (cv2.imread(str(tmp_path / "b.png"))[48:] < 128).any() and len(notices) == 1
