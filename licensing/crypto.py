@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC
 from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
 
 KEY_BYTES = 32
@@ -42,16 +43,18 @@ def _check_key(key: bytes) -> None:
 
 
 def encrypt_member(key: bytes, name: str, data: bytes) -> bytes:
-    """nonce (12 bytes) || AES-256-GCM(data, aad=name) with its 16-byte tag."""
+    """ENCRYPTED_MEMBER_MAGIC || nonce (12 bytes) || AES-256-GCM(data, aad=name) with its 16-byte tag."""
     _check_key(key)
     digest = hashlib.sha256(bytes(data)).digest()
     nonce = hmac.new(bytes(key), name.encode() + b"\0" + digest, hashlib.sha256).digest()[:NONCE_BYTES]
-    return nonce + AESGCM(bytes(key)).encrypt(nonce, bytes(data), name.encode())
+    return ENCRYPTED_MEMBER_MAGIC + nonce + AESGCM(bytes(key)).encrypt(nonce, bytes(data), name.encode())
 
 
 def decrypt_member(key: bytes, name: str, blob: bytes) -> bytes:
     """The plaintext, in memory; a wrong key, another member's bytes or any change is refused."""
     _check_key(key)
+    if bytes(blob[:len(ENCRYPTED_MEMBER_MAGIC)]) == ENCRYPTED_MEMBER_MAGIC:
+        blob = blob[len(ENCRYPTED_MEMBER_MAGIC):]  # (bundles made before the marker have none)
     if len(blob) < NONCE_BYTES + TAG_BYTES:
         raise BundleError(f"encrypted member {name} is {len(blob)} bytes, shorter than nonce + tag")
     nonce, ciphertext = bytes(blob[:NONCE_BYTES]), bytes(blob[NONCE_BYTES:])

@@ -27,6 +27,9 @@ from hpi.runtime_min.errors import BundleError, SignatureError, UsageError
 
 MAGIC = b"\x89HPI\r\n\x1a\n"
 SCHEMA = "hpi.bundle/1"
+# Encrypted members (licensing/crypto.py) start with this, so a member that is encrypted but not listed
+# as such (a stripped license section) is refused as an altered bundle, not fed to a backend.
+ENCRYPTED_MEMBER_MAGIC = b"HPI-AES256GCM\x00"
 MAX_MANIFEST_BYTES = 16 << 20
 MAX_SIGNATURE_BYTES = 4096
 MAX_MEMBERS = 4096

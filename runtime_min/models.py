@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hpi.runtime_min import backends
-from hpi.runtime_min.bundle import Bundle
+from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC, Bundle
 from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError, UsageError
 from hpi.runtime_min.targets import TARGETS
 
@@ -95,7 +95,11 @@ def _sealed(bundle: Bundle) -> set[str]:
 def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
     """A member's bytes, decrypted in memory when the bundle sealed it (never written to disk)."""
     if name not in _sealed(bundle):
-        return bundle.read(name)
+        data = bundle.read(name)
+        if bytes(data[:len(ENCRYPTED_MEMBER_MAGIC)]) == ENCRYPTED_MEMBER_MAGIC:
+            raise BundleError(f"{bundle.path}: member {name!r} is encrypted but the manifest does not say so "
+                              "(its license section was removed): the bundle was altered")
+        return data
     if content_key is None:
         product = bundle.manifest["license"]["product"]
         raise LicenseError(f"{bundle.path} is encrypted for product {product!r}: run it with a license "

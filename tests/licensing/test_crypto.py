@@ -3,6 +3,7 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC
 from hpi.licensing.crypto import decrypt_member, encrypt_member, raw_x25519_public, unwrap_key, wrap_key
 from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
 from license_helpers import private_folders, vendor  # noqa: F401 (fixtures)
@@ -13,11 +14,12 @@ def test_member_round_trip_is_deterministic_with_distinct_nonces():
     key = os.urandom(32)
     data = os.urandom(10_000)
     a, b = encrypt_member(key, "models/det/model.onnx", data), encrypt_member(key, "models/det/model.onnx", data)
-    assert a == b and len(a) == len(data) + 12 + 16
+    assert a == b and len(a) == len(ENCRYPTED_MEMBER_MAGIC) + len(data) + 12 + 16
     assert decrypt_member(key, "models/det/model.onnx", a) == data
     other_data = encrypt_member(key, "models/det/model.onnx", data[:-1] + bytes([data[-1] ^ 1]))
     other_name = encrypt_member(key, "models/rec/model.onnx", data)
-    assert len({a[:12], other_data[:12], other_name[:12]}) == 3
+    nonce = slice(len(ENCRYPTED_MEMBER_MAGIC), len(ENCRYPTED_MEMBER_MAGIC) + 12)
+    assert len({a[nonce], other_data[nonce], other_name[nonce]}) == 3
 
 
 def test_swapped_members_wrong_key_and_altered_bytes_are_refused():

@@ -128,3 +128,22 @@ def test_no_compiled_model_of_an_encrypted_artifact_is_cached_on_disk(licensed, 
             for entry in bundle.manifest["models"].values():
                 for artifact in entry["artifacts"]:
                     assert (setting in session_config(bundle, artifact, cls)) is cached, (name, artifact)
+
+
+def test_an_encrypted_bundle_stripped_of_its_license_is_refused_in_one_line(licensed, tmp_path, capsys):
+    """Issue 13, item 10: the license section removed (and the signature with it), run with
+    --allow-unsigned: a UnicodeDecodeError traceback (exit 1). Now one line and exit 3."""
+    from hpi.compiler.bundle_writer import write_bundle
+    from hpi.runtime_min.cli import main as hpi_run
+
+    bundle = Bundle.open(licensed[0], check_signature=False)
+    manifest = {k: v for k, v in bundle.manifest.items() if k not in ("schema", "members", "license")}
+    stripped = tmp_path / "stripped.hpi"
+    write_bundle(stripped, manifest, {n: bytes(bundle.read(n)) for n in bundle.members}, None)
+    image = tmp_path / "line.png"
+    import cv2
+
+    cv2.imwrite(str(image), LINE)
+    code = hpi_run([str(stripped), "-i", str(image), "--allow-unsigned", "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 3 and "is encrypted but the manifest does not say so" in err[-1], err
