@@ -27,6 +27,7 @@ from hpi.runtime_min.targets import TARGETS, target as known_target
 from hpi.runtime_min.versions import library_versions
 
 SIMPLIFIERS = ("onnxslim", "none")
+CORNERS = ("min", "opt", "max")
 CPU_BACKEND_CONFIG = {
     # OpenVINO picks bf16 by itself on CPUs with AVX-512 BF16/AMX; fp32 is what was verified.
     "openvino": {"INFERENCE_PRECISION_HINT": "f32"},
@@ -70,7 +71,7 @@ def _cases(source: ModelSource, recipe, profile, spec, images: list[Path], work:
     def store(name: str, feeds: dict) -> None:
         cases.append(StoredCase.save(work / f"case{len(cases)}", name, feeds))
 
-    for i, corner in enumerate(("min", "opt", "max")):
+    for i, corner in enumerate(CORNERS):
         store(corner, {name: _corner_input(name, shapes[i], data.get(name, (None,) * 3)[i], rng)
                        for name, shapes in profile.items()})
     for path in images:
@@ -93,17 +94,19 @@ def _corner_input(name: str, shape: list[int], values: list[float] | None, rng) 
     return np.asarray(values, dtype=np.float32).reshape(shape)
 
 
-def _artifacts(key: str, onnx_bytes: bytes, xml: bytes, weights: bytes) -> tuple[list[dict], dict[str, bytes]]:
+def _cpu_artifacts(key: str, candidate: "_Candidate", cpu_backends) -> tuple[list[dict], dict[str, bytes]]:
+    """The cpu target's artifacts for the chosen backends (none when cpu is not a target)."""
     base = f"models/{key}"
-    members = {f"{base}/model.onnx": onnx_bytes, f"{base}/openvino/model.xml": xml,
-               f"{base}/openvino/model.bin": weights}
-    artifacts = [
-        {"target": "cpu", "format": "onnx", "precision": "fp32", "members": {"model": f"{base}/model.onnx"},
-         "config": CPU_BACKEND_CONFIG["onnxruntime"]},
-        {"target": "cpu", "format": "openvino_ir", "precision": "fp32",
-         "members": {"xml": f"{base}/openvino/model.xml", "weights": f"{base}/openvino/model.bin"},
-         "config": CPU_BACKEND_CONFIG["openvino"]},
-    ]
+    artifacts, members = [], {}
+    if "onnxruntime" in cpu_backends:
+        members[f"{base}/model.onnx"] = candidate.onnx
+        artifacts.append({"target": "cpu", "format": "onnx", "precision": "fp32",
+                          "members": {"model": f"{base}/model.onnx"}, "config": CPU_BACKEND_CONFIG["onnxruntime"]})
+    if "openvino" in cpu_backends:
+        members.update({f"{base}/openvino/model.xml": candidate.xml, f"{base}/openvino/model.bin": candidate.weights})
+        artifacts.append({"target": "cpu", "format": "openvino_ir", "precision": "fp32",
+                          "members": {"xml": f"{base}/openvino/model.xml", "weights": f"{base}/openvino/model.bin"},
+                          "config": CPU_BACKEND_CONFIG["openvino"]})
     return artifacts, members
 
 
@@ -143,10 +146,23 @@ class CompileOptions:
     # GPU targets: TensorRT engines prebuilt here, built on the deployment GPU at first run, or none
     tensorrt: str = "prebuilt"
     tensorrt_version_compatible: bool = False
+    # the cpu target's backends whose artifacts the bundle ships; empty = every one the target supports
+    cpu_backends: tuple[str, ...] = ()
+    # the profile corner stored for `hpi verify --self-test` (min: the smallest tensors, a light bundle)
+    golden_case: str = "min"
 
     def resolved(self) -> "CompileOptions":
         for name in self.targets:
             known_target(name)
+        supported = TARGETS["cpu"].backends
+        unknown = [b for b in self.cpu_backends if b not in supported]
+        if unknown:
+            raise UsageError(f"unknown --cpu-backend {unknown[0]!r}; expected one of {', '.join(supported)}")
+        if self.cpu_backends and "cpu" not in self.targets:
+            raise UsageError(f"--cpu-backend chooses the cpu target's artifacts, but the targets are "
+                             f"{', '.join(self.targets)}; add --target cpu or drop --cpu-backend")
+        if self.golden_case not in CORNERS:
+            raise UsageError(f"unknown --golden-case {self.golden_case!r}; expected one of {', '.join(CORNERS)}")
         gpu.check_tensorrt_mode(self.targets, self.tensorrt)
         installed = [c.version for c in convert.converters()]
         missing = [v for v in self.converters if v not in installed]
@@ -154,13 +170,23 @@ class CompileOptions:
             raise UsageError(f"paddle2onnx {', '.join(missing)} is not installed; installed: {', '.join(installed)}")
         if self.encrypt and not self.license_product:
             raise UsageError("--encrypt needs --license-product: the product whose content key seals the bundle")
+        cpu_backends = (self.cpu_backends or supported) if "cpu" in self.targets else ()
         return replace(self, targets=tuple(sorted(set(self.targets))),
-                       converters=tuple(self.converters) or tuple(installed))
+                       converters=tuple(self.converters) or tuple(installed),
+                       cpu_backends=tuple(sorted(set(cpu_backends))))
+
+    @property
+    def verified_backends(self) -> tuple[str, ...]:
+        """Backends every candidate is verified on here: those whose artifacts ship. A GPU target runs the
+        ONNX itself (ONNX Runtime CUDA, TensorRT builds from it), so it is verified on ONNX Runtime CPU too."""
+        gpu = any(TARGETS[t].is_gpu for t in self.targets)
+        return tuple(sorted(set(self.cpu_backends) | ({"onnxruntime"} if gpu else set())))
 
     def to_dict(self) -> dict:
         """What shapes the compiled models (the cache key); licensing only wraps the bundle."""
         return {"targets": list(self.targets), "converters": list(self.converters), "tensorrt": self.tensorrt,
                 "tensorrt_version_compatible": self.tensorrt_version_compatible,
+                "cpu_backends": list(self.cpu_backends), "golden_case": self.golden_case,
                 "calibration_images": {p.name: sha256_file(p) for p in self.calibration_images}}
 
 
@@ -193,8 +219,8 @@ def _raw_onnx(source: ModelSource, converter, opset, out: Path) -> Path:
 class _Candidate:
     label: str
     onnx: bytes
-    xml: bytes
-    weights: bytes
+    xml: bytes | None  # OpenVINO IR, made only when OpenVINO's artifacts ship
+    weights: bytes | None
     inputs: list[dict]
     outputs: list[str]
     results: dict[str, list]  # backend → OutputDiffs
@@ -204,14 +230,19 @@ class _Candidate:
         return f"{self.label}: {bad[0][0]} {bad[0][1].describe()}" if bad else None
 
 
-def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, tol, order=None) -> _Candidate:
+def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, tol, order=None,
+                     verify=("onnxruntime", "openvino")) -> _Candidate:
     work.mkdir(parents=True)
     onnx_path = convert.simplify(raw, work / "model.onnx", simplifier)
-    xml = convert.ir_from_onnx(onnx_path, work / "openvino" / "model.xml")
-    onnx_bytes, xml_bytes, weights = onnx_path.read_bytes(), xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
+    onnx_bytes = onnx_path.read_bytes()
+    files = {"onnxruntime": {"model": onnx_bytes}} if "onnxruntime" in verify else {}
+    xml_bytes = weights = None
+    if "openvino" in verify:
+        xml = convert.ir_from_onnx(onnx_path, work / "openvino" / "model.xml")
+        xml_bytes, weights = xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
+        files["openvino"] = {"xml": xml_bytes, "weights": weights}
     inputs, outputs = _io_signature(onnx_bytes)
-    results = _verify_candidate({"onnxruntime": {"model": onnx_bytes},
-                                 "openvino": {"xml": xml_bytes, "weights": weights}}, cases, outputs, tol, order)
+    results = _verify_candidate(files, cases, outputs, tol, order)
     return _Candidate(label, onnx_bytes, xml_bytes, weights, inputs, outputs, results)
 
 
@@ -243,7 +274,7 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
                     with report.stage(key, f"simplify, OpenVINO IR, verify ({label})",
                                       f"{key}: {label}: OpenVINO IR, verify"):
                         candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance,
-                                                     spec.get("output_order"))
+                                                     spec.get("output_order"), options.verified_backends)
                 except Exception as exc:  # an output that does not even load is one more rejected candidate
                     failures.append(f"{label}: {type(exc).__name__}: {_first_line(exc)}")
                     report.warn(f"{key}: rejected {failures[-1]}")
@@ -271,11 +302,8 @@ def _first_line(exc: Exception) -> str:
 
 def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, conversion, failures,
               options: CompileOptions, report: CompileReport) -> CompiledModel:
-    artifacts, members = _artifacts(key, candidate.onnx, candidate.xml, candidate.weights)
-    if "cpu" not in options.targets:
-        artifacts = []
-        del members[f"models/{key}/openvino/model.xml"], members[f"models/{key}/openvino/model.bin"]
-    golden = next(c for c in cases if c.name == "opt")
+    artifacts, members = _cpu_artifacts(key, candidate, options.cpu_backends)
+    golden = next(c for c in cases if c.name == options.golden_case)
     golden_feeds, golden_expected = golden.feeds, golden.expected
     for name, array in golden_feeds.items():
         members[f"golden/{key}/input_{name}.npy"] = _npy(array)
@@ -283,7 +311,10 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
         members[f"golden/{key}/output_{i}.npy"] = _npy(array)
     names = {"onnx": f"models/{key}/model.onnx", **{f"input:{n}": f"golden/{key}/input_{n}.npy" for n in golden_feeds},
              **{f"output:{i}": f"golden/{key}/output_{i}.npy" for i in range(len(golden_expected))}}
-    for target in (t for t in options.targets if TARGETS[t].is_gpu):
+    gpu_targets = [t for t in options.targets if TARGETS[t].is_gpu]
+    if gpu_targets:  # their artifacts run the ONNX, whichever CPU backends ship
+        members[names["onnx"]] = candidate.onnx
+    for target in gpu_targets:
         more, new_members = gpu.gpu_artifacts(key, target, candidate.onnx, names, profile, recipe, cases,
                                               candidate.outputs, options.tensorrt, report,
                                               options.tensorrt_version_compatible, spec.get("output_order"))
@@ -307,7 +338,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
                              "diffs": [d.to_dict() for d in diffs]} for b, diffs in candidate.results.items()},
             "rejected_candidates": failures,
         },
-        "golden": {"case": "opt", "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden_feeds},
+        "golden": {"case": golden.name, "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden_feeds},
                    "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden_expected))],
                    "tolerance": recipe.tolerance.to_dict()},
         "backend_preference": recipe.backend_preference,

@@ -29,6 +29,11 @@ def _images(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _comma_list(values: list[str]) -> tuple[str, ...]:
+    """`--opt a --opt b` and `--opt a,b` alike."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
 @app.command()
 def compile(
     source: Path = typer.Argument(..., metavar="SOURCE", help="PaddleX model dir (inference.yml + inference.json/.pdmodel + "
@@ -44,6 +49,13 @@ def compile(
     tensorrt_version_compatible: bool = typer.Option(
         False, "--tensorrt-version-compatible", help="build version-compatible engines (they also run on the "
                                                      "44 MB lean TensorRT runtime and later TensorRT versions)"),
+    cpu_backend: List[str] = typer.Option(
+        [], "--cpu-backend", help="CPU backend whose artifacts the bundle ships: openvino (IR), onnxruntime "
+                                  "(ONNX); repeatable or comma-separated (default: both). GPU targets still "
+                                  "ship the ONNX they run (docs/bundle-format.md)"),
+    golden_case: str = typer.Option(
+        "min", "--golden-case", help="profile corner stored for `hpi verify --self-test`: min (smallest "
+                                     "bundle), opt or max"),
     calibration_images: List[Path] = typer.Option(
         [], "--calibration-images", "-c", metavar="PATH", help="images (files, folders, globs) to verify on, besides the "
                                                "profile's min/opt/max shapes; repeatable"),
@@ -93,7 +105,8 @@ def compile(
         status.start()
     try:
         options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter),
-                                 license_product, encrypt, license_db, tensorrt, tensorrt_version_compatible)
+                                 license_product, encrypt, license_db, tensorrt, tensorrt_version_compatible,
+                                 cpu_backends=_comma_list(cpu_backend), golden_case=golden_case)
         manifest, out = _compile(source, output, options, signing_key, sign, CompileCache() if cache else None,
                                  compile_report)
     except Exception as exc:

@@ -59,7 +59,11 @@ def _child(model_file: str, params_file: str, folders_file: str, num_threads: st
         config = pi.Config(model_file, params_file)
         config.disable_gpu()
         config.enable_mkldnn()
-        config.enable_memory_optim()  # reuse intermediate buffers: same outputs, a fifth of the memory
+        if model_file.endswith(".pdmodel"):
+            # Legacy programs keep every intermediate alive unless told to reuse buffers (same outputs, a
+            # fifth of the memory). PIR programs free them as they go; paddle 3.0.0 refuses the option
+            # there ("Not find predictor_id 0 and pass_name memory_optimize_pass").
+            config.enable_memory_optim()
         config.set_cpu_math_library_num_threads(int(num_threads))
         config.disable_glog_info()
         return pi.create_predictor(config)

@@ -56,6 +56,8 @@ def summarize(bundle: Bundle, trust) -> dict:
         "created_by": m["created_by"],
         "members": len(bundle.members),
         "bytes": sum(x.size for x in bundle.members.values()),
+        # name → size: what each artifact and golden tensor weighs (`hpi-compile --cpu-backend` trims them)
+        "member_bytes": {name: bundle.members[name].size for name in sorted(bundle.members)},
         "models": models,
     }
 

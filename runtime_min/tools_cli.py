@@ -64,7 +64,13 @@ def cmd_inspect(args) -> int:
         print(f"    converted {converter['name']} {converter['version']} opset {conv['opset']} + {conv['simplifier']}")
         checks = ", ".join(f"{b} max abs {v['max_abs']:.2g}" for b, v in m["verification"].items())
         print(f"    verified  {checks} (atol {m['tolerance']['atol']}) on {', '.join(m['verified_on'])}")
+    for name, size in info["member_bytes"].items():
+        print(f"  member      {_size(size):>9}  {name}")
     return 0
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB" if n >= 1e3 else f"{n} B"
 
 
 def cmd_verify(args) -> int:
