@@ -15,6 +15,8 @@ signature made for a bundle manifest from ever passing as a certificate. Fields:
     fingerprint  {component: salted hash or null} of the machine it was issued to
     machine_key  that machine's X25519 public key (base64, raw 32 bytes)
     content_key  the product's content key wrapped to machine_key (crypto.wrap_key)
+    content_keys {generation: wrapped}: every generation of the product's content key (rotations,
+                 `hpi-license rotate-key`), each wrapped with the product name + "#generation"
     issuer       key id of the issuer's Ed25519 key
 
 Issuer keys are trusted apart from bundle signers: `$HPI_TRUSTED_ISSUERS` (files or folders,
@@ -94,6 +96,8 @@ def parse(raw: bytes, origin: str = "certificate") -> tuple[dict, Signature]:
         if fields["schema"] != SCHEMA:
             raise ValueError(f"schema {fields['schema']!r} is not {SCHEMA!r}")
         dt.date.fromisoformat(fields["expires"])
+        if not isinstance(fields.get("content_keys", {}), dict):
+            raise ValueError("field 'content_keys' is not a dict")
         signature = Signature.from_dict(doc["signature"])
     except (UnicodeDecodeError, ValueError, TypeError, AttributeError, SignatureError) as exc:
         raise CertificateInvalid(f"{origin} is not a valid hpi certificate ({exc}); it was altered or "

@@ -19,6 +19,7 @@ VENDOR_COMMANDS = {
     "issuer-keygen": "create the issuer's key pair (vendor)",
     "new-product": "create a product with its content key (vendor)",
     "new-serials": "create serial numbers for a product (vendor)",
+    "rotate-key": "give a product's content key a new generation (vendor)",
     "list": "list serials and their seats (vendor)",
     "revoke": "revoke a serial (vendor)",
     "issue": "offline activation: write a certificate for a request (vendor)",

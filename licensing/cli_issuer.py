@@ -70,6 +70,22 @@ def new_product(
               f"{product['expires']}, {product['seats']} seat(s)")
 
 
+def rotate_key(
+    product: str = typer.Argument(..., help="product whose content key gets a new generation"),
+    db: Optional[str] = DB,
+):
+    """Give a product a new content key generation: bundles compiled from now on are sealed with it.
+
+    Certificates issued from now on carry every generation; machines activated before get it by
+    activating again. A leaked key then opens the bundles compiled before the rotation only.
+    """
+    from hpi.licensing.db import Database
+    from hpi.licensing.issuer import rotate_product_key
+
+    generation = rotate_product_key(Database(db), product, client=_client())
+    err.print(f"product {product}: content key generation {generation}; recompile its bundles to seal them with it")
+
+
 def new_serials(
     product: str = typer.Option(..., "--product", help="product the serials license"),
     count: int = typer.Option(1, "--count", "-n", min=1, max=10_000),
@@ -182,6 +198,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_
 app.command("issuer-keygen")(issuer_keygen)
 app.command("new-product")(new_product)
 app.command("new-serials")(new_serials)
+app.command("rotate-key")(rotate_key)
 app.command("list")(list_cmd)
 app.command()(revoke)
 app.command()(issue)

@@ -19,6 +19,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from hpi.licensing import certificate as certs
 from hpi.licensing import clock as _clock
 from hpi.licensing.crypto import deactivation_message, possession_proof, unwrap_key
@@ -159,9 +161,20 @@ def _candidates() -> list[Path]:
     return sorted(folder.glob("*.cert.json"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
 
 
+def _check_entitlement(fields: dict, origin: str, issuers, pipeline: str | None) -> None:
+    """What the bundle asks beyond the product: its vendor's issuer, and its pipeline."""
+    if issuers and fields["issuer"] not in issuers:
+        raise IssuerUntrusted(f"{origin} was issued by key {fields['issuer']}, but this bundle accepts certificates "
+                              f"from issuer {', '.join(issuers)} only (its vendor's); activate a serial from that vendor")
+    if pipeline is not None and pipeline not in fields["pipelines"]:
+        raise WrongProduct(f"{origin} (product {fields['product']!r}) entitles {', '.join(fields['pipelines'])}, "
+                           f"not the {pipeline!r} pipeline; ask your vendor for a product that includes it")
+
+
 def find_certificate(product: str, *, serial: str | None = None, trusted_issuers=None,
-                     machine: Fingerprint | None = None) -> dict:
-    """The fields of the newest certificate here that passes every check for `product`.
+                     machine: Fingerprint | None = None, issuers=None, pipeline: str | None = None) -> dict:
+    """The fields of the newest certificate here that passes every check for `product` (and, when given,
+    is from one of `issuers` and entitles `pipeline`).
 
     When none passes, the refusal reported is the one of the newest certificate for this product (and
     serial); certificates for other products only give WrongProduct when nothing else is here.
@@ -185,6 +198,7 @@ def find_certificate(product: str, *, serial: str | None = None, trusted_issuers
             continue
         try:
             fields = certs.verify(raw, trust=trust, product=product, machine=machine, origin=str(path), on=on)
+            _check_entitlement(fields, str(path), issuers, pipeline)
             _check_machine_key(fields, machine, str(path))
             _clock.saw(on)
             return fields
@@ -204,9 +218,10 @@ def find_certificate(product: str, *, serial: str | None = None, trusted_issuers
     raise LicenseNotFound(f"no license certificate for product {product!r} in {licenses_dir()}; {how}")
 
 
-def obtain_content_key(product: str, *, serial_number: str | None = None, update_license: bool = False,
-                       server_url: str | None = None, trusted_issuers=None) -> bytes:
-    """The product's 32-byte content key, from a valid certificate for this machine.
+def obtain_certificate(product: str, *, serial_number: str | None = None, update_license: bool = False,
+                       server_url: str | None = None, trusted_issuers=None, issuers=None,
+                       pipeline: str | None = None) -> tuple[dict, X25519PrivateKey]:
+    """A valid certificate for this machine (its fields) and the machine key it was issued to.
 
     With `serial_number` and `update_license`, activates online first (server from `server_url`, else
     $HPI_LICENSE_SERVER). Refusals are typed LicenseError subclasses (runtime_min.errors).
@@ -218,8 +233,28 @@ def obtain_content_key(product: str, *, serial_number: str | None = None, update
     if update_license:
         activate_online(serial, server_url=server_url, product=product, trusted_issuers=trusted_issuers,
                         machine=machine)
-    fields = find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine)
-    return unwrap_key(fields["content_key"], load_machine_key(machine, fields["machine_key"]), product)
+    fields = find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine,
+                              issuers=issuers, pipeline=pipeline)
+    return fields, load_machine_key(machine, fields["machine_key"])
+
+
+def product_key(fields: dict, machine_key: X25519PrivateKey, generation: int = 1) -> bytes:
+    """Generation `generation` of the product's content key, unwrapped from a certificate."""
+    wrapped = (fields.get("content_keys") or {}).get(str(generation))
+    if wrapped is not None:
+        return unwrap_key(wrapped, machine_key, f"{fields['product']}#{generation}")
+    if generation == 1:
+        return unwrap_key(fields["content_key"], machine_key, fields["product"])
+    raise LicenseNotFound(f"the certificate for serial {fields['serial']} predates key generation {generation} "
+                          f"of product {fields['product']!r}, which this bundle was sealed with; activate again "
+                          "(`hpi-license activate --serial SERIAL`, or `hpi-license request` offline) to get it")
+
+
+def obtain_content_key(product: str, *, generation: int = 1, **how) -> bytes:
+    """The product's 32-byte content key (generation `generation`) from a valid certificate for this
+    machine; `how`: obtain_certificate's keywords."""
+    fields, machine_key = obtain_certificate(product, **how)
+    return product_key(fields, machine_key, generation)
 
 
 def installed_certificates(trusted_issuers=None) -> list[dict]:

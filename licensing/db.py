@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS products (
     seats INTEGER NOT NULL CHECK (seats >= 1),
     content_key TEXT NOT NULL,
     created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS product_keys (
+    product TEXT NOT NULL REFERENCES products(name),
+    generation INTEGER NOT NULL CHECK (generation >= 2),
+    content_key TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (product, generation));
 CREATE TABLE IF NOT EXISTS serials (
     serial TEXT PRIMARY KEY,
     product TEXT NOT NULL REFERENCES products(name),

@@ -82,6 +82,30 @@ def get_product(db: Database, name: str) -> dict:
     return {**row, "pipelines": json.loads(row["pipelines"])}
 
 
+def product_keys(tx, product: str) -> dict[int, bytes]:
+    """Every content key generation of a product: 1 is made with the product (products.content_key), each
+    rotation adds the next (product_keys)."""
+    row = tx.one("SELECT content_key FROM products WHERE name = ?", product)
+    keys = {1: bytes.fromhex(row["content_key"])} if row else {}
+    for r in tx.rows("SELECT generation, content_key FROM product_keys WHERE product = ?", product):
+        keys[int(r["generation"])] = bytes.fromhex(r["content_key"])
+    return keys
+
+
+def rotate_product_key(db: Database, product: str, client: str = "cli") -> int:
+    """A new content key generation for `product`: bundles compiled from now on are sealed with it, and
+    certificates issued from now on carry it (with the earlier ones, for earlier bundles). A leaked
+    key then opens the bundles compiled before the rotation, not those after it."""
+    get_product(db, product)
+    with db.transaction() as tx:
+        tx.one("SELECT name FROM products WHERE name = ?" + tx.for_update, product)
+        generation = max(product_keys(tx, product)) + 1
+        tx.run("INSERT INTO product_keys (product, generation, content_key, created_at) VALUES (?, ?, ?, ?)",
+               product, generation, new_content_key().hex(), now_iso())
+        tx.audit(now_iso(), "rotate_key", None, client, product=product, generation=generation)
+    return generation
+
+
 def create_serials(db: Database, product: str, count: int = 1, note: str = "", client: str = "cli") -> list[str]:
     seats = get_product(db, product)["seats"]
     serials = [new_serial() for _ in range(count)]
@@ -192,8 +216,10 @@ def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client
     return product
 
 
-def _certificate(issuer_key, serial: str, product: dict, fingerprint: dict, machine_key: str) -> bytes:
+def _certificate(tx, issuer_key, serial: str, product: dict, fingerprint: dict, machine_key: str) -> bytes:
     pipelines = product["pipelines"]
+    machine_public = base64.b64decode(machine_key)
+    keys = product_keys(tx, product["name"])
     fields = {
         "serial": serial,
         "product": product["name"],
@@ -202,8 +228,9 @@ def _certificate(issuer_key, serial: str, product: dict, fingerprint: dict, mach
         "issued_at": now_iso(),
         "fingerprint": {n: fingerprint.get(n) for n in fp.COMPONENTS},
         "machine_key": machine_key,
-        "content_key": wrap_key(bytes.fromhex(product["content_key"]), base64.b64decode(machine_key),
-                                product["name"]),
+        "content_key": wrap_key(keys[1], machine_public, product["name"]),
+        # every generation (crypto.product_key_aad): bundles name the one they were sealed with
+        "content_keys": {str(g): wrap_key(k, machine_public, f"{product['name']}#{g}") for g, k in sorted(keys.items())},
     }
     return sign_certificate(fields, issuer_key)
 
@@ -229,7 +256,7 @@ def activate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
     check_request(fingerprint, machine_key)
     # The certificate is made inside the binding's transaction: if it cannot be made, nothing is bound.
     return _audited(db, serial, client, lambda tx: _certificate(
-        issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, via, client, product), fingerprint,
+        tx, issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, via, client, product), fingerprint,
         machine_key))
 
 
@@ -286,7 +313,7 @@ def transfer(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
         for b in tx.rows("SELECT id, seat FROM bindings WHERE serial = ? AND released_at IS NULL", serial):
             tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
             tx.audit(now_iso(), "transfer_release", serial, client, seat=b["seat"], reason=reason)
-        return _certificate(issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, "transfer", client),
+        return _certificate(tx, issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, "transfer", client),
                             fingerprint, machine_key)
 
     return _audited(db, serial, client, work)
