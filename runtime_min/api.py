@@ -203,11 +203,9 @@ def open_bundle(path, *, backend: str | None = None, device: str = "auto", trust
 
 def content_key(bundle: Bundle, serial_number=None, update_license=False, license_server=None) -> bytes | None:
     """Checks the license a bundle requires (LicenseError if absent); returns the key of an encrypted one."""
-    license = bundle.manifest.get("license")
-    if not license:
+    if not bundle.manifest.get("license"):
         return None
-    from hpi.licensing.client import obtain_content_key
+    from hpi.licensing.bundle_keys import bundle_key
 
-    key = obtain_content_key(license["product"], serial_number=serial_number, update_license=update_license,
-                             server_url=license_server)
-    return key if license.get("encrypted_members") else None
+    return bundle_key(bundle.manifest, serial_number=serial_number, update_license=update_license,
+                      server_url=license_server)
