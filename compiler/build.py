@@ -150,6 +150,9 @@ class CompileOptions:
     cpu_backends: tuple[str, ...] = ()
     # the profile corner stored for `hpi verify --self-test` (min: the smallest tensors, a light bundle)
     golden_case: str = "min"
+    # public keys of the issuers whose certificates a license-bound bundle accepts (default: this
+    # vendor's issuer key, beside $HPI_ISSUER_KEY)
+    license_issuers: tuple[Path, ...] = ()
 
     def resolved(self) -> "CompileOptions":
         for name in self.targets:
@@ -170,8 +173,17 @@ class CompileOptions:
             raise UsageError(f"paddle2onnx {', '.join(missing)} is not installed; installed: {', '.join(installed)}")
         if self.encrypt and not self.license_product:
             raise UsageError("--encrypt needs --license-product: the product whose content key seals the bundle")
+        issuers = self.license_issuers
+        if self.license_product and not issuers:
+            from hpi.licensing.issuer import default_issuer_key_path
+
+            beside = default_issuer_key_path().with_suffix(".pub")
+            if not beside.is_file():
+                raise UsageError(f"--license-product needs the issuer whose certificates count: no {beside}; pass "
+                                 "--license-issuer issuer.pub (the key `hpi-license issuer-keygen` made)")
+            issuers = (beside,)
         cpu_backends = (self.cpu_backends or supported) if "cpu" in self.targets else ()
-        return replace(self, targets=tuple(sorted(set(self.targets))),
+        return replace(self, targets=tuple(sorted(set(self.targets))), license_issuers=tuple(issuers),
                        converters=tuple(self.converters) or tuple(installed),
                        cpu_backends=tuple(sorted(set(cpu_backends))))
 
@@ -380,16 +392,11 @@ def _preference(target: str, entry: dict) -> list[str]:
 
 
 def _licensed(options: CompileOptions, members: dict[str, bytes]) -> tuple[dict, dict[str, bytes]]:
-    """The manifest's license section, and the members with model artifacts encrypted if asked."""
-    license = {"product": options.license_product, "encrypted_members": []}
-    if options.encrypt:
-        from hpi.licensing.crypto import content_key_for_product, encrypt_member
+    """The manifest's license section, and the members (models, golden tensors) sealed if asked."""
+    from hpi.licensing.bundle_keys import issuer_ids, seal
 
-        key = content_key_for_product(options.license_product, options.license_db)
-        sealed = sorted(n for n in members if n.startswith("models/"))
-        members = {n: encrypt_member(key, n, d) if n in sealed else d for n, d in members.items()}
-        license.update(encrypted_members=sealed, algorithm="AES-256-GCM")
-    return license, members
+    return seal(members, product=options.license_product, issuers=issuer_ids(options.license_issuers),
+                encrypt=options.encrypt, db_url=options.license_db)
 
 
 def _compile_cached(key: str, source: ModelSource, options: CompileOptions, report: CompileReport,

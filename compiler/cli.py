@@ -50,11 +50,11 @@ def compile(
         False, "--tensorrt-version-compatible", help="build version-compatible engines (they also run on the "
                                                      "44 MB lean TensorRT runtime and later TensorRT versions)"),
     cpu_backend: List[str] = typer.Option(
-        [], "--cpu-backend", help="CPU backend whose artifacts the bundle ships: openvino (IR), onnxruntime "
+        [], "--cpu-backend", metavar="BACKEND", help="CPU backend whose artifacts the bundle ships: openvino (IR), onnxruntime "
                                   "(ONNX); repeatable or comma-separated (default: both). GPU targets still "
                                   "ship the ONNX they run (docs/bundle-format.md)"),
     golden_case: str = typer.Option(
-        "min", "--golden-case", help="profile corner stored for `hpi verify --self-test`: min (smallest "
+        "min", "--golden-case", metavar="CORNER", help="profile corner stored for `hpi verify --self-test`: min (smallest "
                                      "bundle), opt or max"),
     calibration_images: List[Path] = typer.Option(
         [], "--calibration-images", "-c", metavar="PATH", help="images (files, folders, globs) to verify on, besides the "
@@ -68,7 +68,12 @@ def compile(
                                                              "hpi-run --allow-unsigned)"),
     license_product: Optional[str] = typer.Option(
         None, "--license-product", metavar="PRODUCT", help="require a license certificate for this product to run the bundle"),
-    encrypt: bool = typer.Option(False, "--encrypt", help="also encrypt the model artifacts (AES-256-GCM) with the "
+    license_issuer: List[Path] = typer.Option(
+        [], "--license-issuer", metavar="FILE", help="public key (.pub) of an issuer whose certificates the bundle "
+                                                    "accepts; repeatable (default: the issuer key beside "
+                                                    "$HPI_ISSUER_KEY or ~/.config/hpi/issuer/issuer_key.pem)"),
+    encrypt: bool = typer.Option(False, "--encrypt", help="also encrypt the models and golden tensors (AES-256-GCM) "
+                                                          "with a key of the bundle's own, wrapped under the "
                                                           "product's content key; needs --license-product"),
     license_db: Optional[str] = typer.Option(None, "--license-db", metavar="DB", help="issuer database holding the product's "
                                                                         "content key (default: $HPI_LICENSE_DB)"),
@@ -106,7 +111,8 @@ def compile(
     try:
         options = CompileOptions(tuple(target), tuple(_images(calibration_images)), tuple(converter),
                                  license_product, encrypt, license_db, tensorrt, tensorrt_version_compatible,
-                                 cpu_backends=_comma_list(cpu_backend), golden_case=golden_case)
+                                 cpu_backends=_comma_list(cpu_backend), golden_case=golden_case,
+                                 license_issuers=tuple(license_issuer))
         manifest, out = _compile(source, output, options, signing_key, sign, CompileCache() if cache else None,
                                  compile_report)
     except Exception as exc:

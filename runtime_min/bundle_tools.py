@@ -70,7 +70,7 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
     can run: "onnxruntime" on cpu, "onnxruntime@gpu_cuda13" on a GPU target). An encrypted bundle needs
     its `content_key` (from this machine's license certificate).
     """
-    from hpi.runtime_min.models import choices, load_model
+    from hpi.runtime_min.models import choices, load_model, read_array
 
     runs, results = [], {}
     for name in names or [None]:
@@ -94,10 +94,12 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
 
 
 def _self_test_model(bundle, key, entry, backend, target, num_threads, load_model, content_key) -> dict:
+    from hpi.runtime_min.models import read_array
+
     golden = entry["golden"]
     model = load_model(bundle, key, backend, num_threads, target, content_key)
-    feeds = {name: bundle.read_array(member) for name, member in golden["inputs"].items()}
-    expected = [bundle.read_array(member) for member in golden["outputs"]]
+    feeds = {name: read_array(bundle, member, content_key) for name, member in golden["inputs"].items()}
+    expected = [read_array(bundle, member, content_key) for member in golden["outputs"]]
     got = model.session.run(feeds)
     diffs = compare(Case(golden["case"], feeds, expected), got, entry["outputs"], Tolerance(**golden["tolerance"]),
                     entry["spec"].get("output_order"))

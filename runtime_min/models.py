@@ -109,6 +109,15 @@ def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
     return decrypt_member(content_key, name, bundle.read(name))
 
 
+def read_array(bundle: Bundle, name: str, content_key: bytes | None = None):
+    """A `.npy` member (decrypted in memory when sealed) as a numpy array; pickles refused."""
+    import io
+
+    import numpy as np
+
+    return np.load(io.BytesIO(bytes(read_member(bundle, name, content_key))), allow_pickle=False)
+
+
 def session_config(bundle: Bundle, artifact: dict, cls) -> dict:
     """The artifact's backend config, with the backend's on-disk compiled cache (OpenVINO blobs, TensorRT
     engines built on first run) only for artifacts the bundle did not encrypt: a compiled model on disk

@@ -11,7 +11,7 @@ import pytest
 from conftest import compile_cli, render_text
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.machine import licenses_dir
-from hpi.licensing.signing import generate_keypair, trust_public_key
+from hpi.licensing.signing import generate_keypair, key_id, load_public_key, trust_public_key
 from hpi.runtime_min import open_bundle
 from hpi.runtime_min.bundle import Bundle
 from hpi.runtime_min.errors import FingerprintMismatch, LicenseNotFound
@@ -26,12 +26,12 @@ LINE = render_text("HELLO 2026", size=(64, 420))
 def licensed(models_dir, vendor, tmp_path_factory):
     """(bundle, product): signed with its own key, sealed with the product's content key."""
     folder = tmp_path_factory.mktemp("licensed")
-    product = vendor.product("ocr-rec-pro")
+    product = vendor.product("ocr-rec-pro", pipelines=("text_recognition",))  # the bundle's pipeline
     key, public = generate_keypair(folder / "signer.pem")
     bundle = folder / "rec.hpi"
     assert compile_cli(models_dir / "PP-OCRv4_mobile_rec", "--output", bundle, "--quiet", "--no-cache",
                        "--signing-key", key, "--license-product", product, "--encrypt",
-                       "--license-db", vendor.db) == 0
+                       "--license-db", vendor.db, "--license-issuer", vendor.public) == 0
     return bundle, public, product
 
 
@@ -40,11 +40,13 @@ def signer_trusted(licensed, private_folders, tmp_path):  # noqa: F811
     trust_public_key(licensed[1], tmp_path / "config" / "trusted_keys")
 
 
-def test_artifacts_are_encrypted_and_the_manifest_says_so(licensed):
+def test_artifacts_are_encrypted_and_the_manifest_says_so(licensed, vendor):
     bundle = Bundle.open(licensed[0], trust=None, allow_unsigned=True)
     license = bundle.manifest["license"]
     assert license["product"] == licensed[2] and license["algorithm"] == "AES-256-GCM"
-    assert sorted(license["encrypted_members"]) == sorted(n for n in bundle.members if n.startswith("models/"))
+    assert sorted(license["encrypted_members"]) == sorted(n for n in bundle.members
+                                                          if n.startswith(("models/", "golden/")))
+    assert license["issuers"] == [key_id(load_public_key(vendor.public))] and license["bundle_key"]["generation"] == 1
     onnx = bytes(bundle.read("models/text_recognition/model.onnx"))
     assert b"paddle" not in onnx and b"softmax" not in onnx  # plain ONNX names its producer and ops
 
@@ -73,6 +75,10 @@ def test_runs_after_offline_activation(licensed, trusted_vendor, signer_trusted,
                         "--db", trusted_vendor.db, "--issuer-key", str(trusted_vendor.key)]) == 0
     assert license_cli(["install", str(cert)]) == 0
     assert open_bundle(licensed[0]).predict_one(LINE).to_dict()["rec_text"].replace(" ", "").upper() == "HELLO2026"
+    # The self-test decrypts the sealed golden tensors with the bundle's key, in memory.
+    from hpi.runtime_min.tools_cli import main as hpi_tool
+
+    assert hpi_tool(["verify", str(licensed[0]), "--self-test", "--backend", "openvino"]) == 0
 
 
 def test_copied_bundle_and_licenses_are_useless_elsewhere(licensed, trusted_vendor, signer_trusted, server,
