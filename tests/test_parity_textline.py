@@ -66,3 +66,20 @@ def test_textline_ocr_matches_paddlex_on_every_image(textline_bundle, paddlex_re
     if text_cls:
         assert pipeline.predict_one(str(text_cls[0])).to_dict()["textline_orientation_angles"] == [1]
     print(f"{backend}: {len(OCR_IMAGES)} images identical, {flipped} lines turned, worst polygon diff {worst} px")
+
+
+def test_per_call_use_textline_orientation_false_matches_paddlex(textline_bundle, models_dir, tmp_path_factory):
+    from hpi.runtime_min import open_bundle
+
+    call = {"use_textline_orientation": False}
+    theirs = paddlex_ocr_results(models_dir / "OCR-textline.yaml", tmp_path_factory.mktemp("paddlex-noline"), call)
+    pipeline = open_bundle(textline_bundle, backend="openvino")
+    mismatches = []
+    for result in pipeline.predict([str(i) for i in OCR_IMAGES], **call):
+        name = result.input_path.rsplit("/", 1)[1]
+        mismatches += compare_ocr(name, result.to_dict(), theirs[name],
+                                  ("rec_texts", "textline_orientation_angles", "model_settings"))[0]
+    assert not mismatches, "\n".join(mismatches)
+    assert not any(r["model_settings"]["use_textline_orientation"] for r in theirs.values())
+    # The bundle's own setting is untouched by the call.
+    assert pipeline.predict_one(str(OCR_IMAGES[0])).to_dict()["model_settings"]["use_textline_orientation"] is True
