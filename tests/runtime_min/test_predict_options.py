@@ -11,7 +11,7 @@ import sys
 import cv2
 import pytest
 
-from conftest import OCR_IMAGES, REPO, reads_hello
+from conftest import OCR_IMAGES, REPO, compile_cli, reads_hello
 from hpi.runtime_min.cli import main as hpi_run
 from hpi.runtime_min.errors import InputError, UsageError
 from hpi.runtime_min.pipelines.fonts import FONT_ENV
@@ -126,10 +126,11 @@ def test_hpi_run_refuses_a_parameter_the_bundle_cannot_honour(ocr_bundle, text_i
 def classification_bundle(hpi_config, tmp_path_factory):
     sys.path.insert(0, str(REPO / "tests" / "fixtures"))
     from make_classification_model import make_model
-    from vision_parity import compile_bundle
 
     model = make_model(tmp_path_factory.mktemp("models") / "PP-LCNet_x1_0")
-    return compile_bundle(model, tmp_path_factory.mktemp("bundles") / "cls.hpi")
+    out = tmp_path_factory.mktemp("bundles") / "cls.hpi"
+    assert compile_cli(model, "--output", out, "--quiet") == 0  # no shared images needed
+    return out
 
 
 def test_other_pipelines_refuse_per_call_parameters(classification_bundle, text_image, capsys):
