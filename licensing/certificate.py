@@ -12,7 +12,9 @@ signature made for a bundle manifest from ever passing as a certificate. Fields:
     product      product name; pipelines: the pipelines/bundles it entitles
     expires      last valid day, "YYYY-MM-DD" (UTC)
     issued_at    "YYYY-MM-DDTHH:MM:SSZ"
-    fingerprint  {component: salted hash or null} of the machine it was issued to
+    fingerprint  {component: hash or null} of the machine it was issued to; with `fingerprint_keyed`
+                 true, keyed with the issuer's secret (issuer.keyed_fingerprint), so the machine checks
+                 its sealed machine key (machine.py) instead of comparing hashes
     machine_key  that machine's X25519 public key (base64, raw 32 bytes)
     content_key  the product's content key wrapped to machine_key (crypto.wrap_key)
     content_keys {generation: wrapped}: every generation of the product's content key (rotations,
@@ -98,6 +100,8 @@ def parse(raw: bytes, origin: str = "certificate") -> tuple[dict, Signature]:
         dt.date.fromisoformat(fields["expires"])
         if not isinstance(fields.get("content_keys", {}), dict):
             raise ValueError("field 'content_keys' is not a dict")
+        if not isinstance(fields.get("fingerprint_keyed", False), bool):
+            raise ValueError("field 'fingerprint_keyed' is not a bool")
         signature = Signature.from_dict(doc["signature"])
     except (UnicodeDecodeError, ValueError, TypeError, AttributeError, SignatureError) as exc:
         raise CertificateInvalid(f"{origin} is not a valid hpi certificate ({exc}); it was altered or "
@@ -153,8 +157,8 @@ def verify(raw: bytes, *, trust: TrustStore, product: str | None, machine: fp.Fi
     # A clock set back before the day the certificate was issued is not believed.
     issued = dt.date.fromisoformat(fields["issued_at"][:10])
     check_terms(fields, origin, product=product, on=max(on or today(), issued))
-    if machine is not None:
-        check_machine(fields, machine, origin)
+    if machine is not None and not fields.get("fingerprint_keyed"):
+        check_machine(fields, machine, origin)  # older certificates; keyed ones: the sealed machine key decides
     return fields
 
 

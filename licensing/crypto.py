@@ -132,6 +132,13 @@ def exchange_key_from_issuer(issuer_key) -> X25519PrivateKey:
     return X25519PrivateKey.from_private_bytes(derived)
 
 
+def fingerprint_key_from_issuer(issuer_key) -> bytes:
+    """The issuer's secret for keying fingerprint hashes (issuer.keyed_fingerprint), derived from its key."""
+    raw = issuer_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                   serialization.NoEncryption())
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.fingerprint-key/1").derive(raw)
+
+
 def _possession_mac(shared: bytes, message: bytes) -> str:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.possession/1").derive(shared)
     return _b64(hmac.new(key, message, hashlib.sha256).digest())

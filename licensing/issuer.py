@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -23,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 
 from hpi.licensing import fingerprint as fp
 from hpi.licensing.certificate import sign_certificate
-from hpi.licensing.crypto import check_possession, deactivation_message, exchange_key_from_issuer, new_content_key, \
-    wrap_key
+from hpi.licensing.crypto import check_possession, deactivation_message, exchange_key_from_issuer, \
+    fingerprint_key_from_issuer, new_content_key, wrap_key
 from hpi.licensing.db import Database
 from hpi.licensing.serials import new_serial, normalize_serial
 from hpi.licensing.signing import config_dir, load_private_key
@@ -170,9 +172,25 @@ def check_request(fingerprint: dict, machine_key: str) -> None:
                          "agreement") from None
 
 
-def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client: str,
+def keyed_fingerprint(fingerprint: dict, issuer_key) -> dict:
+    """The machine's component hashes keyed with the issuer's secret, as the database and certificates
+    keep them: a component of little entropy (a MAC address) cannot be brute-forced from a certificate,
+    the database or the audit trail without the issuer's key."""
+    key = fingerprint_key_from_issuer(issuer_key)
+    return {n: hmac.new(key, f"{n}\0{h}".encode(), hashlib.sha256).hexdigest()[:32] if h else None
+            for n, h in fingerprint.items()}
+
+
+def _same_device(stored: str, keyed: dict, raw: dict) -> bool:
+    """The tolerance rule against a binding's fingerprint (keyed; or raw, in rows from before keying)."""
+    bound = json.loads(stored)
+    return fp.match(bound, keyed).ok or fp.match(bound, raw).ok
+
+
+def _bind(tx, serial: str, fingerprint: dict, raw: dict, machine_key: str, via: str, client: str,
           expected_product: str | None = None) -> dict:
-    """Bind (or recognise) the device in one transaction; the serial's row is locked first."""
+    """Bind (or recognise) the device in one transaction; the serial's row is locked first. `fingerprint`
+    is keyed (keyed_fingerprint), `raw` as the machine sent it."""
     row = tx.one("SELECT serial, product, seats, revoked_at FROM serials WHERE serial = ?" + tx.for_update, serial)
     if row is None:
         raise UnknownSerial(f"serial {serial} is not known to this license server; check it against your "
@@ -190,7 +208,7 @@ def _bind(tx, serial: str, fingerprint: dict, machine_key: str, via: str, client
     active = tx.rows("SELECT id, seat, fingerprint, machine_key FROM bindings WHERE serial = ? AND released_at IS NULL "
                      "ORDER BY seat", serial)
     for binding in active:
-        if fp.match(json.loads(binding["fingerprint"]), fingerprint).ok:
+        if _same_device(binding["fingerprint"], fingerprint, raw):
             # Fingerprint hashes are not secret (any copy of a certificate holds them): only the machine
             # key the seat was bound with may renew it, and its certificate is wrapped to that key alone.
             if binding["machine_key"] != machine_key:
@@ -227,6 +245,7 @@ def _certificate(tx, issuer_key, serial: str, product: dict, fingerprint: dict, 
         "expires": product["expires"],
         "issued_at": now_iso(),
         "fingerprint": {n: fingerprint.get(n) for n in fp.COMPONENTS},
+        "fingerprint_keyed": True,  # keyed with the issuer's secret: the machine checks its sealed key instead
         "machine_key": machine_key,
         "content_key": wrap_key(keys[1], machine_public, product["name"]),
         # every generation (crypto.product_key_aad): bundles name the one they were sealed with
@@ -254,9 +273,10 @@ def activate(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
     """
     serial = normalize_serial(serial)
     check_request(fingerprint, machine_key)
+    keyed = keyed_fingerprint(fingerprint, issuer_key)
     # The certificate is made inside the binding's transaction: if it cannot be made, nothing is bound.
     return _audited(db, serial, client, lambda tx: _certificate(
-        tx, issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, via, client, product), fingerprint,
+        tx, issuer_key, serial, _bind(tx, serial, keyed, fingerprint, machine_key, via, client, product), keyed,
         machine_key))
 
 
@@ -283,12 +303,13 @@ def deactivate(db: Database, issuer_key, serial: str, fingerprint: dict, machine
                          "clock; set this machine's clock and try again")
     proven = check_possession(exchange_key_from_issuer(issuer_key), machine_public,
                               deactivation_message(serial, machine_key, at), proof)
+    raw, fingerprint = fingerprint, keyed_fingerprint(fingerprint, issuer_key)
 
     def work(tx):
         tx.one("SELECT serial FROM serials WHERE serial = ?" + tx.for_update, serial)
         for b in tx.rows("SELECT id, seat, fingerprint, machine_key FROM bindings WHERE serial = ? AND "
                          "released_at IS NULL", serial):
-            if fp.match(json.loads(b["fingerprint"]), fingerprint).ok:
+            if _same_device(b["fingerprint"], fingerprint, raw):
                 if b["machine_key"] != machine_key or not proven:
                     raise FingerprintMismatch(
                         f"serial {serial} is activated on this machine by another licenses folder: only the "
@@ -307,13 +328,15 @@ def transfer(db: Database, issuer_key, serial: str, fingerprint: dict, machine_k
     """Vendor's move of a serial to a new device: release every seat and bind it, in one transaction."""
     serial = normalize_serial(serial)
     check_request(fingerprint, machine_key)
+    raw, fingerprint = fingerprint, keyed_fingerprint(fingerprint, issuer_key)
 
     def work(tx):
         tx.one("SELECT serial FROM serials WHERE serial = ?" + tx.for_update, serial)
         for b in tx.rows("SELECT id, seat FROM bindings WHERE serial = ? AND released_at IS NULL", serial):
             tx.run("UPDATE bindings SET released_at = ? WHERE id = ?", now_iso(), b["id"])
             tx.audit(now_iso(), "transfer_release", serial, client, seat=b["seat"], reason=reason)
-        return _certificate(tx, issuer_key, serial, _bind(tx, serial, fingerprint, machine_key, "transfer", client),
-                            fingerprint, machine_key)
+        return _certificate(tx, issuer_key, serial,
+                            _bind(tx, serial, fingerprint, raw, machine_key, "transfer", client), fingerprint,
+                            machine_key)
 
     return _audited(db, serial, client, work)

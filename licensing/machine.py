@@ -142,8 +142,8 @@ def load_machine_key(machine: fp.Fingerprint, public_key: str | None = None) -> 
     notes = {n: c.note for n, c in machine.components.items()}
     raise FingerprintMismatch(
         f"the licenses folder {folder} was made on another machine: its machine key does not open "
-        f"here (differs: {fp.describe(result.differing, machine.hashes(), notes)}); "
-        "activate this machine with its own serial or transfer the license"
+        f"here (differs: {fp.describe(result.differing, machine.hashes(), notes)}; matching: "
+        f"{', '.join(result.matched) or 'none'}); activate this machine with its own serial or transfer the license"
     )
 
 

@@ -98,6 +98,12 @@ class Vendor:
 
         return create_serials(self.database(), product, count)
 
+    def keyed(self, fingerprint: dict) -> dict:
+        """A machine's fingerprint as this vendor's database and certificates keep it."""
+        from hpi.licensing.issuer import keyed_fingerprint
+
+        return keyed_fingerprint(fingerprint, self.issuer_key())
+
     def trust_on(self, config: Path) -> None:
         trust_public_key(self.public, config / "trusted_issuers")
 

@@ -132,3 +132,32 @@ def test_copied_fingerprint_hashes_do_not_free_a_seat(server, trusted_vendor):
     from hpi.licensing.client import deactivate_online
 
     assert deactivate_online(serial, server_url=server.url) == 1
+
+
+def test_a_mac_address_cannot_be_brute_forced_from_a_certificate_or_the_database(trusted_vendor, tmp_path):
+    """Item 12 (issue 13): component hashes were salted with a fixed string, so A's MAC came back from its
+    certificate's hash by brute force (4.8 s). Certificates, bindings and the audit trail now keep them
+    keyed with the issuer's secret; without the issuer key the same search finds nothing."""
+    from hpi.licensing import fingerprint as fp
+    from hpi.licensing.client import install_certificate, make_request
+
+    product = trusted_vendor.product("brute-force")
+    [serial] = trusted_vendor.serials(product)
+    req = make_request()
+    cert = tmp_path / "cert.json"
+    cert.write_bytes(issuer.activate(trusted_vendor.database(), trusted_vendor.issuer_key(), serial,
+                                     req["fingerprint"], req["machine_key"], client="test", via="offline"))
+    install_certificate(cert)  # the keyed certificate still works on its machine
+    assert obtain_content_key(product)
+    target = json.loads(cert.read_bytes())["certificate"]["fingerprint"]["mac"]
+    true_mac = fp.read_fingerprint().components["mac"].value
+    # The search the review ran: every address in the vendor's OUI block (here a slice holding the true one).
+    prefix, last = true_mac[:15], int(true_mac[15:].replace(":", ""), 16)
+    candidates = [f"{prefix}{(last + d) % 256:02x}" for d in range(-100, 100)]
+    hashes = {fp.Component("mac", c, "").hash: c for c in candidates}
+    assert req["fingerprint"]["mac"] in hashes  # what the machine sends (its own request) is the plain hash
+    assert target not in hashes  # what certificates keep is not
+    with trusted_vendor.database().transaction() as tx:
+        stored = [json.loads(r["fingerprint"])["mac"] for r in tx.rows("SELECT fingerprint FROM bindings WHERE serial = ?", serial)]
+        audit = tx.rows("SELECT detail FROM audit WHERE serial = ? AND action = 'activate'", serial)
+    assert stored == [target] and target in audit[0]["detail"] and req["fingerprint"]["mac"] not in audit[0]["detail"]

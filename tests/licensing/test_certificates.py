@@ -101,8 +101,8 @@ def test_certificate_copied_to_another_machine(trusted_vendor, machine_env, tmp_
     copy = tmp_path / "copied-licenses"
     shutil.copytree(licenses_dir(), copy)
     machine_env(make_machine(tmp_path / "machine-b", disks=("other-disk",)), licenses=copy)
-    with pytest.raises(FingerprintMismatch, match=r"issued to another machine: .*machine_id \(changed\), "
-                                                  r"disk \(changed\) \(matching: cpu, mac\)"):
+    with pytest.raises(FingerprintMismatch, match=r"made on another machine: .*machine_id \(changed\), "
+                                                  r"disk \(changed\); matching: cpu, mac"):
         obtain_content_key("copied")
 
 

@@ -64,7 +64,7 @@ def test_sigkill_during_activations_loses_and_duplicates_nothing(vendor, tmp_pat
     print(f"confirmed {len(confirmed)}, unanswered {len(lost_answers)}, of those bound {len(crash_serials - confirmed)}")
     assert confirmed <= crash_serials
     for serial in crash_serials:
-        assert after_crash[serial] == [machines[serial][0]]
+        assert after_crash[serial] == [vendor.keyed(machines[serial][0])]
 
     # Restarted: clients retry; the same machines get their certificates, nobody else can take a seat.
     server.start()
@@ -77,4 +77,4 @@ def test_sigkill_during_activations_loses_and_duplicates_nothing(vendor, tmp_pat
     finally:
         server.kill()
     final = bindings(vendor)
-    assert {s: final[s] for s in serials} == {s: [machines[s][0]] for s in serials}
+    assert {s: final[s] for s in serials} == {s: [vendor.keyed(machines[s][0])] for s in serials}
