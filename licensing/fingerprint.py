@@ -15,8 +15,9 @@ Tolerance rule: of the N components that were present when the license was bound
 match now, one of them an anchor, and N ≥ 2. So a new NIC, a new disk, or a CPU change after a VM move
 keeps the license; a copied licenses folder on another machine (new machine-id *and* new disks) does not.
 
-Only salted sha256 hashes of the values leave the machine (in requests and certificates); the raw
-values also seal the machine key (machine.py), so they are never written anywhere.
+Only salted sha256 hashes of the values leave the machine (in requests); the issuer keys them with its
+own secret before it stores them or writes a certificate (issuer.keyed_fingerprint). The raw values
+also seal the machine key (machine.py), so they are never written anywhere.
 
 Containers: the image's `/etc/machine-id` is the same on every host and `/dev/disk/by-uuid` is absent,
 so inside a container (`/.dockerenv`, `/run/.containerenv`, a Kubernetes service account, a container
