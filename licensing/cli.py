@@ -143,16 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     s = add("install", cmd_install, "offline activation, step 2: check a certificate against this machine and "
                                     "install it (0600)")
     s.add_argument("cert", type=Path, metavar="CERT", help="certificate file from the vendor")
-    server_help = "license server URL (default: $HPI_LICENSE_SERVER)"
-    s = add("activate", cmd_activate, "online activation: bind this machine to a serial and install its "
-                                      "certificate")
-    s.add_argument("--serial", "-s", required=True, help="serial number")
-    s.add_argument("--server", default=os.environ.get("HPI_LICENSE_SERVER"), metavar="URL", help=server_help)
+    def online(name, func, help_text):
+        s = add(name, func, help_text)
+        s.add_argument("--serial", "-s", required=True, help="serial number")
+        s.add_argument("--server", default=os.environ.get("HPI_LICENSE_SERVER"), metavar="URL",
+                       help="license server URL (default: $HPI_LICENSE_SERVER)")
+        return s
+
+    s = online("activate", cmd_activate, "online activation: bind this machine to a serial and install its "
+                                         "certificate")
     s.add_argument("--product", help="refuse a serial for another product")
-    s = add("deactivate", cmd_deactivate, "free this machine's seat of a serial on the server and delete its "
-                                          "certificate here")
-    s.add_argument("--serial", "-s", required=True, help="serial number")
-    s.add_argument("--server", default=os.environ.get("HPI_LICENSE_SERVER"), metavar="URL", help=server_help)
+    online("deactivate", cmd_deactivate, "free this machine's seat of a serial on the server and delete its "
+                                         "certificate here")
     s = add("show", cmd_show, "list the certificates in the licenses folder and whether each is valid here")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     return p

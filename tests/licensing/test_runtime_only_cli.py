@@ -52,3 +52,13 @@ def test_compile_names_the_extra(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "pip install 'hpi-aot[compiler]'" in proc.stderr and "typer" in proc.stderr
+
+
+def test_the_vendor_command_list_is_the_vendor_app():
+    """hpi-license dispatches these names to cli_issuer without importing it (typer): one list each."""
+    import typer.main
+
+    from hpi.licensing.cli import VENDOR_COMMANDS
+    from hpi.licensing.cli_issuer import app
+
+    assert set(typer.main.get_command(app).commands) == set(VENDOR_COMMANDS)
