@@ -1,6 +1,6 @@
 """License-bound bundles: the manifest's `license` section, written by the compiler, read by the runtime.
 
-    section, members = seal(members, product=..., pipeline=..., issuers=[...], encrypt=True, db_url=...)
+    section, members = seal(members, product=..., issuers=[...], encrypt=True, db_url=...)
     key = bundle_key(manifest, serial_number=..., update_license=..., server_url=...)   # None if not encrypted
 
 Each encrypted bundle has its own 256-bit key, derived from the newest generation of its product's content

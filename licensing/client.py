@@ -87,9 +87,10 @@ def _save(raw: bytes, fields: dict) -> Path:
     return write_secret(licenses_dir() / f"{fields['product']}_{fields['serial']}.cert.json", raw)
 
 
-def _check_machine_key(fields: dict, machine: Fingerprint, origin: str) -> None:
+def _check_machine_key(fields: dict, machine: Fingerprint, origin: str) -> X25519PrivateKey:
+    """The machine key the certificate was issued to, opened here; FingerprintMismatch naming `origin`."""
     try:
-        load_machine_key(machine, fields["machine_key"])
+        return load_machine_key(machine, fields["machine_key"])
     except FingerprintMismatch as exc:
         raise FingerprintMismatch(f"{origin}: {exc}") from None
 
@@ -172,9 +173,10 @@ def _check_entitlement(fields: dict, origin: str, issuers, pipeline: str | None)
 
 
 def find_certificate(product: str, *, serial: str | None = None, trusted_issuers=None,
-                     machine: Fingerprint | None = None, issuers=None, pipeline: str | None = None) -> dict:
+                     machine: Fingerprint | None = None, issuers=None,
+                     pipeline: str | None = None) -> tuple[dict, X25519PrivateKey]:
     """The fields of the newest certificate here that passes every check for `product` (and, when given,
-    is from one of `issuers` and entitles `pipeline`).
+    is from one of `issuers` and entitles `pipeline`), and the machine key it was issued to.
 
     When none passes, the refusal reported is the one of the newest certificate for this product (and
     serial); certificates for other products only give WrongProduct when nothing else is here.
@@ -199,9 +201,9 @@ def find_certificate(product: str, *, serial: str | None = None, trusted_issuers
         try:
             fields = certs.verify(raw, trust=trust, product=product, machine=machine, origin=str(path), on=on)
             _check_entitlement(fields, str(path), issuers, pipeline)
-            _check_machine_key(fields, machine, str(path))
+            machine_key = _check_machine_key(fields, machine, str(path))
             _clock.saw(on)
-            return fields
+            return fields, machine_key
         except LicenseError as exc:
             refusals.append(exc)
     if refusals:
@@ -233,9 +235,8 @@ def obtain_certificate(product: str, *, serial_number: str | None = None, update
     if update_license:
         activate_online(serial, server_url=server_url, product=product, trusted_issuers=trusted_issuers,
                         machine=machine)
-    fields = find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine,
-                              issuers=issuers, pipeline=pipeline)
-    return fields, load_machine_key(machine, fields["machine_key"])
+    return find_certificate(product, serial=serial, trusted_issuers=trusted_issuers, machine=machine,
+                            issuers=issuers, pipeline=pipeline)
 
 
 def product_key(fields: dict, machine_key: X25519PrivateKey, generation: int = 1) -> bytes:

@@ -124,19 +124,21 @@ def content_key_for_product(product: str, db_url: str | None = None) -> bytes:
 # -- proof of possession: a machine shows it holds the private key its seat was bound with -------------
 
 
-def exchange_key_from_issuer(issuer_key) -> X25519PrivateKey:
-    """The license server's X25519 key, derived from the issuer's Ed25519 key (nothing more to keep)."""
+def _issuer_secret(issuer_key, info: bytes) -> bytes:
+    """A 32-byte secret derived from the issuer's Ed25519 key for one purpose (nothing more to keep)."""
     raw = issuer_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                                    serialization.NoEncryption())
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.server-exchange/1").derive(raw)
-    return X25519PrivateKey.from_private_bytes(derived)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(raw)
+
+
+def exchange_key_from_issuer(issuer_key) -> X25519PrivateKey:
+    """The license server's X25519 key (proofs of possession)."""
+    return X25519PrivateKey.from_private_bytes(_issuer_secret(issuer_key, b"hpi.server-exchange/1"))
 
 
 def fingerprint_key_from_issuer(issuer_key) -> bytes:
-    """The issuer's secret for keying fingerprint hashes (issuer.keyed_fingerprint), derived from its key."""
-    raw = issuer_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                   serialization.NoEncryption())
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hpi.fingerprint-key/1").derive(raw)
+    """The issuer's secret for keying fingerprint hashes (issuer.keyed_fingerprint)."""
+    return _issuer_secret(issuer_key, b"hpi.fingerprint-key/1")
 
 
 def _possession_mac(shared: bytes, message: bytes) -> str:

@@ -248,7 +248,8 @@ def _certificate(tx, issuer_key, serial: str, product: dict, fingerprint: dict, 
         "fingerprint_keyed": True,  # keyed with the issuer's secret: the machine checks its sealed key instead
         "machine_key": machine_key,
         "content_key": wrap_key(keys[1], machine_public, product["name"]),
-        # every generation (crypto.product_key_aad): bundles name the one they were sealed with
+        # every generation, each wrapped with "product#generation" (client.product_key unwraps them):
+        # bundles name the one they were sealed with
         "content_keys": {str(g): wrap_key(k, machine_public, f"{product['name']}#{g}") for g, k in sorted(keys.items())},
     }
     return sign_certificate(fields, issuer_key)

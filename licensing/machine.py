@@ -160,9 +160,9 @@ def machine_key_for_activation(machine: fp.Fingerprint) -> X25519PrivateKey:
     path, key = opened or (None, X25519PrivateKey.generate())
     public = machine_public_key(key)
     current = machine_key_path()
-    for doc_path, doc in documents:
-        if doc_path == current and doc.get("public_key") != public:
-            os.replace(current, current.with_name(f"machine_key-{_key_name(doc['public_key'])}.json"))
+    replaced = dict(documents).get(current)
+    if replaced and replaced.get("public_key") != public:  # set the current key aside, under its own name
+        os.replace(current, current.with_name(f"machine_key-{_key_name(replaced['public_key'])}.json"))
     write_secret(current, _seal(key, machine))
     if path is not None and path != current:
         path.unlink()  # it is the current key now
