@@ -140,11 +140,16 @@ class Bundle:
 
     def read_array(self, name: str):
         """A `.npy` member as a numpy array (pickles refused)."""
-        import io
+        return npy_array(self.read(name))
 
-        import numpy as np
 
-        return np.load(io.BytesIO(self.read(name)), allow_pickle=False)
+def npy_array(data):
+    """`.npy` bytes as a numpy array; pickles refused (a bundle never makes the runtime unpickle)."""
+    import io
+
+    import numpy as np
+
+    return np.load(io.BytesIO(bytes(data)), allow_pickle=False)
 
 
 def _split_header(view: memoryview, path: Path) -> tuple[bytes, bytes, int]:

@@ -70,7 +70,7 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
     can run: "onnxruntime" on cpu, "onnxruntime@gpu_cuda13" on a GPU target). An encrypted bundle needs
     its `content_key` (from this machine's license certificate).
     """
-    from hpi.runtime_min.models import choices, load_model, read_array
+    from hpi.runtime_min.models import choices, load_model
 
     runs, results = [], {}
     for name in names or [None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hpi.runtime_min import backends
-from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC, Bundle
+from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC, Bundle, npy_array
 from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError, UsageError
 from hpi.runtime_min.targets import TARGETS
 
@@ -111,11 +111,7 @@ def read_member(bundle: Bundle, name: str, content_key: bytes | None = None):
 
 def read_array(bundle: Bundle, name: str, content_key: bytes | None = None):
     """A `.npy` member (decrypted in memory when sealed) as a numpy array; pickles refused."""
-    import io
-
-    import numpy as np
-
-    return np.load(io.BytesIO(bytes(read_member(bundle, name, content_key))), allow_pickle=False)
+    return npy_array(read_member(bundle, name, content_key))
 
 
 def session_config(bundle: Bundle, artifact: dict, cls) -> dict:

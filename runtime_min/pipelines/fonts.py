@@ -85,7 +85,7 @@ def _face(path: str | None, size: int):
 
 @functools.lru_cache(maxsize=None)
 def _has_glyph(font: Font, char: str) -> bool:
-    return _render(font, char) != _render(font, _NO_GLYPH)
+    return _render(font, char) != _render_notdef(font)
 
 
 @functools.lru_cache(maxsize=8)
@@ -95,13 +95,12 @@ def _probe_face(font: Font):
 
 @functools.lru_cache(maxsize=8)
 def _render_notdef(font: Font) -> bytes:
-    return _render(font, _NO_GLYPH, cached=False)
+    """The font's missing-glyph box, drawn once per font."""
+    return _render(font, _NO_GLYPH)
 
 
-def _render(font: Font, char: str, cached: bool = True) -> bytes:
-    """The pixels of one character drawn at 24 px (the missing-glyph box's are computed once)."""
-    if cached and char == _NO_GLYPH:
-        return _render_notdef(font)
+def _render(font: Font, char: str) -> bytes:
+    """The pixels of one character drawn at 24 px."""
     from PIL import Image, ImageDraw
 
     canvas = Image.new("L", (48, 48))
