@@ -16,6 +16,14 @@ from pathlib import Path
 import numpy as np
 
 
+def input_file(folder: Path, input_name: str) -> Path:
+    return folder / f"in_{input_name}.npy"
+
+
+def output_file(folder: Path, index: int) -> Path:
+    return folder / f"out_{index}.npy"
+
+
 @dataclass(frozen=True)
 class StoredCase:
     name: str
@@ -26,15 +34,12 @@ class StoredCase:
     def save(cls, folder: Path, name: str, feeds: dict[str, np.ndarray]) -> "StoredCase":
         folder.mkdir(parents=True)
         for input_name, array in feeds.items():
-            np.save(folder / f"in_{input_name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            np.save(input_file(folder, input_name), np.ascontiguousarray(array), allow_pickle=False)
         return cls(name, folder, tuple(feeds))
 
     @property
     def feeds(self) -> dict[str, np.ndarray]:
-        return {n: np.load(self.folder / f"in_{n}.npy", allow_pickle=False) for n in self.input_names}
-
-    def output_path(self, index: int) -> Path:
-        return self.folder / f"out_{index}.npy"
+        return {n: np.load(input_file(self.folder, n), allow_pickle=False) for n in self.input_names}
 
     @property
     def expected(self) -> list[np.ndarray]:
@@ -43,4 +48,4 @@ class StoredCase:
 
     def save_expected(self, outputs: list[np.ndarray]) -> None:
         for i, array in enumerate(outputs):
-            np.save(self.output_path(i), np.ascontiguousarray(array), allow_pickle=False)
+            np.save(output_file(self.folder, i), np.ascontiguousarray(array), allow_pickle=False)

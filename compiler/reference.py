@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpi.compiler.cases import StoredCase
+from hpi.compiler.cases import StoredCase, input_file, output_file
 from hpi.compiler.source import ModelSource
 from hpi.runtime_min.errors import CompileError
 
@@ -73,13 +73,13 @@ def _child(model_file: str, params_file: str, folders_file: str, num_threads: st
         run = predictor()  # fresh per case: nothing sized for an earlier shape stays alive
         for name in run.get_input_names():
             handle = run.get_input_handle(name)
-            array = np.load(folder / f"in_{name}.npy", allow_pickle=False)
+            array = np.load(input_file(folder, name), allow_pickle=False)
             handle.reshape(array.shape)
             handle.copy_from_cpu(array)
             del array  # Paddle holds its own copy
         run.run()
         for j, name in enumerate(run.get_output_names()):
-            np.save(folder / f"out_{j}.npy", run.get_output_handle(name).copy_to_cpu(), allow_pickle=False)
+            np.save(output_file(folder, j), run.get_output_handle(name).copy_to_cpu(), allow_pickle=False)
         run = handle = None  # release this case's predictor before the next one is made
         gc.collect()
 
