@@ -17,7 +17,7 @@ mkdir -p "$site/hpi-src/hpi"
 for part in compiler runtime_min licensing recipes; do ln -sfn "$PWD/$part" "$site/hpi-src/hpi/$part"; done
 export PYTHONPATH=$site/hpi-src:$site
 hpi-run() { python3 -m hpi.runtime_min.cli "$@"; }
-hpi() { python3 -m hpi.runtime_min.tools_cli "$@"; }
+hpi() { python3 -m hpi.compiler.tools_cli "$@"; }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import onnxruntime as o; print('onnxruntime', o.__version__, o.get_available_providers())"
 python3 -m pytest -q -rs -p no:cacheprovider tests/gpu 2>&1 | tail -8

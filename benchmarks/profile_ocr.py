@@ -160,7 +160,7 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=20, help="timed runs per model (default: 20)")
     p.add_argument("--out", help="also write the markdown here")
     args = p.parse_args(argv)
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.bundle_format import Bundle
 
     peak = matmul_gflops()
     bundle = Bundle.open(args.bundle, allow_unsigned=True)

@@ -16,13 +16,13 @@ import numpy as np
 
 from hpi.compiler import convert, gpu
 from hpi.compiler.cases import StoredCase
-from hpi.compiler.cache import CompileCache, cache_key
+from hpi.compiler.cache import CompileCache, CompiledModel, cache_key
 from hpi.compiler.report import CompileReport
 from hpi.compiler.source import ModelSource, PipelineSource, sha256_file
 from hpi.runtime_min.compare import verify_session
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
-from hpi.runtime_min.errors import CompileError, UsageError, VerificationError
+from hpi.core.errors import CompileError, UsageError, VerificationError
 from hpi.runtime_min.targets import TARGETS, target as known_target
 from hpi.runtime_min.versions import library_versions
 
@@ -33,12 +33,6 @@ CPU_BACKEND_CONFIG = {
     "openvino": {"INFERENCE_PRECISION_HINT": "f32"},
     "onnxruntime": {},
 }
-
-
-@dataclass
-class CompiledModel:
-    entry: dict
-    members: dict[str, bytes] = field(default_factory=dict)
 
 
 def _npy(array: np.ndarray) -> bytes:

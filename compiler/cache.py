@@ -18,9 +18,10 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from hpi.runtime_min.bundle import canonical_json
+from hpi.core.canonical import canonical_json
 
 DEFAULT_MAX_BYTES = 5 * 1024**3
 
@@ -59,6 +60,14 @@ def cache_key(key: str, source, recipe, options, tools: dict, hpi_version: str) 
     return hashlib.sha256(canonical_json(parts)).hexdigest()
 
 
+@dataclass
+class CompiledModel:
+    """One compiled model: its manifest entry and the members it adds to the bundle (what is cached)."""
+
+    entry: dict
+    members: dict[str, bytes] = field(default_factory=dict)
+
+
 class CompileCache:
     def __init__(self, root: Path | None = None, max_bytes: int | None = None):
         self.root = Path(root or default_root())
@@ -66,8 +75,6 @@ class CompileCache:
 
     def get(self, key: str):
         """The cached CompiledModel, or None."""
-        from hpi.compiler.build import CompiledModel
-
         entry_dir = self.root / key
         try:
             index = json.loads((entry_dir / "index.json").read_text(encoding="utf-8"))

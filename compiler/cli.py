@@ -23,7 +23,7 @@ def _images(paths: list[Path]) -> list[Path]:
     found = [Path(p) for p in expand_inputs([str(p) for p in paths])]
     missing = [str(p) for p in found if not p.is_file()]
     if missing:
-        from hpi.runtime_min.errors import UsageError
+        from hpi.core.errors import UsageError
 
         raise UsageError(f"calibration image(s) not found: {', '.join(missing)}")
     return found
@@ -138,10 +138,10 @@ def compile(
 
 def _compile(source, output, options, signing_key, sign, cache, report):
     from hpi.compiler.build import compile_model_dir, compile_pipeline
-    from hpi.compiler.bundle_writer import write_bundle
+    from hpi.core.bundle_format import write_bundle
     from hpi.compiler.source import read_model_dir, read_pipeline_config
-    from hpi.licensing.signing import default_signing_key_path, load_private_key
-    from hpi.runtime_min.errors import UsageError
+    from hpi.core.signing import default_signing_key_path, load_private_key
+    from hpi.core.errors import UsageError
 
     key = load_private_key(signing_key or default_signing_key_path()) if sign else None
     if source.is_dir():
@@ -165,7 +165,7 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import run_cli
+    from hpi.core.errors import run_cli
 
     return run_cli("hpi-compile", lambda: app(args=argv, standalone_mode=False))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 
 def tools_dir() -> Path:

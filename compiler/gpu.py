@@ -19,7 +19,7 @@ import importlib.util
 
 from hpi.runtime_min.backends import tensorrt_engine as engines
 from hpi.runtime_min.compare import verify_session
-from hpi.runtime_min.errors import CompileError, UsageError
+from hpi.core.errors import CompileError, UsageError
 from hpi.runtime_min.targets import TARGETS
 
 TENSORRT_MODES = ("prebuilt", "on-first-run", "off")

@@ -26,7 +26,7 @@ import numpy as np
 
 from hpi.compiler.cases import StoredCase, input_file, output_file
 from hpi.compiler.source import ModelSource
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 
 def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int = 2) -> None:

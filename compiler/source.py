@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 # model file sets PaddleX accepts, by format
 _FORMATS = {

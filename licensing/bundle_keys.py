@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hpi.licensing.crypto import encrypt_member
-from hpi.runtime_min.errors import LicenseError
+from hpi.core.errors import LicenseError
 
 ALGORITHM = "AES-256-GCM"
 _INFO = b"hpi.bundle-key/1"
@@ -62,7 +62,7 @@ def unwrap_bundle_key(product_key: bytes, wrapped: dict, product: str) -> bytes:
 
 def issuer_ids(public_keys) -> list[str]:
     """Key ids of the issuers (PEM public key files) whose certificates a bundle accepts."""
-    from hpi.licensing.signing import key_id, load_public_key
+    from hpi.core.signing import key_id, load_public_key
 
     return sorted({key_id(load_public_key(p)) for p in public_keys})
 

@@ -37,9 +37,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from hpi.licensing import fingerprint as fp
-from hpi.licensing.signing import Signature, TrustStore, config_dir, key_id, sign
-from hpi.runtime_min.bundle import canonical_json
-from hpi.runtime_min.errors import CertificateInvalid, FingerprintMismatch, IssuerUntrusted, LicenseExpired, \
+from hpi.core.signing import Signature, TrustStore, config_dir, key_id, sign
+from hpi.core.canonical import canonical_json
+from hpi.core.errors import CertificateInvalid, FingerprintMismatch, IssuerUntrusted, LicenseExpired, \
     SignatureError, UsageError, WrongProduct
 
 SCHEMA = "hpi.license/1"

@@ -34,7 +34,7 @@ def _say(message: str) -> None:
 
 
 def cmd_keygen(args) -> None:
-    from hpi.licensing.signing import default_signing_key_path, generate_keypair, key_id, load_public_key, \
+    from hpi.core.signing import default_signing_key_path, generate_keypair, key_id, load_public_key, \
         trust_public_key
 
     private, public = generate_keypair(args.out or default_signing_key_path(), overwrite=args.force)
@@ -44,14 +44,14 @@ def cmd_keygen(args) -> None:
 
 
 def cmd_trust(args) -> None:
-    from hpi.licensing.signing import trust_public_key
+    from hpi.core.signing import trust_public_key
 
     _say(f"trusted as {trust_public_key(args.public_key)}")
 
 
 def cmd_trust_issuer(args) -> None:
     from hpi.licensing.certificate import default_trusted_issuers_dir
-    from hpi.licensing.signing import trust_public_key
+    from hpi.core.signing import trust_public_key
 
     _say(f"trusted issuer {trust_public_key(args.public_key, default_trusted_issuers_dir())}")
 
@@ -162,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _vendor(argv: list[str]) -> None:
     """The vendor's commands run in their typer app; without the extra, one line names it."""
-    from hpi.runtime_min.errors import UsageError
+    from hpi.core.errors import UsageError
 
     try:
         from hpi.licensing.cli_issuer import app
@@ -173,7 +173,7 @@ def _vendor(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import run_cli
+    from hpi.core.errors import run_cli
 
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in VENDOR_COMMANDS:

@@ -42,7 +42,7 @@ def issuer_keygen(
     """Create the issuer's Ed25519 key pair and trust it here; ship the .pub to every licensed machine."""
     from hpi.licensing.certificate import default_trusted_issuers_dir
     from hpi.licensing.issuer import default_issuer_key_path
-    from hpi.licensing.signing import generate_keypair, key_id, load_public_key, trust_public_key
+    from hpi.core.signing import generate_keypair, key_id, load_public_key, trust_public_key
 
     private, public = generate_keypair(out or default_issuer_key_path(), overwrite=force)
     err.print(f"issuer key {private}\npublic key {public} (key id {key_id(load_public_key(public))})")
@@ -59,7 +59,7 @@ def new_product(
     """Create a product with a fresh random 256-bit content key (encrypts its bundles)."""
     from hpi.licensing.db import Database
     from hpi.licensing.issuer import create_product
-    from hpi.runtime_min.errors import UsageError
+    from hpi.core.errors import UsageError
 
     try:
         day = dt.date.fromisoformat(expires)
@@ -142,7 +142,7 @@ def issue(
     from hpi.licensing.client import REQUEST_SCHEMA
     from hpi.licensing.db import Database
     from hpi.licensing.issuer import activate, load_issuer_key
-    from hpi.runtime_min.errors import UsageError
+    from hpi.core.errors import UsageError
 
     try:
         body = json.loads(request.read_text())
@@ -185,7 +185,7 @@ def serve(
     try:
         from hpi.licensing.server import serve as run_server
     except ImportError as exc:
-        from hpi.runtime_min.errors import UsageError
+        from hpi.core.errors import UsageError
 
         raise UsageError(f"the license server needs {exc.name}: pip install 'hpi-aot[server]'") from None
     err.print(f"hpi-license serve: http://{host}:{port}")

@@ -28,8 +28,8 @@ from hpi.licensing.fingerprint import Fingerprint, read_fingerprint
 from hpi.licensing.machine import licenses_dir, load_machine_key, machine_key_for_activation, machine_public_key, \
     write_secret
 from hpi.licensing.serials import normalize_serial
-from hpi.runtime_min import errors
-from hpi.runtime_min.errors import CertificateInvalid, FingerprintMismatch, HpiError, IssuerUntrusted, \
+from hpi.core import errors
+from hpi.core.errors import CertificateInvalid, FingerprintMismatch, HpiError, IssuerUntrusted, \
     LicenseError, LicenseNotFound, LicenseServerError, UsageError, WrongProduct
 
 REQUEST_SCHEMA = "hpi.license-request/1"
@@ -226,7 +226,7 @@ def obtain_certificate(product: str, *, serial_number: str | None = None, update
     """A valid certificate for this machine (its fields) and the machine key it was issued to.
 
     With `serial_number` and `update_license`, activates online first (server from `server_url`, else
-    $HPI_LICENSE_SERVER). Refusals are typed LicenseError subclasses (runtime_min.errors).
+    $HPI_LICENSE_SERVER). Refusals are typed LicenseError subclasses (core/errors.py).
     """
     serial = normalize_serial(serial_number) if serial_number else None
     if update_license and not serial:

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC
-from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
+from hpi.core.bundle_format import ENCRYPTED_MEMBER_MAGIC
+from hpi.core.errors import BundleError, CertificateInvalid, LicenseError
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -111,14 +111,6 @@ def unwrap_key(wrapped: dict, machine_private: X25519PrivateKey, product: str) -
             "the certificate's content key is not wrapped to this machine's key; activate again on "
             "this machine (hpi-license activate) or request a new certificate (hpi-license request)"
         ) from None
-
-
-def content_key_for_product(product: str, db_url: str | None = None) -> bytes:
-    """The product's content key from the issuer database (for `hpi-compile --encrypt`)."""
-    from hpi.licensing.db import Database
-    from hpi.licensing.issuer import get_product
-
-    return bytes.fromhex(get_product(Database(db_url, must_exist=True), product)["content_key"])
 
 
 # -- proof of possession: a machine shows it holds the private key its seat was bound with -------------

@@ -23,8 +23,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from hpi.licensing.signing import config_dir
-from hpi.runtime_min.errors import UsageError
+from hpi.core.signing import config_dir
+from hpi.core.errors import UsageError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (

@@ -40,7 +40,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hpi.runtime_min.errors import FingerprintMismatch
+from hpi.core.errors import FingerprintMismatch
 
 COMPONENTS = ("machine_id", "disk", "cpu", "mac")
 ANCHORS = ("machine_id", "disk")

@@ -29,8 +29,8 @@ from hpi.licensing.crypto import check_possession, deactivation_message, exchang
     fingerprint_key_from_issuer, new_content_key, wrap_key
 from hpi.licensing.db import Database
 from hpi.licensing.serials import new_serial, normalize_serial
-from hpi.licensing.signing import config_dir, load_private_key
-from hpi.runtime_min.errors import FingerprintMismatch, LicenseError, LicenseExpired, SerialBoundElsewhere, \
+from hpi.core.signing import config_dir, load_private_key
+from hpi.core.errors import FingerprintMismatch, LicenseError, LicenseExpired, SerialBoundElsewhere, \
     UnknownSerial, UsageError, WrongProduct
 
 MAX_SEATS = 1_000_000  # devices per serial: beyond any real deployment, within every integer column
@@ -82,6 +82,11 @@ def get_product(db: Database, name: str) -> dict:
         raise UsageError(f"product {name!r} is not in the issuer database {db} (products: "
                          f"{', '.join(known) or 'none'}); create it with `hpi-license new-product {name} ...`")
     return {**row, "pipelines": json.loads(row["pipelines"])}
+
+
+def content_key_for_product(product: str, db_url: str | None = None) -> bytes:
+    """The product's content key from the issuer database (for `hpi-compile --encrypt`)."""
+    return bytes.fromhex(get_product(Database(db_url, must_exist=True), product)["content_key"])
 
 
 def product_keys(tx, product: str) -> dict[int, bytes]:

@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hpi.licensing import fingerprint as fp
 from hpi.licensing.crypto import raw_x25519_public
-from hpi.licensing.signing import config_dir
-from hpi.runtime_min.errors import FingerprintMismatch
+from hpi.core.signing import config_dir
+from hpi.core.errors import FingerprintMismatch
 
 MACHINE_KEY_FILE = "machine_key.json"
 SCHEMA = "hpi.machine-key/1"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from hpi.runtime_min.errors import UnknownSerial
+from hpi.core.errors import UnknownSerial
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}

@@ -39,8 +39,8 @@ from starlette.exceptions import HTTPException
 from hpi.licensing import issuer
 from hpi.licensing.crypto import exchange_key_from_issuer, raw_x25519_public
 from hpi.licensing.db import Database
-from hpi.licensing.signing import key_id
-from hpi.runtime_min.errors import FingerprintMismatch, HpiError, LicenseExpired, SerialBoundElsewhere, \
+from hpi.core.signing import key_id
+from hpi.core.errors import FingerprintMismatch, HpiError, LicenseExpired, SerialBoundElsewhere, \
     UnknownSerial, UsageError, WrongProduct
 
 _STATUS = {UnknownSerial: 404, SerialBoundElsewhere: 409, FingerprintMismatch: 409, WrongProduct: 409,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hpi.recipes.base import ModelRecipe, Tolerance, register_model
 from hpi.recipes.segmentation import deploy_transforms, normalize_spec, resize_spec
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 # UadPredictor's registered transforms and their builders' arguments; it always runs Resize then
 # Normalize (both required) and ignores a listed Map_to_mask (its post-processing is fixed).

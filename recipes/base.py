@@ -7,7 +7,7 @@ from typing import ClassVar
 import numpy as np
 
 from hpi.runtime_min.compare import Tolerance
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 
 Profile = dict[str, tuple[list[int], list[int], list[int]]]  # input → (min, opt, max)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
 from hpi.runtime_min.ops.text_det import parse_scale
 

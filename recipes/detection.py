@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 _KNOWN_OPS = ("Resize", "NormalizeImage", "Permute")
 # PaddleX builds these from inference.yml too; no model of these recipes uses them, so they are refused

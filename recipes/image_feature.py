@@ -11,7 +11,7 @@ are not ported; these recipes give the embedding of a whole image (or of a crop 
 from __future__ import annotations
 
 from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.text_det import parse_scale
 
 # The ops ImageFeatureRunnerPredictor registers; it runs them in this order whatever order inference.yml

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 from hpi.recipes.base import Tolerance, register_model
 from hpi.recipes.detection import ObjectDetection, _hpi_defaults, _normalize, _ops, _resize
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 
 
 @register_model

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hpi.recipes.base import ModelRecipe, Tolerance, register_model
 from hpi.recipes.classification import _normalize, _ops, _resize
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.multilabel import class_thresholds
 
 

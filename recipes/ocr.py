@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hpi.recipes.base import (IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, PipelineRecipe, Tolerance, register_model,
                               register_pipeline)
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.text_det import parse_scale
 
 

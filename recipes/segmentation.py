@@ -7,7 +7,7 @@ export form, not PaddleClas's PreProcess) and expects the exported model to end 
 from __future__ import annotations
 
 from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
 
 # SegPredictor's registered transforms and the arguments each builder takes (any other is a

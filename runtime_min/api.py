@@ -19,8 +19,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from hpi.runtime_min import backends, pipelines
-from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import BackendUnavailable, InputError, UsageError
+from hpi.core.bundle_format import Bundle
+from hpi.core.errors import BackendUnavailable, InputError, UsageError
 from hpi.runtime_min.models import choices, load_model
 from hpi.runtime_min.result import Result
 from hpi.runtime_min.targets import TARGETS
@@ -193,7 +193,7 @@ def open_bundle(path, *, backend: str | None = None, device: str = "auto", trust
     `serial_number` and `update_license` it is fetched from the license server first (as PaddleX's
     `--serial_number X --update_license`). Encrypted artifacts are decrypted in memory only.
     """
-    from hpi.licensing.signing import TrustStore
+    from hpi.core.signing import TrustStore
 
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 
 from hpi.runtime_min import backends
-from hpi.runtime_min.bundle import Bundle, canonical_json
+from hpi.core.bundle_format import Bundle
+from hpi.core.canonical import canonical_json
 from hpi.runtime_min.compare import Case, Tolerance, compare
-from hpi.runtime_min.errors import HpiError
+from hpi.core.errors import HpiError
 
 
 def signature_status(bundle: Bundle, trust) -> dict:
     """`valid`, `untrusted`, `invalid` or `unsigned`, with the signer's key id and the reason."""
-    from hpi.licensing.signing import Signature
+    from hpi.core.signing import Signature
 
     if bundle.signature is None:
         return {"status": "unsigned", "key_id": None, "message": "the bundle carries no signature"}

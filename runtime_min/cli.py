@@ -97,7 +97,7 @@ def _err(message: str) -> None:
 
 def _run(args) -> None:
     from hpi.runtime_min.api import open_bundle
-    from hpi.runtime_min.errors import InputError
+    from hpi.core.errors import InputError
 
     pipeline = open_bundle(args.bundle, backend=args.backend, device=args.device, trusted_keys=args.trusted_key,
                            allow_unsigned=args.allow_unsigned, num_threads=args.threads,
@@ -136,7 +136,7 @@ def _run(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import run_cli
+    from hpi.core.errors import run_cli
 
     args = _parser().parse_args(argv)
     return run_cli("hpi-run", lambda: _run(args))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hpi.runtime_min import backends
-from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC, Bundle, npy_array
-from hpi.runtime_min.errors import BackendUnavailable, BundleError, LicenseError, UsageError
+from hpi.core.bundle_format import ENCRYPTED_MEMBER_MAGIC, Bundle, npy_array
+from hpi.core.errors import BackendUnavailable, BundleError, LicenseError, UsageError
 from hpi.runtime_min.targets import TARGETS
 
 DEVICES = ("auto", "cpu", "gpu")

@@ -57,7 +57,7 @@ class Result:
 
         Texts (OCR) are drawn with `font_path` if given, else the font the pipeline was opened with
         (`open_bundle(font_path=...)`, $HPI_FONT_PATH, a system font; see pipelines/fonts.py)."""
-        from .pipelines.fonts import default_chooser
+        from hpi.runtime_min.pipelines.fonts import default_chooser
 
         target = self._target(path, ".png")
         fonts = (self._fonts or default_chooser()).using(font_path)

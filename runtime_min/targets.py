@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hpi.runtime_min.errors import UsageError
+from hpi.core.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def needs_testdata():
 @pytest.fixture(scope="session", autouse=True)
 def hpi_config(tmp_path_factory):
     """A private HPI_CONFIG_DIR with a fresh signing key, trusted; the user's own keys are untouched."""
-    from hpi.licensing.signing import generate_keypair, trust_public_key
+    from hpi.core.signing import generate_keypair, trust_public_key
 
     config = tmp_path_factory.mktemp("hpi-config")
     old = os.environ.get("HPI_CONFIG_DIR")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, compile_cli
-from hpi.runtime_min.tools_cli import main as hpi
+from hpi.compiler.tools_cli import main as hpi
 
 pytestmark = pytest.mark.slow
 SCHEMA = json.loads((REPO / "docs" / "compile-report.schema.json").read_text())
@@ -69,9 +69,9 @@ def test_verify_self_test_passes_on_every_backend(ocr_bundle, capsys):
 
 def _rebuilt_with(bundle_path: Path, out: Path, edit_member) -> Path:
     """The same bundle with one member changed, re-signed with the test's trusted key."""
-    from hpi.compiler.bundle_writer import write_bundle
-    from hpi.licensing.signing import TrustStore, default_signing_key_path, load_private_key
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.bundle_format import write_bundle
+    from hpi.core.signing import TrustStore, default_signing_key_path, load_private_key
+    from hpi.core.bundle_format import Bundle
 
     bundle = Bundle.open(bundle_path, trust=TrustStore.default())
     members = {name: bytes(bundle.read(name)) for name in bundle.members}

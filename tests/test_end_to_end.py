@@ -24,8 +24,8 @@ def test_compiling_twice_gives_identical_bytes(ocr_bundle, models_dir, calibrati
 
 
 def test_manifest_records_how_it_was_built(ocr_bundle):
-    from hpi.runtime_min.bundle import Bundle
-    from hpi.licensing.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
+    from hpi.core.signing import TrustStore
 
     manifest = Bundle.open(ocr_bundle, trust=TrustStore.default()).manifest
     assert manifest["pipeline"]["params"]["text_det_unclip_ratio"] == 2.0
@@ -55,8 +55,8 @@ def test_any_flipped_byte_is_refused(ocr_bundle, tmp_path, text_image):
     a flip in a member it never reads (the ONNX models, on OpenVINO) is left to `hpi verify`, which hashes
     them all."""
     raw = ocr_bundle.read_bytes()
-    from hpi.runtime_min.bundle import Bundle
-    from hpi.licensing.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
+    from hpi.core.signing import TrustStore
 
     bundle = Bundle.open(ocr_bundle, trust=TrustStore.default())
     header_end = len(raw) - sum(m.size for m in bundle.members.values())

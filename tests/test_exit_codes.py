@@ -14,14 +14,14 @@ import shutil
 import pytest
 
 from conftest import REPO, compile_cli
-from hpi.runtime_min.errors import exit_code_table
+from hpi.core.errors import exit_code_table
 
 
 def test_readme_table_is_the_error_classes_table():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert exit_code_table() in readme, (
         "README.md's exit-code table differs from runtime_min/errors.py; paste the output of "
-        "python -c 'from hpi.runtime_min.errors import exit_code_table; print(exit_code_table())'")
+        "python -c 'from hpi.core.errors import exit_code_table; print(exit_code_table())'")
 
 
 def _hpi_run(capsys, *args) -> tuple[int, str]:
@@ -83,13 +83,13 @@ def test_6_every_input_failed(ocr_bundle, tmp_path, capsys):
 
 
 def test_2_hpi_verify_missing_bundle(tmp_path, capsys):
-    from hpi.runtime_min.tools_cli import main
+    from hpi.compiler.tools_cli import main
 
     assert main(["verify", str(tmp_path / "nope.hpi")]) == 2
 
 
 def test_3_hpi_verify_tampered(ocr_bundle, tmp_path, capsys):
-    from hpi.runtime_min.tools_cli import main
+    from hpi.compiler.tools_cli import main
 
     bad = tmp_path / "bad.hpi"
     shutil.copyfile(ocr_bundle, bad)

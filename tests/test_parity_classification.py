@@ -44,8 +44,8 @@ def paddlex_results(classification_model, tmp_path_factory) -> dict[str, dict]:
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_classification_matches_paddlex_on_every_image(classification_bundle, paddlex_results, backend):
-    from hpi.runtime_min.bundle import Bundle
-    from hpi.licensing.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
+    from hpi.core.signing import TrustStore
 
     worst = assert_classes_match(classification_bundle, paddlex_results, backend)
     entry = Bundle.open(classification_bundle, trust=TrustStore.default()).manifest["models"]["image_classification"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 from hpi.runtime_min.backends.base import Backend, Session
-from hpi.runtime_min.errors import BackendUnavailable
+from hpi.core.errors import BackendUnavailable
 
 # name → "module:Class"; order is the runtime's CPU default when the manifest states none.
 _REGISTRY = {

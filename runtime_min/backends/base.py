@@ -6,7 +6,7 @@ import importlib.util
 
 import numpy as np
 
-from hpi.runtime_min.errors import BackendUnavailable
+from hpi.core.errors import BackendUnavailable
 
 
 class Session:

@@ -20,7 +20,7 @@ import os
 import numpy as np
 
 from hpi.runtime_min.backends.base import Backend, Session
-from hpi.runtime_min.errors import BackendUnavailable
+from hpi.core.errors import BackendUnavailable
 
 CUDA_DEFAULTS = {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from hpi.runtime_min.backends import tensorrt_engine as engines
 from hpi.runtime_min.backends.base import Backend, Session
-from hpi.runtime_min.errors import BackendUnavailable
+from hpi.core.errors import BackendUnavailable
 
 
 def _module():

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .text_det import normalize_to_chw
+from hpi.runtime_min.ops.text_det import normalize_to_chw
 
 __all__ = ["INTERPOLATIONS", "resize_short", "resize_to", "center_crop", "preprocess", "topk"]
 

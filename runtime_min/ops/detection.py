@@ -16,8 +16,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .classification import INTERPOLATIONS
-from .text_det import normalize_to_chw
+from hpi.runtime_min.ops.classification import INTERPOLATIONS
+from hpi.runtime_min.ops.text_det import normalize_to_chw
 
 __all__ = ["resize", "preprocess", "split_batch", "paddle_nms_order", "topk_order", "postprocess"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .detection import restructured_boxes, split_batch, topk_order
+from hpi.runtime_min.ops.detection import restructured_boxes, split_batch, topk_order
 
 __all__ = ["topk_masks_order", "postprocess"]
 

@@ -14,8 +14,8 @@ import math
 import cv2
 import numpy as np
 
-from .classification import INTERPOLATIONS
-from .text_det import normalize_to_chw
+from hpi.runtime_min.ops.classification import INTERPOLATIONS
+from hpi.runtime_min.ops.text_det import normalize_to_chw
 
 __all__ = ["seg_resize", "preprocess", "restore_size", "pseudo_color"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-from hpi.runtime_min.errors import BundleError
+from hpi.core.errors import BundleError
 
 _REGISTRY = {
     "OCR": "hpi.runtime_min.pipelines.ocr",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..ops.anomaly import map_to_mask
-from ..ops.segmentation import preprocess
-from .segmentation import SemanticSegmentation
+from hpi.runtime_min.ops.anomaly import map_to_mask
+from hpi.runtime_min.ops.segmentation import preprocess
+from hpi.runtime_min.pipelines.segmentation import SemanticSegmentation
 
 
 class AnomalyDetection(SemanticSegmentation):

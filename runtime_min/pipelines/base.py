@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ..result import plain
+from hpi.runtime_min.result import plain
 
 
 class SingleModelRunner:

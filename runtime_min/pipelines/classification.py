@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..ops.classification import preprocess, topk
-from .base import SingleModelRunner
+from hpi.runtime_min.ops.classification import preprocess, topk
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 # PaddleX's colormap entry 0 (RGB 255, 0, 0) for the label box, white text (its light font colour).
 _BOX_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)

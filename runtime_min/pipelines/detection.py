@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..ops.detection import postprocess, preprocess, split_batch
-from ..compare import canonical
-from .base import SingleModelRunner
+from hpi.runtime_min.ops.detection import postprocess, preprocess, split_batch
+from hpi.runtime_min.compare import canonical
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 # A fixed palette (BGR); PaddleX gives each new label the next colour of its colormap in the same way.
 _PALETTE = [(0, 0, 255), (0, 200, 0), (255, 0, 0), (0, 200, 255), (255, 0, 255), (255, 255, 0),

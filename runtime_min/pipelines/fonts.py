@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import UsageError
+from hpi.core.errors import UsageError
 
 FONT_ENV = "HPI_FONT_PATH"
 CJK_FIX = "apt install fonts-noto-cjk"

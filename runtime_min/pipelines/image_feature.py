@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..errors import UsageError
-from ..ops.classification import preprocess
-from ..ops.image_feature import normalize_features
-from .base import SingleModelRunner
+from hpi.core.errors import UsageError
+from hpi.runtime_min.ops.classification import preprocess
+from hpi.runtime_min.ops.image_feature import normalize_features
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 
 class ImageFeature(SingleModelRunner):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compare import canonical
-from ..ops.detection import preprocess, split_batch
-from ..ops.instance_segmentation import postprocess, split_masks
-from .detection import _PALETTE, Detection
+from hpi.runtime_min.compare import canonical
+from hpi.runtime_min.ops.detection import preprocess, split_batch
+from hpi.runtime_min.ops.instance_segmentation import postprocess, split_masks
+from hpi.runtime_min.pipelines.detection import _PALETTE, Detection
 
 _ALPHA, _TOWARDS_WHITE = 0.7, 0.4  # PaddleX's draw_mask: colour lightened by 0.4, blended at 0.7
 

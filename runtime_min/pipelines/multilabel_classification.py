@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..errors import BundleError
-from ..ops.classification import preprocess
-from ..ops.multilabel import multilabel_thresh
-from .base import SingleModelRunner
+from hpi.core.errors import BundleError
+from hpi.runtime_min.ops.classification import preprocess
+from hpi.runtime_min.ops.multilabel import multilabel_thresh
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 # PaddleX's colormap entry 0 (RGB 255, 0, 0) for the label band, white text (its light font colour).
 _BAND_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)

@@ -14,13 +14,13 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ..errors import BundleError, UsageError
-from ..ops import classification as cls_ops
-from ..ops.image_io import read_image
-from . import call_params, ocr_result
-from .fonts import FontChooser
-from ..ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
-from ..ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
+from hpi.core.errors import BundleError, UsageError
+from hpi.runtime_min.ops import classification as cls_ops
+from hpi.runtime_min.ops.image_io import read_image
+from hpi.runtime_min.pipelines import call_params, ocr_result
+from hpi.runtime_min.pipelines.fonts import FontChooser
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
+from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 
 __all__ = ["DEFAULT_PARAMS", "OcrPipeline", "sort_quad_boxes", "get_minarea_rect_crop",
            "get_rotate_crop_image", "convert_points_to_boxes", "rotate_image"]

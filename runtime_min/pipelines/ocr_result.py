@@ -18,8 +18,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..result import plain
-from .fonts import Font, FontChooser, default_chooser
+from hpi.runtime_min.result import plain
+from hpi.runtime_min.pipelines.fonts import Font, FontChooser, default_chooser
 
 __all__ = ["to_json_dict", "save_visualization"]
 

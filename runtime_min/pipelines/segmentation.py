@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..ops.segmentation import preprocess, pseudo_color, restore_size
-from .base import SingleModelRunner
+from hpi.runtime_min.ops.segmentation import preprocess, pseudo_color, restore_size
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 
 class SemanticSegmentation(SingleModelRunner):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..ops.text_det import DBPostProcess, DetResize, normalize_to_chw
-from ..ops.text_rec import CTCLabelDecode, rec_resize_norm
-from .base import SingleModelRunner
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw
+from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_resize_norm
+from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 
 def _to_mode(img: np.ndarray, mode: str) -> np.ndarray:
@@ -53,7 +53,7 @@ class TextRecognition(SingleModelRunner):
         """The image over a white row with `text (score)`, like PaddleX's TextRecResult._to_img: the font
         sized to 6 % of the image width, smaller until the label fits. Without a font that has the text's
         glyphs the row stays empty (the chooser says so once)."""
-        from .fonts import default_chooser
+        from hpi.runtime_min.pipelines.fonts import default_chooser
 
         label = f"{data['rec_text']} ({data['rec_score']})"
         face = (fonts or default_chooser()).font_for(label)

@@ -24,7 +24,7 @@ def model_dir(tmp_path_factory) -> Path:
 
 
 def _compile(model_dir: Path, out: Path, *extra) -> "Bundle":
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.bundle_format import Bundle
 
     assert compile_cli(model_dir, "--output", out, "--quiet", "--no-cache", *extra) == 0
     return Bundle.open(out, trust=None, allow_unsigned=True)
@@ -107,7 +107,7 @@ def test_golden_case_can_be_chosen(model_dir, tmp_path):
 
 
 def test_inspect_shows_every_member_size(default_bundle, capsys):
-    from hpi.runtime_min.tools_cli import main
+    from hpi.compiler.tools_cli import main
 
     assert main(["inspect", str(default_bundle.path), "--json"]) == 0
     sizes = json.loads(capsys.readouterr().out)["member_bytes"]

@@ -72,7 +72,7 @@ def test_two_concurrent_compiles_share_the_cache_safely(rec_dir, cache_dir, tmp_
 
 
 def test_cache_info_and_prune(rec_dir, cache_dir, tmp_path, capsys):
-    from hpi.runtime_min.tools_cli import main as hpi
+    from hpi.compiler.tools_cli import main as hpi
 
     _compile(rec_dir, tmp_path / "a.hpi")
     capsys.readouterr()

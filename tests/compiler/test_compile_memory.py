@@ -30,7 +30,7 @@ def test_det_compile_peak_stays_under_4_gb(models_dir, tmp_path):
     assert figures["largest_process_peak_gb"] <= LIMIT_GB, figures
     assert figures["tree_peak_gb"] <= LIMIT_GB, figures
 
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.bundle_format import Bundle
 
     verification = Bundle.open(out, trust=None, allow_unsigned=True).manifest["models"]["text_detection"]["verification"]
     assert verification["cases"] == ["min", "opt", "max"]

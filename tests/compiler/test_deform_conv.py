@@ -44,8 +44,8 @@ def paddlex_results(dcn_model, tmp_path_factory) -> dict[str, dict]:
 def test_openvino_needs_the_extension(dcn_bundle, tmp_path):
     import openvino as ov
 
-    from hpi.licensing.signing import TrustStore
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
 
     bundle = Bundle.open(dcn_bundle, trust=TrustStore.default())
     entry = bundle.manifest["models"]["image_classification"]

@@ -13,7 +13,7 @@ from conftest import compile_cli
 from hpi.compiler import gpu
 from hpi.recipes.ocr import TextDetection, TextRecognition
 from hpi.runtime_min.backends import tensorrt_engine as engines
-from hpi.runtime_min.errors import UsageError
+from hpi.core.errors import UsageError
 
 HAS_TENSORRT = importlib.util.find_spec("tensorrt") is not None
 
@@ -102,8 +102,8 @@ def gpu_bundle(hpi_config, models_dir, tmp_path_factory):
 
 
 def _open(path):
-    from hpi.licensing.signing import TrustStore
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
 
     return Bundle.open(path, trust=TrustStore.default())
 
@@ -125,7 +125,7 @@ def test_one_bundle_for_cpu_and_gpu(gpu_bundle):
 def test_runtime_on_a_machine_without_gpu_backends(gpu_bundle, text_image, capsys):
     from hpi.runtime_min import open_bundle
     from hpi.runtime_min.cli import main as hpi_run
-    from hpi.runtime_min.errors import BackendUnavailable
+    from hpi.core.errors import BackendUnavailable
 
     if not (HAS_TENSORRT or importlib.util.find_spec("onnxruntime")):
         pytest.skip("onnxruntime is not installed")

@@ -21,8 +21,8 @@ needs_two = pytest.mark.skipif(
 @pytest.mark.slow
 @needs_two
 def test_failing_converter_is_rejected_and_the_next_kept(models_dir, tmp_path, hpi_config):
-    from hpi.licensing.signing import TrustStore
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
 
     out = tmp_path / "rec.hpi"
     assert compile_cli(models_dir / "PP-OCRv4_mobile_rec", "--output", out, "--quiet",

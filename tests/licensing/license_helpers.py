@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from hpi.licensing import fingerprint
-from hpi.licensing.signing import generate_keypair, trust_public_key
+from hpi.core.signing import generate_keypair, trust_public_key
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
 ROUTE = "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n" \

@@ -13,7 +13,7 @@ import pytest
 from hpi.licensing import issuer
 from hpi.licensing.client import obtain_content_key
 from hpi.licensing.machine import licenses_dir
-from hpi.runtime_min.errors import SerialBoundElsewhere
+from hpi.core.errors import SerialBoundElsewhere
 from license_helpers import ADMIN_TOKEN, random_fingerprint, random_machine_key
 from license_helpers import private_folders, machine_env, vendor, trusted_vendor, server  # noqa: F401 (fixtures)
 

@@ -10,8 +10,8 @@ from hpi.licensing import bundle_keys, issuer
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.client import install_certificate, make_request
 from hpi.licensing.crypto import decrypt_member
-from hpi.licensing.signing import key_id, load_public_key
-from hpi.runtime_min.errors import IssuerUntrusted, LicenseError, LicenseNotFound, WrongProduct
+from hpi.core.signing import key_id, load_public_key
+from hpi.core.errors import IssuerUntrusted, LicenseError, LicenseNotFound, WrongProduct
 from license_helpers import new_vendor
 from license_helpers import private_folders, machine_env, vendor, trusted_vendor  # noqa: F401 (fixtures)
 
@@ -72,7 +72,7 @@ def test_a_bundle_accepts_certificates_from_its_own_issuer_only(trusted_vendor, 
     product = trusted_vendor.product("pinned")
     manifest, _ = _manifest(trusted_vendor, product, encrypt=False)
     rogue = new_vendor(tmp_path / "rogue")
-    from hpi.licensing.signing import config_dir
+    from hpi.core.signing import config_dir
 
     rogue.trust_on(config_dir())  # the user trusts their own issuer key
     rogue.product(product)  # the vendor's product name, in the rogue database

@@ -15,10 +15,10 @@ from hpi.licensing import fingerprint
 from hpi.licensing import issuer
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.client import install_certificate, make_request, obtain_content_key
-from hpi.licensing.crypto import content_key_for_product
+from hpi.licensing.issuer import content_key_for_product
 from hpi.licensing.machine import licenses_dir
-from hpi.licensing.signing import load_private_key
-from hpi.runtime_min.errors import CertificateInvalid, FingerprintMismatch, IssuerUntrusted, LicenseError, \
+from hpi.core.signing import load_private_key
+from hpi.core.errors import CertificateInvalid, FingerprintMismatch, IssuerUntrusted, LicenseError, \
     LicenseExpired, LicenseNotFound, WrongProduct
 from license_helpers import make_machine, new_vendor
 from license_helpers import private_folders, machine_env, vendor, trusted_vendor  # noqa: F401 (fixtures)
@@ -198,7 +198,7 @@ def test_an_edited_product_is_an_altered_certificate(trusted_vendor, tmp_path):
     path = installed(trusted_vendor, "edited", tmp_path)
     doc = json.loads(path.read_bytes())
     doc["certificate"]["product"] = "something-else"
-    from hpi.runtime_min.bundle import canonical_json
+    from hpi.core.canonical import canonical_json
 
     path.write_bytes(canonical_json(doc))
     with pytest.raises(CertificateInvalid, match="signature does not verify"):

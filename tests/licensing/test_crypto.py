@@ -3,9 +3,9 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from hpi.runtime_min.bundle import ENCRYPTED_MEMBER_MAGIC
+from hpi.core.bundle_format import ENCRYPTED_MEMBER_MAGIC
 from hpi.licensing.crypto import decrypt_member, encrypt_member, raw_x25519_public, unwrap_key, wrap_key
-from hpi.runtime_min.errors import BundleError, CertificateInvalid, LicenseError
+from hpi.core.errors import BundleError, CertificateInvalid, LicenseError
 from license_helpers import private_folders, vendor  # noqa: F401 (fixtures)
 
 
@@ -53,8 +53,8 @@ def test_content_key_unwraps_only_with_the_machine_key_and_product():
 
 
 def test_content_key_for_product_reads_the_issuer_database(vendor, tmp_path):
-    from hpi.licensing.crypto import content_key_for_product
-    from hpi.runtime_min.errors import UsageError
+    from hpi.licensing.issuer import content_key_for_product
+    from hpi.core.errors import UsageError
 
     vendor.product("compiled")
     key = content_key_for_product("compiled", vendor.db)

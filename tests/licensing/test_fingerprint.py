@@ -10,7 +10,7 @@ from hpi.licensing.cli import main as license_cli
 from hpi.licensing.fingerprint import match, read_fingerprint
 from hpi.licensing.machine import load_machine_key, machine_key_for_activation, machine_key_path, \
     machine_public_key
-from hpi.runtime_min.errors import FingerprintMismatch
+from hpi.core.errors import FingerprintMismatch
 
 from license_helpers import ROUTE, make_machine
 from license_helpers import private_folders  # noqa: F401 (fixtures)

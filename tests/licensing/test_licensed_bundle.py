@@ -11,10 +11,10 @@ import pytest
 from conftest import compile_cli, render_text
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.machine import licenses_dir
-from hpi.licensing.signing import generate_keypair, key_id, load_public_key, trust_public_key
+from hpi.core.signing import generate_keypair, key_id, load_public_key, trust_public_key
 from hpi.runtime_min import open_bundle
-from hpi.runtime_min.bundle import Bundle
-from hpi.runtime_min.errors import FingerprintMismatch, LicenseNotFound
+from hpi.core.bundle_format import Bundle
+from hpi.core.errors import FingerprintMismatch, LicenseNotFound
 from license_helpers import make_machine
 from license_helpers import machine_env, private_folders, server, trusted_vendor, vendor  # noqa: F401
 
@@ -76,7 +76,7 @@ def test_runs_after_offline_activation(licensed, trusted_vendor, signer_trusted,
     assert license_cli(["install", str(cert)]) == 0
     assert open_bundle(licensed[0]).predict_one(LINE).to_dict()["rec_text"].replace(" ", "").upper() == "HELLO2026"
     # The self-test decrypts the sealed golden tensors with the bundle's key, in memory.
-    from hpi.runtime_min.tools_cli import main as hpi_tool
+    from hpi.compiler.tools_cli import main as hpi_tool
 
     assert hpi_tool(["verify", str(licensed[0]), "--self-test", "--backend", "openvino"]) == 0
 
@@ -108,7 +108,7 @@ def test_hpi_run_flags_and_exit_code(licensed, trusted_vendor, signer_trusted, s
 
 
 def test_self_test_of_an_encrypted_bundle_uses_the_license(licensed, trusted_vendor, signer_trusted, server, capsys):
-    from hpi.runtime_min.tools_cli import main as hpi
+    from hpi.compiler.tools_cli import main as hpi
 
     assert hpi(["verify", str(licensed[0]), "--self-test"]) == LicenseNotFound.exit_code
     serial = trusted_vendor.serials(licensed[2])[0]
@@ -139,7 +139,7 @@ def test_no_compiled_model_of_an_encrypted_artifact_is_cached_on_disk(licensed, 
 def test_an_encrypted_bundle_stripped_of_its_license_is_refused_in_one_line(licensed, tmp_path, capsys):
     """Issue 13, item 10: the license section removed (and the signature with it), run with
     --allow-unsigned: a UnicodeDecodeError traceback (exit 1). Now one line and exit 3."""
-    from hpi.compiler.bundle_writer import write_bundle
+    from hpi.core.bundle_format import write_bundle
     from hpi.runtime_min.cli import main as hpi_run
 
     bundle = Bundle.open(licensed[0], check_signature=False)

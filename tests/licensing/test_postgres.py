@@ -15,8 +15,8 @@ import pytest
 
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.client import obtain_content_key, request_certificate
-from hpi.licensing.crypto import content_key_for_product
-from hpi.runtime_min.errors import SerialBoundElsewhere
+from hpi.licensing.issuer import content_key_for_product
+from hpi.core.errors import SerialBoundElsewhere
 from license_helpers import ServerProcess, free_port, new_vendor, random_fingerprint, random_machine_key
 from license_helpers import private_folders, machine_env  # noqa: F401 (fixtures)
 

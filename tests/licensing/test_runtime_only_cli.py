@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from hpi.licensing.signing import generate_keypair
+from hpi.core.signing import generate_keypair
 
 RUNTIME_ONLY = """
 import sys

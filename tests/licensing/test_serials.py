@@ -1,7 +1,7 @@
 import pytest
 
 from hpi.licensing.serials import ALPHABET, new_serial, normalize_serial
-from hpi.runtime_min.errors import UnknownSerial
+from hpi.core.errors import UnknownSerial
 from license_helpers import private_folders  # noqa: F401 (fixtures)
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from hpi.licensing.cli import main as license_cli
 from hpi.licensing.client import deactivate_online, obtain_content_key, request_certificate
-from hpi.licensing.crypto import content_key_for_product
+from hpi.licensing.issuer import content_key_for_product
 from hpi.licensing.fingerprint import read_fingerprint
 from hpi.licensing.machine import licenses_dir
-from hpi.runtime_min.errors import FingerprintMismatch, LicenseServerError, SerialBoundElsewhere, UnknownSerial, \
+from hpi.core.errors import FingerprintMismatch, LicenseServerError, SerialBoundElsewhere, UnknownSerial, \
     UsageError, WrongProduct
 from license_helpers import ADMIN_TOKEN, ServerProcess, make_machine, random_fingerprint, random_machine_key
 from license_helpers import private_folders, machine_env, vendor, trusted_vendor, server  # noqa: F401 (fixtures)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from hpi.licensing.client import request_certificate
-from hpi.runtime_min.errors import LicenseServerError, SerialBoundElsewhere
+from hpi.core.errors import LicenseServerError, SerialBoundElsewhere
 from license_helpers import ServerProcess, random_fingerprint, random_machine_key
 from license_helpers import private_folders, vendor  # noqa: F401 (fixtures)
 

@@ -3,9 +3,9 @@ import stat
 
 import pytest
 
-from hpi.licensing.signing import TrustStore, generate_keypair, key_id, load_private_key, load_public_key, \
+from hpi.core.signing import TrustStore, generate_keypair, key_id, load_private_key, load_public_key, \
     sign, trust_public_key
-from hpi.runtime_min.errors import SignatureError, UsageError
+from hpi.core.errors import SignatureError, UsageError
 
 
 def test_keygen_private_key_is_0600_and_refuses_overwrite(tmp_path):

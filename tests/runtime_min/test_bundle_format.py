@@ -8,10 +8,11 @@ import struct
 import numpy as np
 import pytest
 
-from hpi.compiler.bundle_writer import write_bundle
-from hpi.licensing.signing import TrustStore, generate_keypair, load_private_key, load_public_key
-from hpi.runtime_min.bundle import MAGIC, Bundle, canonical_json
-from hpi.runtime_min.errors import BundleError, SignatureError, UsageError
+from hpi.core.bundle_format import write_bundle
+from hpi.core.signing import TrustStore, generate_keypair, load_private_key, load_public_key
+from hpi.core.bundle_format import MAGIC, Bundle
+from hpi.core.canonical import canonical_json
+from hpi.core.errors import BundleError, SignatureError, UsageError
 
 MEMBERS = {"a/one.bin": b"first member", "b/two.npy": b"", "c.txt": bytes(range(256))}
 
@@ -45,7 +46,7 @@ def _join(manifest: bytes, signature: bytes, data: bytes) -> bytes:
 
 def _resign(keys, manifest: dict, data: bytes) -> bytes:
     """A bundle whose manifest was edited and properly re-signed (to reach the member checks)."""
-    from hpi.licensing.signing import sign
+    from hpi.core.signing import sign
 
     m = canonical_json(manifest)
     return _join(m, canonical_json(sign(m, keys[0]).to_dict()), data)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hpi.recipes import model_recipe_for
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.classification import center_crop, preprocess, resize_short, resize_to, topk
 from hpi.runtime_min.pipelines import build
 from hpi.runtime_min.result import Result

@@ -9,7 +9,7 @@ import pytest
 
 from hpi.recipes import model_recipe_for
 from hpi.runtime_min.compare import Case, Tolerance, compare
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.detection import paddle_nms_order, postprocess, preprocess, resize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))

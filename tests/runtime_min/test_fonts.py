@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from hpi.runtime_min.errors import UsageError
+from hpi.core.errors import UsageError
 from hpi.runtime_min.pipelines.fonts import FONT_ENV, FontChooser
 from hpi.runtime_min.pipelines.ocr_result import save_visualization
 

@@ -4,7 +4,7 @@ and PaddleX's threshold / clip / crop rules (fast, no model)."""
 import numpy as np
 import pytest
 
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.instance_segmentation import postprocess, topk_masks_order
 
 

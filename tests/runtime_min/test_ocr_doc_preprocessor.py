@@ -9,7 +9,7 @@ import pytest
 
 from hpi.compiler.fetch_models import pipeline_config
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
 from hpi.runtime_min.pipelines.ocr_result import to_json_dict
 

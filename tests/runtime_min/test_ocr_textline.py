@@ -11,7 +11,7 @@ import pytest
 
 from hpi.compiler.fetch_models import pipeline_config, textline_ori_config, textline_pipeline_config
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
 
 from test_ocr_ops import FakeRec, fake_det, text_image

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import OCR_IMAGES, REPO, compile_cli, reads_hello
 from hpi.runtime_min.cli import main as hpi_run
-from hpi.runtime_min.errors import InputError, UsageError
+from hpi.core.errors import InputError, UsageError
 from hpi.runtime_min.pipelines.fonts import FONT_ENV
 
 pytestmark = pytest.mark.slow

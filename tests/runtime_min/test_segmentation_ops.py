@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hpi.recipes import model_recipe_for
-from hpi.runtime_min.errors import CompileError
+from hpi.core.errors import CompileError
 from hpi.runtime_min.ops.segmentation import PALETTE_RGB, pseudo_color, restore_size, seg_resize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))

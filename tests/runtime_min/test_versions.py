@@ -20,8 +20,8 @@ def test_a_different_opencv_is_one_line_naming_both_versions():
 
 
 def test_the_ocr_bundle_records_this_machines_versions(ocr_bundle):
-    from hpi.licensing.signing import TrustStore
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.signing import TrustStore
+    from hpi.core.bundle_format import Bundle
 
     manifest = Bundle.open(ocr_bundle, trust=TrustStore.default()).manifest
     assert manifest["created_by"]["verified_with"] == library_versions()

@@ -1,4 +1,4 @@
-"""Reading `.hpi` bundles: one file, strictly checked before anything in it is used.
+"""The `.hpi` file: written by the compiler, read by the runtime, strictly checked before use.
 
 Layout (docs/bundle-format.md):
 
@@ -11,6 +11,9 @@ manifest bytes as stored; the manifest covers every member. The layout and signa
 a member's bytes are checked against its sha256 before they are first handed out (so a run hashes, and
 pages in, only the members it uses: an OpenVINO run skips the ONNX ones), and `verify_members` checks
 them all. Nothing is unpickled, nothing is written.
+
+The writer is beside the reader so the two cannot drift: same manifest, members and key give a
+byte-identical file (Ed25519 signatures are deterministic), written atomically (core/files.py).
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from hpi.runtime_min.errors import BundleError, SignatureError, UsageError
+from hpi.core.canonical import canonical_json
+from hpi.core.errors import BundleError, SignatureError, UsageError
+from hpi.core.files import atomic_file
 
 MAGIC = b"\x89HPI\r\n\x1a\n"
 SCHEMA = "hpi.bundle/1"
@@ -36,11 +41,6 @@ MAX_MEMBERS = 4096
 MAX_MEMBER_BYTES = 8 << 30
 _LEN = struct.Struct("<Q")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*")
-
-
-def canonical_json(obj) -> bytes:
-    """The one serialization used for everything that is hashed or signed."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
 def check_member_name(name: str) -> None:
@@ -74,6 +74,34 @@ class Member:
     offset: int
     size: int
     sha256: str
+
+
+def write_bundle(path: Path, manifest: dict, members: dict[str, bytes], private_key=None) -> dict:
+    """Write a bundle atomically: `manifest` without `schema`/`members` (added here), `members` maps
+    name → bytes, signed with `private_key` when given. Returns the manifest as written."""
+    names = sorted(members)
+    entries, offset = [], 0
+    for name in names:
+        check_member_name(name)
+        data = members[name]
+        entries.append({"name": name, "offset": offset, "size": len(data),
+                        "sha256": hashlib.sha256(data).hexdigest()})
+        offset += len(data)
+    manifest = {**manifest, "schema": SCHEMA, "members": entries}
+    manifest_bytes = canonical_json(manifest)
+    signature_bytes = b""
+    if private_key is not None:
+        from hpi.core.signing import sign
+
+        signature_bytes = canonical_json(sign(manifest_bytes, private_key).to_dict())
+    with atomic_file(path) as f:
+        f.write(MAGIC)
+        for section in (manifest_bytes, signature_bytes):
+            f.write(_LEN.pack(len(section)))
+            f.write(section)
+        for name in names:
+            f.write(members[name])
+    return manifest
 
 
 class Bundle:
@@ -174,7 +202,7 @@ def _check_signature(manifest_bytes: bytes, signature: dict | None, trust, allow
         if not allow_unsigned:
             raise SignatureError(f"{path} is unsigned; sign it with hpi-compile or pass --allow-unsigned")
         return
-    from hpi.licensing.signing import Signature
+    from hpi.core.signing import Signature
 
     if trust is None:
         if allow_unsigned:

@@ -1,5 +1,9 @@
 """`hpi inspect | verify | diff | cache`: look at, check and compare bundles; manage the compile cache.
 
+The CI tool sits with the compiler, at the top of the layers, because it reaches both sides (the
+runtime's self-test, the compiler's cache); it imports neither's heavy dependencies, so it works on a
+runtime-only install.
+
 Exit codes: 0 fine (for diff: identical), 1 diff found changes, 3/4 bundle or signature refused,
 7 self-test failed, others as in README.md.
 """
@@ -13,14 +17,14 @@ from pathlib import Path
 
 
 def _trust(paths):
-    from hpi.licensing.signing import TrustStore
+    from hpi.core.signing import TrustStore
 
     return TrustStore.default([Path(p) for p in paths])
 
 
 def _open(path, trusted_keys, check_signature: bool, allow_unsigned: bool = False):
     """Parse and hash-check; with `check_signature`, also refuse what hpi-run would refuse."""
-    from hpi.runtime_min.bundle import Bundle
+    from hpi.core.bundle_format import Bundle
 
     trust = _trust(trusted_keys)
     if check_signature:
@@ -75,7 +79,7 @@ def _size(n: int) -> str:
 
 def cmd_verify(args) -> int:
     from hpi.runtime_min.bundle_tools import self_test, signature_status
-    from hpi.runtime_min.errors import SelfTestError
+    from hpi.core.errors import SelfTestError
 
     bundle, trust = _open(args.bundle, args.trusted_key, check_signature=True, allow_unsigned=args.allow_unsigned)
     report = {"bundle": str(bundle.path), "signature": signature_status(bundle, trust),
@@ -173,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hpi.runtime_min.errors import run_cli
+    from hpi.core.errors import run_cli
 
     args = _parser().parse_args(argv)
     code = []

@@ -18,7 +18,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from hpi.runtime_min.errors import SignatureError, UsageError
+from hpi.core.errors import SignatureError, UsageError
+from hpi.core.files import write_atomic
 
 ALGORITHM = "ed25519"
 
@@ -43,15 +44,6 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(_raw_public(public_key)).hexdigest()[:16]
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-
-
 def generate_keypair(private_path: Path, *, overwrite: bool = False) -> tuple[Path, Path]:
     """Write a new private key (mode 0600) and its public key beside it (`<name>.pub`)."""
     private_path = Path(private_path)
@@ -59,12 +51,8 @@ def generate_keypair(private_path: Path, *, overwrite: bool = False) -> tuple[Pa
     if private_path.exists() and not overwrite:
         raise UsageError(f"{private_path} already exists; pass --force to replace it")
     key = Ed25519PrivateKey.generate()
-    _write_private(
-        private_path,
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-    )
+    write_atomic(private_path, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), mode=0o600)
     public_path.write_bytes(
         key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
