@@ -1,6 +1,6 @@
 """The text line orientation branch of the OCR pipeline and its recipes, without models.
 
-The real classifier and PaddleX itself are in tests/test_parity_textline.py (slow); here fake networks
+The real classifier and PaddleX itself are in tests/recipes/test_parity_textline.py (slow); here fake networks
 pin down PaddleX's batching quirk, the 180-degree turn and the resolved config.
 """
 

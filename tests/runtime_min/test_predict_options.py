@@ -1,6 +1,6 @@
 """The Python API and hpi-run for batch users: bad inputs skipped and reported, PaddleX's per-call OCR
 parameters, the picture's font. On the real compiled PP-OCRv4 bundle (PaddleX parity of the parameters:
-tests/test_parity_paddlex.py)."""
+tests/recipes/test_parity_paddlex.py)."""
 
 from __future__ import annotations
 
