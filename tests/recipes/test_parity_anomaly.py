@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO
+from conftest import ORACLE_PYTHON, REPO, missing
 from vision_parity import MARKS, assert_maps_match, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -40,7 +40,7 @@ def anomaly_bundle(hpi_config, anomaly_model, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def paddlex_results(anomaly_model, tmp_path_factory) -> dict[str, dict]:
     if subprocess.run([str(ORACLE_PYTHON), "-c", "import skimage"], capture_output=True).returncode != 0:
-        pytest.skip("scikit-image missing in .venv-oracle (PaddleX's MapToMask needs it): run scripts/setup.sh")
+        missing("scikit-image missing in .venv-oracle (PaddleX's MapToMask needs it): run scripts/setup.sh")
     return oracle(anomaly_model, tmp_path_factory.mktemp("paddlex-uad"))
 
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
 from test_parity_doc_preprocessor import doc_bundle, doc_config  # noqa: F401  (module fixtures, built here again)
 
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+    needs_oracle(),
 ]
 
 

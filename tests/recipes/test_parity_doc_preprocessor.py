@@ -17,7 +17,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -29,7 +29,7 @@ DOC_ORI_SEED = 7
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+    needs_oracle(),
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
 
 PARITY_FAMILIES = ("text_detection", "text_recognition")
@@ -18,7 +18,7 @@ PARITY_PIPELINES = ("OCR",)
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+    needs_oracle(),
 ]
 
 

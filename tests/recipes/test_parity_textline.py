@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, compile_cli, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, compile_cli, missing, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
 
 PARITY_FAMILIES = ("image_classification",)  # the text line orientation classifier
@@ -20,7 +20,7 @@ PARITY_PIPELINES = ("OCR",)  # with use_textline_orientation
 pytestmark = [
     pytest.mark.slow,
     needs_testdata(),
-    pytest.mark.skipif(not ORACLE_PYTHON.exists(), reason="PaddleX oracle env missing: run scripts/setup.sh"),
+    needs_oracle(),
 ]
 
 
@@ -39,7 +39,7 @@ def paddlex_results(models_dir, tmp_path_factory) -> dict[str, dict]:
 
 def test_paddlex_flips_the_upside_down_line(paddlex_results):
     if "text_cls.jpg" not in paddlex_results:
-        pytest.skip("text_cls.jpg is not among the shared test images")
+        missing("text_cls.jpg is not among the shared test images")
     assert paddlex_results["text_cls.jpg"]["textline_orientation_angles"] == [1]
     assert all(r["model_settings"]["use_textline_orientation"] for r in paddlex_results.values())
 

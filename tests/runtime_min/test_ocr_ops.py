@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from conftest import missing
 from hpi.runtime_min.ops.image_io import read_image
 from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw, parse_scale
 from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
@@ -49,7 +50,7 @@ def test_read_image_formats(tmp_path):
 def test_read_image_exif_orientation_applied():
     path = TESTDATA / "img_exif_orientation.jpg"  # EXIF orientation 3: rotate 180 degrees
     if not path.is_file():
-        pytest.skip(f"{path} is absent")
+        missing(f"{path} is absent")
     flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
     raw = cv2.imdecode(np.fromfile(path, np.uint8), flags)
     assert np.array_equal(read_image(path), cv2.rotate(raw, cv2.ROTATE_180))

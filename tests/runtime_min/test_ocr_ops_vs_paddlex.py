@@ -205,6 +205,7 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402  (after the oracle entry point: the oracle venv has no pytest)
 
+from conftest import missing  # noqa: E402
 from hpi.runtime_min.ops.image_io import read_image  # noqa: E402
 from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw  # noqa: E402
 from hpi.runtime_min.ops.text_rec import (  # noqa: E402
@@ -289,12 +290,12 @@ def _make_inputs(work):
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory):
     if not ORACLE_PYTHON.exists():
-        pytest.skip(f"PaddleX oracle interpreter {ORACLE_PYTHON} is absent")
+        missing(f"PaddleX oracle interpreter {ORACLE_PYTHON} is absent")
     probe = subprocess.run([str(ORACLE_PYTHON), "-c", "import paddlex"], capture_output=True)
     if probe.returncode != 0:
-        pytest.skip("paddlex is not importable in the oracle interpreter")
+        missing("paddlex is not importable in the oracle interpreter")
     if not TESTDATA.is_dir():
-        pytest.skip(f"test images {TESTDATA} are absent")
+        missing(f"test images {TESTDATA} are absent")
     work = tmp_path_factory.mktemp("ocr_oracle")
     inputs = _make_inputs(work)
     run = subprocess.run([str(ORACLE_PYTHON), __file__, str(work)], capture_output=True, text=True,

@@ -11,7 +11,7 @@ import sys
 import cv2
 import pytest
 
-from conftest import OCR_IMAGES, REPO, compile_cli, reads_hello
+from conftest import OCR_IMAGES, REPO, compile_cli, missing, reads_hello
 from hpi.runtime_min.cli import main as hpi_run
 from hpi.core.errors import InputError, UsageError
 from hpi.runtime_min.pipelines.fonts import FONT_ENV
@@ -194,7 +194,7 @@ def test_hpi_run_says_once_when_texts_cannot_be_drawn(ocr_bundle, tmp_path, caps
     """Chinese texts with a Latin-only font: one line naming the fix, however many images."""
     images = [p for p in OCR_IMAGES if p.name in ("ch_en_num.jpg", "check_return_word_len.jpeg")]
     if len(images) < 2:
-        pytest.skip("the shared Chinese test images are absent")
+        missing("the shared Chinese test images are absent")
     code, results, err = run(capsys, ocr_bundle, "--input", *images, "--save-vis", tmp_path, "--font-path", DEJAVU)
     assert code == 0 and all(r["rec_texts"] for r in results)
     notices = [line for line in err.splitlines() if "not drawn" in line]
