@@ -15,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 
+from hpi.runtime_min.cli_args import add_run_args, add_trust_args
+
 
 def _trust(paths):
     from hpi.core.signing import TrustStore
@@ -157,15 +159,14 @@ def _parser() -> argparse.ArgumentParser:
     s = add("inspect", cmd_inspect, "summarize a bundle: pipeline, models, profiles, targets, backends, "
                                     "precisions, signer, license, verification")
     s.add_argument("bundle")
-    s.add_argument("--trusted-key", action="append", default=[], metavar="FILE")
+    add_trust_args(s, allow_unsigned=False)  # the signer is reported, not checked
     s = add("verify", cmd_verify, "check the signature and every member's hash; with --self-test, run the golden "
                                   "inputs on this machine's backends and compare with the stored outputs")
     s.add_argument("bundle")
     s.add_argument("--self-test", action="store_true", help="run the golden inputs on this machine")
-    s.add_argument("--backend", action="append", default=[], help="self-test only these backends; repeatable")
-    s.add_argument("--threads", type=int, metavar="N")
-    s.add_argument("--trusted-key", action="append", default=[], metavar="FILE")
-    s.add_argument("--allow-unsigned", action="store_true")
+    add_run_args(s, backend_help="self-test only these (default: every one that works here); repeatable",
+                 device=False)
+    add_trust_args(s)
     s = add("diff", cmd_diff, "what changed between two bundles (exit 1 when anything did)")
     s.add_argument("a")
     s.add_argument("b")

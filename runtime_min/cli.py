@@ -12,6 +12,8 @@ import argparse
 import json
 import sys
 
+from hpi.runtime_min.cli_args import add_run_args, add_trust_args, one_backend
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -25,16 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="image files, folders of images, or glob patterns")
     p.add_argument("--output", "-o", metavar="DIR", help="write one <image>_res.json per image into DIR")
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
-                   help="run on the bundle's GPU target or its cpu target (default auto: GPU when a GPU backend "
-                        "works here, else cpu)")
-    p.add_argument("--backend", help="inference backend (default: the bundle's choice among those that work here): "
-                                     "openvino, onnxruntime, tensorrt")
-    p.add_argument("--threads", type=int, metavar="N", help="CPU threads per model (default: backend's)")
-    p.add_argument("--trusted-key", action="append", default=[], metavar="FILE",
-                   help="public key (PEM) or folder of *.pub keys to trust, in addition to $HPI_TRUSTED_KEYS "
-                        "and ~/.config/hpi/trusted_keys")
-    p.add_argument("--allow-unsigned", action="store_true", help="accept a bundle that carries no signature")
+    add_run_args(p, backend_help="default: the bundle's choice among those that work here")
+    add_trust_args(p)
     p.add_argument("--serial-number", metavar="SERIAL", help="serial number of the license a license-bound bundle "
                                                              "needs (docs/licensing.md)")
     p.add_argument("--update-license", action="store_true", help="activate the serial number online first and "
@@ -99,8 +93,8 @@ def _run(args) -> None:
     from hpi.runtime_min.api import open_bundle
     from hpi.core.errors import InputError
 
-    pipeline = open_bundle(args.bundle, backend=args.backend, device=args.device, trusted_keys=args.trusted_key,
-                           allow_unsigned=args.allow_unsigned, num_threads=args.threads,
+    pipeline = open_bundle(args.bundle, backend=one_backend(args, "hpi-run"), device=args.device,
+                           trusted_keys=args.trusted_key, allow_unsigned=args.allow_unsigned, num_threads=args.threads,
                            serial_number=args.serial_number, update_license=args.update_license,
                            license_server=args.license_server, font_path=args.font_path)
     for note in pipeline.notes:
