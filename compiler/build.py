@@ -23,6 +23,7 @@ from hpi.runtime_min.compare import verify_session
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.runtime_min import backends
 from hpi.core.errors import CompileError, UsageError, VerificationError
+from hpi.core.manifest import Artifact
 from hpi.runtime_min.targets import TARGETS, target as known_target
 from hpi.runtime_min.versions import library_versions
 
@@ -94,13 +95,13 @@ def _cpu_artifacts(key: str, candidate: "_Candidate", cpu_backends) -> tuple[lis
     artifacts, members = [], {}
     if "onnxruntime" in cpu_backends:
         members[f"{base}/model.onnx"] = candidate.onnx
-        artifacts.append({"target": "cpu", "format": "onnx", "precision": "fp32",
-                          "members": {"model": f"{base}/model.onnx"}, "config": CPU_BACKEND_CONFIG["onnxruntime"]})
+        artifacts.append(Artifact("onnx", "cpu", {"model": f"{base}/model.onnx"},
+                                  config=CPU_BACKEND_CONFIG["onnxruntime"]).to_dict())
     if "openvino" in cpu_backends:
         members.update({f"{base}/openvino/model.xml": candidate.xml, f"{base}/openvino/model.bin": candidate.weights})
-        artifacts.append({"target": "cpu", "format": "openvino_ir", "precision": "fp32",
-                          "members": {"xml": f"{base}/openvino/model.xml", "weights": f"{base}/openvino/model.bin"},
-                          "config": CPU_BACKEND_CONFIG["openvino"]})
+        artifacts.append(Artifact("openvino_ir", "cpu", {"xml": f"{base}/openvino/model.xml",
+                                                         "weights": f"{base}/openvino/model.bin"},
+                                  config=CPU_BACKEND_CONFIG["openvino"]).to_dict())
     return artifacts, members
 
 

@@ -32,7 +32,7 @@ def default_root() -> Path:
 
 # Modules whose code decides what a compiled model holds: a change to any of them (a default provider
 # option, a verification rule) must miss the cache even when the hpi version is the same.
-_COMPILE_CODE = ("hpi.compiler.build", "hpi.compiler.convert", "hpi.compiler.gpu", "hpi.compiler.reference",
+_COMPILE_CODE = ("hpi.core.manifest", "hpi.compiler.build", "hpi.compiler.convert", "hpi.compiler.gpu", "hpi.compiler.reference",
                  "hpi.recipes.base", "hpi.runtime_min.compare", "hpi.runtime_min.backends.tensorrt_engine")
 
 

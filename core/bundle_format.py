@@ -18,6 +18,7 @@ byte-identical file (Ed25519 signatures are deterministic), written atomically (
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mmap
@@ -29,6 +30,7 @@ from pathlib import Path
 from hpi.core.canonical import canonical_json
 from hpi.core.errors import BundleError, SignatureError, UsageError
 from hpi.core.files import atomic_file
+from hpi.core.manifest import Manifest
 
 MAGIC = b"\x89HPI\r\n\x1a\n"
 SCHEMA = "hpi.bundle/1"
@@ -110,7 +112,7 @@ class Bundle:
     def __init__(self, path: Path, manifest: dict, manifest_bytes: bytes, signature: dict | None,
                  data: memoryview, members: dict[str, Member]):
         self.path = path
-        self.manifest = manifest
+        self.manifest = manifest  # the signed document as stored (what hpi inspect / diff show)
         self.manifest_bytes = manifest_bytes
         self.signature = signature
         self._data = data
@@ -147,6 +149,12 @@ class Bundle:
         data = view[data_start:]
         members = _check_members(manifest.get("members"), data, path)
         return cls(path, manifest, manifest_bytes, signature, data, members)
+
+    @functools.cached_property
+    def contents(self) -> Manifest:
+        """The manifest parsed into typed records, once: what the runtime reads (BundleError if malformed).
+        Parsed on first use, so tools that only look at the layout (`hpi inspect`) need none of it."""
+        return Manifest.from_dict(self.manifest)
 
     def read(self, name: str) -> memoryview:
         """A member's bytes (zero-copy), verified against its sha256 (on first read)."""

@@ -21,7 +21,7 @@ import numpy as np
 from hpi.runtime_min import backends, pipelines
 from hpi.core.bundle_format import Bundle
 from hpi.core.errors import BackendUnavailable, InputError, UsageError
-from hpi.runtime_min.models import choices, load_model
+from hpi.runtime_min.models import Choice, RunOptions, choices, load_model
 from hpi.runtime_min.result import Result
 from hpi.runtime_min.targets import TARGETS
 
@@ -57,27 +57,39 @@ class Pipeline:
     cannot start) is passed over like one that is not installed, and `notes` says why for each.
     """
 
-    def __init__(self, bundle: Bundle, backend: str | None = None, num_threads: int | None = None,
-                 content_key: bytes | None = None, device: str = "auto", font_path=None):
+    def __init__(self, bundle: Bundle, options: RunOptions = RunOptions(), font_path=None):
         from hpi.runtime_min.pipelines.fonts import FontChooser
 
         self.bundle = bundle
+        self.options = options
         self.fonts = FontChooser(font_path)
         if font_path:
             self.fonts.check()  # a font the caller named must be usable: say so now, not at the first picture
-        spec = bundle.manifest["pipeline"]
+        pipeline = bundle.contents.pipeline
         failed = []
-        for choice in choices(bundle, backend, device):
+        for choice in choices(bundle, options):
             try:
-                self.models = _load_models(bundle, spec, choice, num_threads, content_key)
+                self.models = _load_models(bundle, choice, options)
             except BackendUnavailable as exc:
                 failed.append(f"{choice.backend} on {choice.target}: {exc}")
                 continue
-            self.backend, self.target, self.notes = choice.backend, choice.target, choice.skipped + failed
+            self.backend, self.target, self.notes = choice.backend, choice.target, list(choice.skipped) + failed
             break
         else:
             raise BackendUnavailable("no backend here could load this bundle: " + "; ".join(failed))
-        self._runner = pipelines.build(spec["name"], self.models, spec.get("params", {}))
+        self._runner = pipelines.build(pipeline.name, self.models, pipeline.params)
+
+    def close(self) -> None:
+        """Release every model's session now (GPU memory, engines); the pipeline is unusable after."""
+        for model in getattr(self, "models", {}).values():
+            model.close()
+        self.models = {}
+
+    def __enter__(self) -> "Pipeline":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def describe(self) -> dict:
         """Which target, backend and precision each model runs with."""
@@ -143,7 +155,7 @@ class Pipeline:
         """The pipeline runner with per-call parameters applied; UsageError for ones it does not take."""
         if not params:
             return self._runner
-        name = self.bundle.manifest["pipeline"]["name"]
+        name = self.bundle.contents.pipeline.name
         if not hasattr(self._runner, "with_params"):
             raise UsageError(f"predict parameter(s) {', '.join(sorted(params))} not accepted: this bundle's "
                              f"{name} pipeline takes no per-call parameters (PaddleX's OCR names apply to OCR bundles)")
@@ -161,20 +173,19 @@ def _error_handler(on_error):
     raise UsageError(f"on_error={on_error!r}: expected 'raise', 'skip' or a callable f(input, error)")
 
 
-def _load_models(bundle: Bundle, spec: dict, choice, num_threads, content_key) -> dict:
+def _load_models(bundle: Bundle, choice: Choice, options: RunOptions) -> dict:
     """Every model of the pipeline. On CPU side by side: backends compile (or read their compiled cache)
     without holding the GIL, so two models load in about the time of the slower one, and the pipeline's
     own imports (OpenCV) overlap them (cold start figures: docs/performance.md). GPU backends load one
     after the other: their start (CUDA, engine deserialization) has not been measured side by side."""
-    roles = spec["models"]
+    pipeline = bundle.contents.pipeline
+    roles = pipeline.models
     if len(roles) == 1 or TARGETS[choice.target].is_gpu:
-        return {role: load_model(bundle, key, choice.backend, num_threads, choice.target, content_key)
-                for role, key in roles.items()}
+        return {role: load_model(bundle, key, choice, options) for role, key in roles.items()}
     backends.get(choice.backend).require()  # import the library here once, not in two threads at a time
     with ThreadPoolExecutor(len(roles), thread_name_prefix="hpi-load") as pool:
-        loading = {role: pool.submit(load_model, bundle, key, choice.backend, num_threads, choice.target,
-                                     content_key) for role, key in roles.items()}
-        pipelines.prepare(spec["name"])
+        loading = {role: pool.submit(load_model, bundle, key, choice, options) for role, key in roles.items()}
+        pipelines.prepare(pipeline.name)
         return {role: future.result() for role, future in loading.items()}
 
 
@@ -198,12 +209,12 @@ def open_bundle(path, *, backend: str | None = None, device: str = "auto", trust
     trust = TrustStore.default([Path(p) for p in trusted_keys])
     bundle = Bundle.open(path, trust=trust if len(trust) else None, allow_unsigned=allow_unsigned)
     key = content_key(bundle, serial_number, update_license, license_server)
-    return Pipeline(bundle, backend, num_threads, key, device, font_path)
+    return Pipeline(bundle, RunOptions(backend, device, num_threads, key), font_path)
 
 
 def content_key(bundle: Bundle, serial_number=None, update_license=False, license_server=None) -> bytes | None:
     """Checks the license a bundle requires (LicenseError if absent); returns the key of an encrypted one."""
-    if not bundle.manifest.get("license"):
+    if bundle.contents.license is None:
         return None
     from hpi.licensing.bundle_keys import bundle_key
 

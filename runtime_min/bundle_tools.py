@@ -71,39 +71,42 @@ def self_test(bundle: Bundle, names: list[str] | None = None, num_threads: int |
     can run: "onnxruntime" on cpu, "onnxruntime@gpu_cuda13" on a GPU target). An encrypted bundle needs
     its `content_key` (from this machine's license certificate).
     """
-    from hpi.runtime_min.models import choices, load_model
+    from hpi.runtime_min.models import RunOptions, choices
 
     runs, results = [], {}
     for name in names or [None]:
         try:
-            found = choices(bundle, name)
+            found = choices(bundle, RunOptions(backend=name))
         except HpiError as exc:
             results[name or "any"] = {"passed": False, "error": str(exc), "models": {}}
             continue
-        runs += [(c.target, c.backend) for c in (found[:1] if name else found)]
-    for target, name in runs:
+        runs += found[:1] if name else found
+    options = RunOptions(num_threads=num_threads, content_key=content_key)
+    for choice in runs:
         models = {}
-        for key, entry in bundle.manifest["models"].items():
+        for key in bundle.contents.models:
             try:
-                models[key] = _self_test_model(bundle, key, entry, name, target, num_threads, load_model,
-                                               content_key)
+                models[key] = _self_test_model(bundle, key, choice, options)
             except HpiError as exc:
                 models[key] = {"passed": False, "error": str(exc)}
-        label = name if target == "cpu" else f"{name}@{target}"
+        label = choice.backend if choice.target == "cpu" else f"{choice.backend}@{choice.target}"
         results[label] = {"passed": all(m["passed"] for m in models.values()), "models": models}
     return {"backends": results, "passed": bool(results) and all(r["passed"] for r in results.values())}
 
 
-def _self_test_model(bundle, key, entry, backend, target, num_threads, load_model, content_key) -> dict:
-    from hpi.runtime_min.models import read_array
+def _self_test_model(bundle, key, choice, options) -> dict:
+    from hpi.runtime_min.models import load_model, read_array
 
-    golden = entry["golden"]
-    model = load_model(bundle, key, backend, num_threads, target, content_key)
-    feeds = {name: read_array(bundle, member, content_key) for name, member in golden["inputs"].items()}
-    expected = [read_array(bundle, member, content_key) for member in golden["outputs"]]
-    got = model.session.run(feeds)
-    diffs = compare(Case(golden["case"], feeds, expected), got, entry["outputs"], Tolerance(**golden["tolerance"]),
-                    entry["spec"].get("output_order"))
+    model = load_model(bundle, key, choice, options)
+    entry, golden = model.entry, model.entry.golden
+    try:
+        feeds = {name: read_array(bundle, member, options.content_key) for name, member in golden["inputs"].items()}
+        expected = [read_array(bundle, member, options.content_key) for member in golden["outputs"]]
+        got = model.session.run(feeds)
+    finally:
+        model.close()
+    diffs = compare(Case(golden["case"], feeds, expected), got, entry.outputs, Tolerance(**golden["tolerance"]),
+                    entry.spec.get("output_order"))
     failed = [d for d in diffs if not d.passed]
     result = {"passed": not failed, "max_abs": max(d.max_abs for d in diffs), "tolerance": golden["tolerance"]}
     if failed:

@@ -100,7 +100,7 @@ def _run(args) -> None:
     for note in pipeline.notes:
         _err(f"not using {note}")
     models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
-    _err(f"{args.bundle}: {pipeline.bundle.manifest['pipeline']['name']} on {pipeline.target} ({models})")
+    _err(f"{args.bundle}: {pipeline.bundle.contents.pipeline.name} on {pipeline.target} ({models})")
     from hpi.runtime_min.versions import version_note
 
     if note := version_note(pipeline.bundle.manifest):

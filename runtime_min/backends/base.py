@@ -18,6 +18,10 @@ class Session:
     def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Free what the session holds (device memory, engines) now. Sessions of backends whose library
+        frees on collection keep this default; the session is not used after."""
+
 
 class Backend:
     name: str = ""
@@ -40,7 +44,7 @@ class Backend:
         return None
 
     @classmethod
-    def accepts(cls, artifact: dict) -> str | None:
+    def accepts(cls, artifact) -> str | None:
         """Why this machine cannot use this artifact (e.g. an engine built for another GPU), or None."""
         return None
 
@@ -64,15 +68,7 @@ class Backend:
             )
 
     @classmethod
-    def version(cls) -> str:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return version(cls.python_module)
-        except PackageNotFoundError:
-            return "unknown"
-
-    @classmethod
     def load(cls, files: dict[str, memoryview | bytes], config: dict, num_threads: int | None) -> Session:
-        """`files` are the artifact's members by role (e.g. {"model": ...}); `config` its manifest config."""
+        """`files` are the artifact's members by role (e.g. {"model": ...}); `config` its manifest config.
+        The caller closes the session (`Session.close`) when done."""
         raise NotImplementedError

@@ -34,6 +34,9 @@ class _OrtSession(Session):
     def run(self, feeds):
         return self._session.run(None, feeds)
 
+    def close(self):
+        self._session = None  # ONNX Runtime frees the session (and its CUDA arena) when released
+
 
 class _OrtCudaSession(_OrtSession):
     def run(self, feeds):

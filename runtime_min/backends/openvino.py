@@ -53,6 +53,9 @@ class _OpenVinoSession(Session):
                                      share_inputs=True, share_outputs=False)
         return [result[port] for port in self._outputs]
 
+    def close(self):
+        self._request = None  # the compiled model goes with its last infer request
+
 
 class OpenVinoBackend(Backend):
     name = "openvino"

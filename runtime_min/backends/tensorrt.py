@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from hpi.runtime_min.backends import tensorrt_engine as engines
 from hpi.runtime_min.backends.base import Backend, Session
 from hpi.core.errors import BackendUnavailable
+from hpi.core.files import write_atomic
 
 
 def _module():
@@ -90,9 +90,17 @@ class _TrtSession(Session):
         _check(cudart.cudaStreamSynchronize(self._stream))
         return outputs
 
-    def __del__(self):
+    def close(self):
+        """Device buffers, stream, context and engine go now, not whenever the collector runs."""
         for ptr, _ in getattr(self, "_buffers", {}).values():
             self._cudart.cudaFree(ptr)
+        self._buffers = {}
+        if getattr(self, "_stream", None) is not None:
+            self._cudart.cudaStreamDestroy(self._stream)
+            self._stream = None
+        self._context = self._engine = None
+
+    __del__ = close  # a session nobody closed still frees its memory
 
 
 def _npy(data) -> np.ndarray:
@@ -111,13 +119,8 @@ class TensorRtBackend(Backend):
         return _module() is not None and importlib.util.find_spec("cuda") is not None
 
     @classmethod
-    def version(cls) -> str:
-        module = _module()
-        return module.__version__ if module else "not installed"
-
-    @classmethod
     def accepts(cls, artifact):
-        config = artifact.get("config", {})
+        config = artifact.config
         module = _module()
         if config.get("build") == "on_first_run":
             if importlib.util.find_spec("tensorrt") is None:
@@ -195,9 +198,5 @@ class TensorRtBackend(Backend):
         precision, _ = engines.first_verified(config["precisions"], build_and_verify)
         if cache is None:
             return plans[precision], precision
-        cached = cache / f"{key(precision).digest}.plan"
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(plans[precision])
-        os.replace(tmp, cached)
+        write_atomic(cache / f"{key(precision).digest}.plan", plans[precision])
         return plans[precision], precision

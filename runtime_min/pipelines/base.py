@@ -17,4 +17,4 @@ class SingleModelRunner:
     def from_models(cls, models: dict):
         """The runner of a bundle whose one model has the role `model`."""
         model = models["model"]
-        return cls(model, model.entry["spec"])
+        return cls(model, model.entry.spec)

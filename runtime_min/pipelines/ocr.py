@@ -363,7 +363,7 @@ class OcrPipeline:
 
 def build(name: str, models: dict, params: dict) -> OcrPipeline:
     """The OCR pipeline of a bundle: pipeline params plus each model's own pre/post-processing spec."""
-    det, rec = models["text_det"].entry["spec"], models["text_rec"].entry["spec"]
+    det, rec = models["text_det"].entry.spec, models["text_rec"].entry.spec
     post = det["postprocess"]
     params = {
         **params,
@@ -379,5 +379,5 @@ def build(name: str, models: dict, params: dict) -> OcrPipeline:
     if params.get("use_doc_orientation_classify") and doc_ori is None:
         raise BundleError("the bundle's OCR pipeline has use_doc_orientation_classify but no 'doc_ori' model")
     return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params,
-                       textline_infer=textline, textline_spec=textline.entry["spec"] if textline else None,
-                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry["spec"] if doc_ori else None)
+                       textline_infer=textline, textline_spec=textline.entry.spec if textline else None,
+                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None)

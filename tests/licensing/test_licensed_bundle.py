@@ -131,8 +131,8 @@ def test_no_compiled_model_of_an_encrypted_artifact_is_cached_on_disk(licensed, 
     for name, setting in caches.items():
         cls = backends.get(name)
         for bundle, cached in ((sealed, False), (plain, True)):
-            for entry in bundle.manifest["models"].values():
-                for artifact in entry["artifacts"]:
+            for entry in bundle.contents.models.values():
+                for artifact in entry.artifacts:
                     assert (setting in session_config(bundle, artifact, cls)) is cached, (name, artifact)
 
 
