@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hpi.licensing import fingerprint as fp
 from hpi.licensing.crypto import raw_x25519_public
+from hpi.core.files import write_atomic
 from hpi.core.signing import config_dir
 from hpi.core.errors import FingerprintMismatch
 
@@ -40,16 +41,8 @@ def licenses_dir() -> Path:
 
 def write_secret(path: Path, data: bytes) -> Path:
     """Write a file readable by its owner only (0600), atomically, in a 0700 folder."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
+    Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return write_atomic(path, data, mode=0o600)
 
 
 def _b64(raw: bytes) -> str:

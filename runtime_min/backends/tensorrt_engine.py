@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from hpi.core.files import write_atomic
+
 # Tried in this order, per model: fp16 everywhere, then fp16 with the layers whose fp16 range or
 # accumulation is known to break (softmax, reductions, normalisations, exp/log/sqrt) kept in fp32, then
 # fp32. The first that reproduces the reference within the recipe's tolerance is kept.
@@ -141,8 +143,5 @@ def build_engine(onnx: bytes, profile: Profile, precision: str, version_compatib
     plan = builder.build_serialized_network(network, config)
     if plan is None:
         raise RuntimeError("TensorRT could not build an engine (see its log above)")
-    timing_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = timing_file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(bytes(config.get_timing_cache().serialize()))
-    os.replace(tmp, timing_file)
+    write_atomic(timing_file, bytes(config.get_timing_cache().serialize()))
     return bytes(plan)
