@@ -1,4 +1,4 @@
-"""Conversion stages: OnnxFromPaddle, SimplifiedOnnx, IrFromOnnx. Each takes a file and writes one.
+"""Conversion stages: onnx_from_paddle, simplify, ir_from_onnx. Each takes a file and writes one.
 
 paddle2onnx runs in a child process: it can abort the interpreter on models it cannot handle, and a
 second paddle2onnx version can be put first on its path. Alternative converter versions live in
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from hpi.compiler.child_output import last_error_line
 from hpi.core.errors import CompileError
 
 
@@ -63,10 +64,9 @@ def onnx_from_paddle(model_file: Path, params_file: Path, out: Path, converter: 
     code = "import sys; from paddle2onnx.command import main; sys.argv = ['paddle2onnx'] + sys.argv[1:]; main()"
     proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
     if proc.returncode != 0 or not out.is_file():
-        lines = [l for l in (proc.stderr + proc.stdout).splitlines() if l.strip()]
-        reason = next((l for l in lines if "not supported" in l), None) or \
-            next((l for l in reversed(lines) if "rror" in l), lines[-1] if lines else f"exit {proc.returncode}")
-        raise CompileError(f"paddle2onnx {converter.version} (opset {opset}) failed: {reason.strip()[:300]}")
+        reason = last_error_line(proc.stderr + proc.stdout, f"exit {proc.returncode}", summary="not supported",
+                                 marker="rror")  # Error or error
+        raise CompileError(f"paddle2onnx {converter.version} (opset {opset}) failed: {reason}")
     return out
 
 
@@ -111,8 +111,8 @@ def ir_from_onnx(src: Path, out_xml: Path) -> Path:
             "compress_to_fp16=False)")
     proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml)], capture_output=True, text=True)
     if proc.returncode != 0 or not out_xml.is_file():
-        lines = [l for l in proc.stderr.splitlines() if l.strip()]
-        raise CompileError(f"OpenVINO cannot convert {src.name}: {lines[-1][:300] if lines else proc.returncode}")
+        raise CompileError(f"OpenVINO cannot convert {src.name}: "
+                           f"{last_error_line(proc.stderr, f'exit {proc.returncode}')}")
     return out_xml
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from hpi.compiler.cases import StoredCase, input_file, output_file
+from hpi.compiler.child_output import last_error_line
 from hpi.compiler.source import ModelSource
 from hpi.core.errors import CompileError
 
@@ -41,11 +42,10 @@ def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int
                                str(source.files["inference.pdiparams"]), str(folders), str(num_threads)],
                               capture_output=True, text=True)
     if proc.returncode != 0:
-        lines = [l for l in proc.stderr.splitlines() if l.strip()]
         if proc.returncode < 0:
             reason = f"Paddle crashed ({signal.Signals(-proc.returncode).name})"
         else:
-            reason = lines[-1].strip()[:300] if lines else f"exit {proc.returncode}"
+            reason = last_error_line(proc.stderr, f"exit {proc.returncode}")
         raise CompileError(f"Paddle cannot load {model_file}: {reason}; is the file complete and "
                            "exported by paddlepaddle 3.0 or earlier?")
 
@@ -91,5 +91,5 @@ if __name__ == "__main__":
     try:
         _child(*sys.argv[1:])
     except Exception as exc:  # paddle raises many unrelated types; the parent reports the last line
-        print(f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}", file=sys.stderr)
+        print(f"{type(exc).__name__}: {last_error_line(str(exc))}", file=sys.stderr)
         sys.exit(1)
