@@ -96,8 +96,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from hpi.runtime_min import open_bundle
+    from hpi.runtime_min.api import IMAGE_SUFFIXES
 
-    images = sorted(str(f) for f in Path(args.images).iterdir() if f.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    images = sorted(str(f) for f in Path(args.images).iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
     t = time.perf_counter()
     gpu = open_bundle(args.bundle, device=args.device)
     loaded = time.perf_counter()

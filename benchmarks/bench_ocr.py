@@ -33,6 +33,7 @@ DEFAULT_IMAGES = REPO.parent / "shared" / "testdata" / "ocr"
 DEFAULT_ORACLE = REPO / ".venv-oracle" / "bin" / "python"
 DEFAULT_RAPIDOCR = REPO / ".venv-rapidocr" / "bin" / "python"
 RAPIDOCR = "rapidocr-onnxruntime==1.4.4"
+# hpi.runtime_min.api.IMAGE_SUFFIXES, copied: this driver does not import hpi (--hpi-python may be another interpreter)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 # system name -> (worker kind, hpi backend)

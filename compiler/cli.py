@@ -14,8 +14,6 @@ from rich.console import Console
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 err = Console(stderr=True, highlight=False, log_path=False)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
 
 def _images(paths: list[Path]) -> list[Path]:
     from hpi.runtime_min.api import expand_inputs
