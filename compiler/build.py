@@ -322,9 +322,8 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
     if gpu_targets:  # their artifacts run the ONNX, whichever CPU backends ship
         members[names["onnx"]] = candidate.onnx
     for target in gpu_targets:
-        more, new_members = gpu.gpu_artifacts(key, target, candidate.onnx, names, profile, recipe, cases,
-                                              candidate.outputs, options.tensorrt, report,
-                                              options.tensorrt_version_compatible, spec.get("output_order"))
+        more, new_members = gpu.gpu_artifacts(key, target, candidate, names, profile, recipe, cases, options,
+                                              report, spec.get("output_order"))
         artifacts += more
         members.update(new_members)
     entry = {

@@ -18,13 +18,12 @@ from __future__ import annotations
 import importlib.util
 
 from hpi.runtime_min.backends import tensorrt_engine as engines
-from hpi.runtime_min.compare import verify_session
+from hpi.runtime_min.backends.onnxruntime import CUDA_PROVIDER_OPTIONS  # why these: its docstring, docs/targets.md
 from hpi.core.errors import CompileError, UsageError
+from hpi.core.manifest import Artifact
 from hpi.runtime_min.targets import TARGETS
 
 TENSORRT_MODES = ("prebuilt", "on-first-run", "off")
-# Why these: runtime_min/backends/onnxruntime.py and the H100 figures in docs/targets.md.
-ORT_CUDA_OPTIONS = {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
 
 
 def check_tensorrt_mode(targets, mode: str) -> None:
@@ -44,7 +43,7 @@ def ort_cuda_config(profile: engines.Profile) -> dict:
     """ONNX Runtime CUDA settings: provider options and the shapes to warm up at load (the profile's
     opt shapes). No shape buckets: padding changes PP-OCRv4's outputs (measured: 7/18 images kept their
     texts with det padded to 480/960 and rec widths to 320/640/1280/3200), so shapes stay exact."""
-    return {"execution_provider": "cuda", "provider_options": dict(ORT_CUDA_OPTIONS),
+    return {"execution_provider": "cuda", "provider_options": dict(CUDA_PROVIDER_OPTIONS),
             "warmup": [{n: s["opt"] for n, s in profile.items()}]}
 
 
@@ -53,33 +52,29 @@ def tolerances(recipe) -> dict[str, dict]:
     return {p: (recipe.tolerance if p == "fp32" else fp16).to_dict() for p in recipe.tensorrt_precisions}
 
 
-def gpu_artifacts(key: str, target: str, onnx: bytes, members: dict[str, str], profile: dict, recipe,
-                  cases, output_names: list[str], mode: str, report, version_compatible: bool = False,
-                  output_order: str | None = None) -> tuple[list[dict], dict[str, bytes]]:
-    """The artifacts (and any new members) of one model for one GPU target. `members` names the model's
-    existing members: "onnx", and the golden case's "input:<name>" / "output:<i>"."""
+def gpu_artifacts(key: str, target: str, candidate, members: dict[str, str], profile: dict, recipe, cases,
+                  options, report, output_order: str | None = None) -> tuple[list[dict], dict[str, bytes]]:
+    """The artifacts (and any new members) of one verified model (`candidate`: its ONNX and output names)
+    for one GPU target, as `options` (the whole CompileOptions) ask. `members` names the model's existing
+    members: "onnx", and the golden case's "input:<name>" / "output:<i>"."""
     trt_profile = engines.profile_from_shapes(profile)
-    artifacts = [{"target": target, "format": "onnx", "precision": "fp32", "members": {"model": members["onnx"]},
-                  "config": ort_cuda_config(trt_profile)}]
-    if mode == "off":
+    artifacts = [Artifact("onnx", target, {"model": members["onnx"]}, config=ort_cuda_config(trt_profile)).to_dict()]
+    if options.tensorrt == "off":
         return artifacts, {}
-    if mode == "on-first-run":
-        artifacts.append({
-            "target": target, "format": "tensorrt_plan", "precision": "chosen on first run",
-            "members": dict(members),
-            "config": {"build": "on_first_run", "profile": trt_profile, "precisions": list(recipe.tensorrt_precisions),
-                       "tolerances": tolerances(recipe), "num_outputs": len(output_names),
-                       "output_order": output_order},
-        })
+    if options.tensorrt == "on-first-run":
+        artifacts.append(Artifact("tensorrt_plan", target, dict(members), precision="chosen on first run", config={
+            "build": "on_first_run", "profile": trt_profile, "precisions": list(recipe.tensorrt_precisions),
+            "tolerances": tolerances(recipe), "num_outputs": len(candidate.outputs), "output_order": output_order,
+        }).to_dict())
         return artifacts, {}
-    return _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible,
-                     output_order)
+    return _prebuilt(key, target, candidate.onnx, trt_profile, recipe, cases, report, artifacts,
+                     options.tensorrt_version_compatible, output_order)
 
 
 def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, version_compatible, output_order):
     import tensorrt as trt
 
-    from hpi.runtime_min.backends.tensorrt import TensorRtBackend
+    from hpi.runtime_min.backends.tensorrt import build_verified_engine
     from hpi.runtime_min.compare import Tolerance
 
     expected = TARGETS[target].tensorrt
@@ -87,26 +82,20 @@ def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, 
         raise CompileError(f"target {target} needs TensorRT {expected}.x engines; this machine has TensorRT "
                            f"{trt.__version__}")
     capability = engines.compute_capability()
-    plans, tol = {}, tolerances(recipe)
 
-    def build_and_verify(precision):
-        with report.stage(key, f"tensorrt {precision} ({target})", f"{key}: TensorRT {precision} engine for {target}"):
-            plans[precision] = engines.build_engine(onnx, trt_profile, precision, version_compatible)
-            session = TensorRtBackend.load({"engine": plans[precision]},
-                                           {"precision": precision, "version_compatible": version_compatible}, None)
-            bad = [d for d in verify_session(session, cases, session.output_names, Tolerance(**tol[precision]),
-                                             output_order) if not d.passed]
-        return bad[0].describe() if bad else None
+    def stage(precision):
+        return report.stage(key, f"tensorrt {precision} ({target})", f"{key}: TensorRT {precision} engine for {target}")
 
     try:
-        precision, rejected = engines.first_verified(recipe.tensorrt_precisions, build_and_verify)
+        plan, precision, rejected = build_verified_engine(
+            onnx, trt_profile, recipe.tensorrt_precisions, {p: Tolerance(**t) for p, t in tolerances(recipe).items()},
+            cases, output_order, version_compatible, stage)
     except ValueError as exc:
         raise CompileError(f"{key}: {exc}") from None
     for reason in rejected:
         report.warn(f"{key}: TensorRT rejected {reason}")
     engine_key = engines.EngineKey.of(onnx, trt.__version__, capability, precision, trt_profile, version_compatible)
     member = f"models/{key}/tensorrt/{target}.plan"
-    artifacts.append({"target": target, "format": "tensorrt_plan", "precision": precision,
-                      "members": {"engine": member},
-                      "config": {**engine_key.to_dict(), "rejected": rejected}})
-    return artifacts, {member: plans[precision]}
+    artifacts.append(Artifact("tensorrt_plan", target, {"engine": member}, precision=precision,
+                              config={**engine_key.to_dict(), "rejected": rejected}).to_dict())
+    return artifacts, {member: plan}

@@ -167,7 +167,7 @@ class TensorRtBackend(Backend):
         """Build (or reuse from the cache) this GPU's engine, verified on the bundle's golden case."""
         import tensorrt as trt
 
-        from hpi.runtime_min.compare import Case, Tolerance, verify_session
+        from hpi.runtime_min.compare import Case, Tolerance
 
         onnx = bytes(files["onnx"])
         golden = Case("golden", {k[len("input:"):]: _npy(v) for k, v in files.items() if k.startswith("input:")},
@@ -184,19 +184,36 @@ class TensorRtBackend(Backend):
             if cached.exists():
                 return cached.read_bytes(), precision
 
-        plans = {}
+        plan, precision, _ = build_verified_engine(onnx, config["profile"], config["precisions"], tolerances,
+                                                   [golden], config.get("output_order"))
+        if cache is not None:
+            write_atomic(cache / f"{key(precision).digest}.plan", plan)
+        return plan, precision
 
-        def build_and_verify(precision):
-            plans[precision] = engines.build_engine(onnx, config["profile"], precision)
-            session = _TrtSession(trt, trt.Runtime(trt.Logger(trt.Logger.WARNING)).deserialize_cuda_engine(
-                plans[precision]))
-            diffs = verify_session(session, [golden], session.output_names, tolerances[precision],
-                                   config.get("output_order"))
-            bad = [d for d in diffs if not d.passed]
-            return bad[0].describe() if bad else None
 
-        precision, _ = engines.first_verified(config["precisions"], build_and_verify)
-        if cache is None:
-            return plans[precision], precision
-        write_atomic(cache / f"{key(precision).digest}.plan", plans[precision])
-        return plans[precision], precision
+def build_verified_engine(onnx: bytes, profile, precisions, tolerances: dict, cases, output_order=None,
+                          version_compatible: bool = False, stage=None) -> tuple[bytes, str, list[str]]:
+    """Build engines in `precisions` order and keep the first whose outputs reproduce `cases` within that
+    precision's tolerance: the one build-and-verify for `hpi-compile --tensorrt prebuilt` and for engines
+    built on first run. Returns (plan, precision, rejected precisions with their reasons); ValueError
+    when none passes. `stage(precision)`, a context manager, reports each build (the compiler's log)."""
+    from contextlib import nullcontext
+
+    from hpi.runtime_min.compare import verify_session
+
+    plans = {}
+
+    def build_and_verify(precision):
+        with (stage or (lambda _: nullcontext()))(precision):
+            plans[precision] = engines.build_engine(onnx, profile, precision, version_compatible)
+            session = TensorRtBackend.load({"engine": plans[precision]},
+                                           {"precision": precision, "version_compatible": version_compatible}, None)
+            try:
+                bad = [d for d in verify_session(session, cases, session.output_names, tolerances[precision],
+                                                 output_order) if not d.passed]
+            finally:
+                session.close()
+        return bad[0].describe() if bad else None
+
+    precision, rejected = engines.first_verified(precisions, build_and_verify)
+    return plans[precision], precision, rejected

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from conftest import compile_cli
 from hpi.compiler import gpu
+from hpi.compiler.build import CompileOptions
 from hpi.recipes.ocr import TextDetection
 from hpi.core.errors import UsageError
 
@@ -31,13 +33,15 @@ def test_prebuilt_engines_without_tensorrt_stop_with_the_fix():
 def test_gpu_artifacts_per_tensorrt_mode():
     members = {"onnx": "models/text_det/model.onnx", "input:x": "golden/text_det/input_x.npy",
                "output:0": "golden/text_det/output_0.npy"}
-    args = ("text_det", "gpu_cuda13", b"onnx", members, TextDetection.default_profile, TextDetection, [], ["y"])
-    off, new = gpu.gpu_artifacts(*args, "off", report=None)
+    candidate = SimpleNamespace(onnx=b"onnx", outputs=["y"])
+    args = ("text_det", "gpu_cuda13", candidate, members, TextDetection.default_profile, TextDetection, [])
+    off, new = gpu.gpu_artifacts(*args, CompileOptions(targets=("gpu_cuda13",), tensorrt="off"), report=None)
     assert new == {} and [a["format"] for a in off] == ["onnx"]
     assert off[0]["members"] == {"model": "models/text_det/model.onnx"}  # the cpu target's ONNX, not a copy
     assert off[0]["config"]["provider_options"] == {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
     assert off[0]["config"]["warmup"] == [{"x": [1, 3, 736, 736]}]
-    deferred, new = gpu.gpu_artifacts(*args, "on-first-run", report=None)
+    deferred, new = gpu.gpu_artifacts(*args, CompileOptions(targets=("gpu_cuda13",), tensorrt="on-first-run"),
+                                      report=None)
     plan = deferred[1]
     assert new == {} and plan["format"] == "tensorrt_plan" and plan["members"] == members
     assert plan["config"]["build"] == "on_first_run" and plan["config"]["precisions"] == ["fp16", "fp16_mixed", "fp32"]
