@@ -22,7 +22,8 @@ import numpy as np
 from hpi.runtime_min.backends.base import Backend, Session
 from hpi.core.errors import BackendUnavailable
 
-CUDA_DEFAULTS = {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
+# The CUDA provider options above; the compiler writes them into each gpu_* artifact (compiler/gpu.py).
+CUDA_PROVIDER_OPTIONS = {"cudnn_conv_algo_search": "HEURISTIC", "use_tf32": 0}
 
 
 class _OrtSession(Session):
@@ -50,7 +51,7 @@ class _OrtCudaSession(_OrtSession):
 
 
 def _cuda_options(config: dict) -> dict:
-    options = {**CUDA_DEFAULTS, **config.get("provider_options", {})}
+    options = {**CUDA_PROVIDER_OPTIONS, **config.get("provider_options", {})}
     override = os.environ.get("HPI_ORT_CUDA_OPTIONS")
     if override:
         try:
