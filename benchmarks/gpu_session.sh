@@ -14,7 +14,7 @@ site=${HPI_GPU_SITE:-/root/site}
 # hpi from this checkout without building it (the machine's setuptools may predate our pyproject): the
 # top-level folders are the subpackages of the `hpi` namespace, as pyproject.toml maps them.
 mkdir -p "$site/hpi-src/hpi"
-for part in compiler runtime_min licensing recipes; do ln -sfn "$PWD/$part" "$site/hpi-src/hpi/$part"; done
+for part in core compiler runtime_min licensing recipes; do ln -sfn "$PWD/$part" "$site/hpi-src/hpi/$part"; done
 export PYTHONPATH=$site/hpi-src:$site
 hpi-run() { python3 -m hpi.runtime_min.cli "$@"; }
 hpi() { python3 -m hpi.compiler.tools_cli "$@"; }
