@@ -3,7 +3,7 @@ each in its own process.
 
     python benchmarks/bench_ocr.py --out build/bench --threads 2
 
-Without --models it fetches the PP-OCRv4 mobile models (`python -m hpi.compiler.fetch_models`); without
+Without --models it fetches the PP-OCRv4 mobile models (`scripts/fetch_models.py`); without
 --bundle it compiles them with `hpi-compile` into OUT. Every figure comes from a fresh worker process
 (this file in `--worker` mode): hpi workers run under this interpreter (`--hpi-python`) and never import
 paddle, the PaddleX worker runs under `.venv-oracle` (`--oracle-python`) and never imports hpi; RapidOCR
@@ -306,7 +306,7 @@ def prepare_models(args, out: Path) -> Path:
         return Path(args.models).resolve() / "OCR.yaml"
     dest = out / "models"
     print(f"fetching models into {dest}", flush=True)
-    _run([args.hpi_python, "-m", "hpi.compiler.fetch_models", "--dest", str(dest)], out / "logs" / "fetch.log")
+    _run([args.hpi_python, str(REPO / "scripts" / "fetch_models.py"), "--dest", str(dest)], out / "logs" / "fetch.log")
     return dest / "OCR.yaml"
 
 

