@@ -19,8 +19,6 @@ class Target:
     name: str
     device: str  # "cpu" or "gpu"
     backends: tuple[str, ...]  # the runtime's preference on this target
-    cuda: str | None = None
-    cudnn: str | None = None
     tensorrt: str | None = None  # TensorRT major.minor series its engines are built with
 
     @property
@@ -30,9 +28,9 @@ class Target:
 
 TARGETS = {t.name: t for t in (
     Target("cpu", "cpu", ("openvino", "onnxruntime")),
-    Target("gpu_cuda118_cudnn86", "gpu", ("tensorrt", "onnxruntime"), cuda="11.8", cudnn="8.6", tensorrt="8.6"),
-    Target("gpu_cuda12", "gpu", ("tensorrt", "onnxruntime"), cuda="12", cudnn="9", tensorrt="10"),
-    Target("gpu_cuda13", "gpu", ("tensorrt", "onnxruntime"), cuda="13", cudnn="9", tensorrt="10"),
+    Target("gpu_cuda118_cudnn86", "gpu", ("tensorrt", "onnxruntime"), tensorrt="8.6"),
+    Target("gpu_cuda12", "gpu", ("tensorrt", "onnxruntime"), tensorrt="10"),
+    Target("gpu_cuda13", "gpu", ("tensorrt", "onnxruntime"), tensorrt="10"),
 )}
 
 

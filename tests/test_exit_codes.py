@@ -20,7 +20,7 @@ from hpi.core.errors import exit_code_table
 def test_readme_table_is_the_error_classes_table():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert exit_code_table() in readme, (
-        "README.md's exit-code table differs from runtime_min/errors.py; paste the output of "
+        "README.md's exit-code table differs from core/errors.py; paste the output of "
         "python -c 'from hpi.core.errors import exit_code_table; print(exit_code_table())'")
 
 
