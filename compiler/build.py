@@ -281,7 +281,7 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
                     with report.stage(key, f"simplify, OpenVINO IR, verify ({label})",
                                       f"{key}: {label}: OpenVINO IR, verify"):
                         candidate = _build_candidate(label, raw, simplifier, work, cases, recipe.tolerance,
-                                                     spec.get("output_order"), options.verified_backends)
+                                                     spec.output_order, options.verified_backends)
                 except Exception as exc:  # an output that does not even load is one more rejected candidate
                     failures.append(f"{label}: {type(exc).__name__}: {_first_line(exc)}")
                     report.warn(f"{key}: rejected {failures[-1]}")
@@ -323,7 +323,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
         members[names["onnx"]] = candidate.onnx
     for target in gpu_targets:
         more, new_members = gpu.gpu_artifacts(key, target, candidate, names, profile, recipe, cases, options,
-                                              report, spec.get("output_order"))
+                                              report, spec.output_order)
         artifacts += more
         members.update(new_members)
     entry = {
@@ -333,7 +333,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
         "inputs": candidate.inputs,
         "outputs": candidate.outputs,
         "shape_profile": {n: dict(zip(("min", "opt", "max"), s)) for n, s in profile.items()},
-        "spec": spec,
+        "spec": spec.to_dict(),
         "conversion": conversion,
         "artifacts": artifacts,
         "verification": {

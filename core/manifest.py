@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from hpi.core.errors import BundleError
+from hpi.core.specs import FamilySpec, spec_from_dict
 
 
 def _get(data: Mapping, key: str, kind, where: str, default=...):
@@ -57,7 +58,7 @@ class ModelEntry:
     key: str  # the model's key in the manifest (a pipeline role such as "text_det")
     family: str
     model_name: str
-    spec: Mapping  # the family's pre/post-processing spec (recipes write it, pipelines read it)
+    spec: FamilySpec  # the family's pre/post-processing spec (hpi.core.specs: recipes write it, pipelines read it)
     artifacts: tuple[Artifact, ...]
     inputs: list = field(default_factory=list)
     outputs: list = field(default_factory=list)
@@ -71,9 +72,10 @@ class ModelEntry:
         if not isinstance(data, Mapping):
             raise BundleError(f"manifest {where} is not an object; the bundle is malformed (recompile it)")
         artifacts = _get(data, "artifacts", list, where)
-        return cls(key=key, family=_get(data, "family", str, where),
+        family = _get(data, "family", str, where)
+        return cls(key=key, family=family,
                    model_name=_get(data, "model_name", str, where, key),
-                   spec=_get(data, "spec", dict, where, {}),
+                   spec=spec_from_dict(family, _get(data, "spec", dict, where), f"{where}.spec"),
                    artifacts=tuple(Artifact.from_dict(a, f"{where}.artifacts[{i}]") for i, a in enumerate(artifacts)),
                    inputs=_get(data, "inputs", list, where, []),
                    outputs=_get(data, "outputs", list, where, []),

@@ -6,9 +6,10 @@ segmentation, and thresholds the model's anomaly map into a mask (runtime_min/op
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
-from hpi.recipes.segmentation import deploy_transforms, normalize_spec, resize_spec
 from hpi.core.errors import CompileError
+from hpi.core.specs import AnomalyDetectionSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.segmentation import deploy_transforms, seg_normalize, seg_resize
 
 # UadPredictor's registered transforms and their builders' arguments; it always runs Resize then
 # Normalize (both required) and ignores a listed Map_to_mask (its post-processing is fixed).
@@ -20,7 +21,7 @@ _TRANSFORM_ARGS = {
 
 
 @register_model
-class AnomalyDetection(ModelRecipe):
+class AnomalyDetectionRecipe(ModelRecipe):
     family = "anomaly_detection"
     model_names = ("STFPM",)
     # PaddleX's STFPM runs at 256x256 (its Resize target_size).
@@ -35,8 +36,8 @@ class AnomalyDetection(ModelRecipe):
         if not transforms["Resize"].get("target_size"):
             raise CompileError("anomaly detection Resize needs a target_size")
         # UadPredictor's Resize defaults differ from SegPredictor's: no ratio kept, no divisor.
-        return {"resize": resize_spec(transforms["Resize"], keep_ratio=False, size_divisor=None),
-                "normalize": normalize_spec(transforms["Normalize"])}
+        return AnomalyDetectionSpec(resize=seg_resize(transforms["Resize"], keep_ratio=False, size_divisor=None),
+                                    normalize=seg_normalize(transforms["Normalize"]))
 
     @classmethod
     def sample_inputs(cls, image, spec):

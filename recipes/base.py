@@ -2,26 +2,65 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from hpi.runtime_min.compare import Tolerance
 from hpi.core.errors import CompileError
-
+from hpi.core.specs import FamilySpec
+from hpi.runtime_min.compare import Tolerance
 
 Profile = dict[str, tuple[list[int], list[int], list[int]]]  # input → (min, opt, max)
-
-
-# The ImageNet constants PaddleX's NormalizeImage defaults to.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def channel_values(value) -> list[float]:
     """A normalization mean or std as PaddleX reads it (one number stands for all three channels), as floats."""
     values = [value] * 3 if isinstance(value, (int, float)) else value
     return [float(v) for v in values]
+
+
+def _missing(family: str, required: Sequence[str], found: Mapping, where: str) -> None:
+    for op in required:
+        if op not in found:
+            article = "an" if family[0] in "aeiou" else "a"
+            raise CompileError(f"inference.yml of {article} {family} model has no {op} in {where}")
+
+
+def transform_ops(config: dict, family: str, known: Sequence[str] | None = None,
+                  required: Sequence[str] = ()) -> dict[str, dict]:
+    """inference.yml's `PreProcess.transform_ops` (PaddleClas / PaddleOCR form: a list of one-key maps
+    `{op name: args}`) as {op name: args}, in the listed order. With `known`, any other op is a
+    CompileError (the predictor would not run it); so is a missing `required` op."""
+    ops = {}
+    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
+        if not isinstance(op, dict) or len(op) != 1:
+            raise CompileError(f"{family} PreProcess.transform_ops entry {op!r} is not a one-key map")
+        (name, args), = op.items()
+        if known is not None and name not in known:
+            raise CompileError(f"{family} PreProcess op {name!r} is not supported ({', '.join(known)})")
+        ops[name] = args or {}
+    _missing(family, required, ops, "PreProcess")
+    return ops
+
+
+def typed_transforms(items, family: str, where: str, known: Mapping[str, Sequence[str] | None],
+                     required: Sequence[str] = ()) -> dict[str, dict]:
+    """A list of `{type: op name, **args}` maps (PaddleDetection's `Preprocess`, PaddleSeg's
+    `Deploy.transforms`, found at `where`) as {op name: args}. An op outside `known`, an argument
+    outside `known[op]` (None: any) or a missing `required` op is a CompileError."""
+    ops = {}
+    for item in items or []:
+        args = dict(item or {})
+        name = args.pop("type", None)
+        if name not in known:
+            raise CompileError(f"{family} {where} op {name!r} is not supported ({', '.join(known)})")
+        unknown = sorted(set(args) - set(known[name])) if known[name] is not None else []
+        if unknown:
+            raise CompileError(f"{family} transform {name} has unknown arguments {unknown} "
+                               f"(PaddleX takes {', '.join(known[name])})")
+        ops[name] = args
+    _missing(family, required, ops, where)
+    return ops
 
 
 class ModelRecipe:
@@ -36,6 +75,8 @@ class ModelRecipe:
     # engine must meet; None = the fp32 tolerance, so fp16 is kept only when it is as exact.
     tensorrt_precisions: ClassVar[tuple[str, ...]] = ("fp16", "fp16_mixed", "fp32")
     fp16_tolerance: ClassVar[Tolerance | None] = None
+    # Values for inputs that carry data (profile_input_data) when inference.yml has none.
+    default_profile_input_data: ClassVar[dict] = {}
 
     @classmethod
     def profile(cls, config: dict) -> Profile:
@@ -66,15 +107,14 @@ class ModelRecipe:
                                    f"[min, opt, max] value lists, got {triple}")
         return {name: tuple([float(v) for v in values] for values in triple) for name, triple in data.items()}
 
-    default_profile_input_data: ClassVar[dict] = {}
-
     @classmethod
-    def runtime_spec(cls, config: dict) -> dict:
-        """The model's pre/post-processing spec for the runtime, from its inference.yml."""
+    def runtime_spec(cls, config: dict) -> FamilySpec:
+        """The model's pre/post-processing spec for the runtime (its family's record in hpi.core.specs),
+        from its inference.yml; the manifest stores its `to_dict()`."""
         raise NotImplementedError
 
     @classmethod
-    def sample_inputs(cls, image: np.ndarray, spec: dict) -> dict[str, np.ndarray]:
+    def sample_inputs(cls, image: np.ndarray, spec: FamilySpec) -> dict[str, np.ndarray]:
         """Model inputs made from one calibration image with the runtime's own pre-processing."""
         raise NotImplementedError
 
@@ -97,7 +137,8 @@ class PipelineRecipe:
 
     @classmethod
     def params(cls, config: dict, models: dict[str, dict]) -> dict:
-        """Resolved pipeline parameters; `models` maps role → that model's runtime spec."""
+        """Resolved pipeline parameters; `models` maps role → that model's runtime spec (as the manifest
+        stores it)."""
         raise NotImplementedError
 
 

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.core.errors import CompileError
+from hpi.core.specs import ClasResizeSpec, CropSpec, ImageClassificationSpec, NormalizeSpec, TopkSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model, transform_ops
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
-from hpi.runtime_min.ops.text_det import parse_scale
+from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, parse_scale
 
 # The ops PaddleX's ClasPredictor builds from PreProcess.transform_ops; it applies them in this
 # order whatever order inference.yml lists them in.
 _KNOWN_OPS = ("ResizeImage", "CropImage", "NormalizeImage", "ToCHWImage")
 
 
-def _ops(config: dict) -> dict:
-    ops = {}
-    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
-        (name, args), = op.items()
-        if name not in _KNOWN_OPS:
-            raise CompileError(f"image classification PreProcess op {name!r} is not supported "
-                               f"({', '.join(_KNOWN_OPS)})")
-        ops[name] = args or {}
-    for required in ("ResizeImage", "NormalizeImage", "ToCHWImage"):
-        if required not in ops:
-            raise CompileError(f"inference.yml of an image classification model has no {required} in PreProcess")
-    return ops
+def clas_ops(config: dict) -> dict[str, dict]:
+    """PreProcess.transform_ops of a ClasPredictor model (image and multi-label classification)."""
+    return transform_ops(config, "image classification", _KNOWN_OPS,
+                         required=("ResizeImage", "NormalizeImage", "ToCHWImage"))
 
 
-def _resize(args: dict) -> dict:
+def clas_resize(args: dict) -> ClasResizeSpec:
+    """ClasPredictor's ResizeImage."""
     if args.get("backend", "cv2") != "cv2":
         raise CompileError(f"ResizeImage backend {args['backend']!r} is not supported (cv2); the runtime "
                            "has no Pillow")
@@ -35,23 +29,25 @@ def _resize(args: dict) -> dict:
         raise CompileError(f"ResizeImage interpolation {interpolation!r} is not supported "
                            f"({', '.join(INTERPOLATIONS)})")
     if args.get("resize_short"):
-        return {"resize_short": int(args["resize_short"]), "interpolation": interpolation}
+        return ClasResizeSpec(resize_short=int(args["resize_short"]), interpolation=interpolation)
     if args.get("size"):
         size = args["size"]
-        return {"size": int(size) if isinstance(size, int) else [int(v) for v in size],
-                "interpolation": interpolation}
+        return ClasResizeSpec(size=int(size) if isinstance(size, int) else [int(v) for v in size],
+                              interpolation=interpolation)
     raise CompileError("ResizeImage needs resize_short or size")
 
 
-def _normalize(args: dict) -> dict:
+def clas_normalize(args: dict) -> NormalizeSpec:
+    """ClasPredictor's NormalizeImage."""
     if args.get("order", "") != "" or int(args.get("channel_num", 3)) != 3:
         raise CompileError("NormalizeImage must have order '' and channel_num 3 (as PaddleX requires)")
-    return {"mean": channel_values(args.get("mean", IMAGENET_MEAN)),
-            "std": channel_values(args.get("std", IMAGENET_STD)), "scale": parse_scale(args.get("scale", 1 / 255))}
+    return NormalizeSpec(mean=channel_values(args.get("mean", IMAGENET_MEAN)),
+                         std=channel_values(args.get("std", IMAGENET_STD)),
+                         scale=parse_scale(args.get("scale", 1 / 255)))
 
 
 @register_model
-class ImageClassification(ModelRecipe):
+class ImageClassificationRecipe(ModelRecipe):
     family = "image_classification"
     model_names = ("PP-LCNet_x1_0", "PP-HGNetV2-B0", "ResNet50")
     # PaddleX's Hpi block for its 224x224 classifiers (pdparams2safetensors/inference_meta.py).
@@ -62,7 +58,7 @@ class ImageClassification(ModelRecipe):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
+        ops = clas_ops(config)
         post = config.get("PostProcess") or {}
         if set(post) != {"Topk"}:
             raise CompileError(f"image classification PostProcess {sorted(post)} is not supported (Topk)")
@@ -71,13 +67,13 @@ class ImageClassification(ModelRecipe):
             raise CompileError("inference.yml PostProcess.Topk has no topk")
         labels = top.get("label_list")
         crop = ops.get("CropImage")
-        return {
-            "resize": _resize(ops["ResizeImage"]),
-            "crop": {"size": crop.get("size", 224)} if crop is not None else None,
-            "normalize": _normalize(ops["NormalizeImage"]),
-            "postprocess": {"name": "Topk", "topk": int(top["topk"]),
-                            "label_list": [str(v) for v in labels] if labels is not None else None},
-        }
+        return ImageClassificationSpec(
+            resize=clas_resize(ops["ResizeImage"]),
+            crop=CropSpec(size=crop.get("size", 224)) if crop is not None else None,
+            normalize=clas_normalize(ops["NormalizeImage"]),
+            postprocess=TopkSpec(topk=int(top["topk"]),
+                                 label_list=[str(v) for v in labels] if labels is not None else None),
+        )
 
     @classmethod
     def sample_inputs(cls, image, spec):
@@ -89,7 +85,7 @@ class ImageClassification(ModelRecipe):
 
 
 @register_model
-class TextLineOrientation(ImageClassification):
+class TextLineOrientationRecipe(ImageClassificationRecipe):
     """PaddleX's `textline_orientation` module: a 2-way (0 / 180 degree) image classifier that the OCR
     pipeline runs on every text line crop (`use_textline_orientation`). PaddleX lists these names in
     its image_classification module and runs them with the same ClasPredictor, so the family (and a
@@ -105,7 +101,7 @@ class TextLineOrientation(ImageClassification):
     @classmethod
     def runtime_spec(cls, config):
         spec = super().runtime_spec(config)
-        labels = spec["postprocess"]["label_list"]
+        labels = spec.postprocess.label_list
         if labels is not None and len(labels) != 2:
             raise CompileError(f"a text line orientation model has 2 classes (0 and 180 degrees); its "
                                f"PostProcess.Topk.label_list has {len(labels)}: {labels}")
@@ -113,7 +109,7 @@ class TextLineOrientation(ImageClassification):
 
 
 @register_model
-class DocOrientation(ImageClassification):
+class DocOrientationRecipe(ImageClassificationRecipe):
     """PaddleX's `doc_text_orientation` module: a 4-way (0 / 90 / 180 / 270 degree) image classifier
     that the OCR pipeline's document preprocessor runs on the whole image
     (`SubPipelines.DocPreprocessor.use_doc_orientation_classify`). PaddleX runs it with the same
@@ -127,7 +123,7 @@ class DocOrientation(ImageClassification):
     @classmethod
     def runtime_spec(cls, config):
         spec = super().runtime_spec(config)
-        labels = spec["postprocess"]["label_list"]
+        labels = spec.postprocess.label_list
         if labels is None or len(labels) != 4:
             raise CompileError(f"a document orientation model has 4 classes (0, 90, 180 and 270 degrees); its "
                                f"PostProcess.Topk.label_list is {labels}")

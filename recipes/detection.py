@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.core.errors import CompileError
+from hpi.core.specs import DetectionResizeSpec, DetectionSpec, DetPostProcessSpec, NormalizeSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model, typed_transforms
+from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD
 
+# The Preprocess ops the runtime ports, all required. PaddleX builds Pad, PadStride and WarpAffine from
+# inference.yml too; no model of these recipes uses them, so they are refused rather than run untested.
 _KNOWN_OPS = ("Resize", "NormalizeImage", "Permute")
-# PaddleX builds these from inference.yml too; no model of these recipes uses them, so they are refused
-# rather than run untested.
-_UNPORTED_OPS = ("Pad", "PadStride", "WarpAffine")
 # DetPredictor.build_resize: inference.yml's integer interp → OpenCV interpolation name.
 _INTERP = {0: "NEAREST", 1: "LINEAR", 2: "BICUBIC", 3: "AREA", 4: "LANCZOS4"}
 # PaddleX's DetPredictor.build_to_batch: models whose name contains one of these get `im_shape` first.
@@ -24,7 +25,8 @@ _NEEDS_IM_SHAPE = ("DETR", "DINO", "RCNN", "YOLOv3", "CenterNet", "BlazeFace", "
 _MERGE_MODES = ("union", "large", "small")
 
 
-def _resize(args: dict) -> dict:
+def det_resize(args: dict) -> DetectionResizeSpec:
+    """DetPredictor's Resize."""
     size = args.get("target_size")
     if not size or (not isinstance(size, int) and len(size) != 2):
         raise CompileError(f"inference.yml Preprocess Resize needs target_size [h, w], got {size!r}")
@@ -34,30 +36,24 @@ def _resize(args: dict) -> dict:
         raise CompileError(f"Resize interp {interp!r} is not supported ({', '.join(map(str, _INTERP))} or "
                            f"{', '.join(_INTERP.values())})")
     target = [int(size), int(size)] if isinstance(size, int) else [int(v) for v in size]
-    return {"target_size": target, "keep_ratio": bool(args.get("keep_ratio", False)), "interpolation": name}
+    return DetectionResizeSpec(target_size=target, keep_ratio=bool(args.get("keep_ratio", False)), interpolation=name)
 
 
-def _normalize(args: dict) -> dict:
+def det_normalize(args: dict) -> NormalizeSpec:
+    """DetPredictor's NormalizeImage."""
     norm_type = args.get("norm_type") or "none"
     # PaddleX treats a missing or "none" norm_type as "mean_std"; any other crashes its Normalize.
     if norm_type not in ("none", "mean_std"):
         raise CompileError(f"NormalizeImage norm_type {norm_type!r} is not supported (mean_std, none)")
-    return {"mean": channel_values(args.get("mean", IMAGENET_MEAN)),
-            "std": channel_values(args.get("std", IMAGENET_STD)),
-            "scale": 1.0 / 255.0 if args.get("is_scale", True) else 1.0}
+    return NormalizeSpec(mean=channel_values(args.get("mean", IMAGENET_MEAN)),
+                         std=channel_values(args.get("std", IMAGENET_STD)),
+                         scale=1.0 / 255.0 if args.get("is_scale", True) else 1.0)
 
 
-def _ops(config: dict) -> dict:
-    ops = {}
-    for op in config.get("Preprocess") or []:
-        name = (op or {}).get("type")
-        if name in _UNPORTED_OPS or name not in _KNOWN_OPS:
-            raise CompileError(f"detection Preprocess op {name!r} is not supported ({', '.join(_KNOWN_OPS)})")
-        ops[name] = {k: v for k, v in op.items() if k != "type"}
-    for required in _KNOWN_OPS:
-        if required not in ops:
-            raise CompileError(f"inference.yml of a detection model has no {required} in Preprocess")
-    return ops
+def det_ops(config: dict) -> dict[str, dict]:
+    """inference.yml's `Preprocess` of a DetPredictor model (detection, layout, instance segmentation)."""
+    return typed_transforms(config.get("Preprocess"), "detection", "Preprocess", dict.fromkeys(_KNOWN_OPS),
+                            required=_KNOWN_OPS)
 
 
 def _threshold(value):
@@ -87,7 +83,7 @@ def _size(shape: list[int]) -> int:
     return n
 
 
-def _hpi_defaults(h: int, w: int, im_shape: bool, batch: int = 8) -> tuple[dict, dict]:
+def hpi_defaults(h: int, w: int, im_shape: bool, batch: int = 8) -> tuple[dict, dict]:
     """PaddleX's Hpi block for detectors (pdparams2safetensors/inference_meta.py `_hpi_rtdetr`): the
     (default_profile, default_profile_input_data) pair, i.e. the input shapes and the values of the
     data inputs (`trt_dynamic_shape_input_data`)."""
@@ -101,27 +97,26 @@ def _hpi_defaults(h: int, w: int, im_shape: bool, batch: int = 8) -> tuple[dict,
 
 
 @register_model
-class ObjectDetection(ModelRecipe):
+class ObjectDetectionRecipe(ModelRecipe):
     family = "object_detection"
     model_names = ("PicoDet-S",)
-    default_profile, default_profile_input_data = _hpi_defaults(416, 416, im_shape=False)
+    default_profile, default_profile_input_data = hpi_defaults(416, 416, im_shape=False)
     # One output holds class ids, scores (0..1) and pixel coordinates (up to a few thousand): scores stay
     # within 2e-4 (PaddleX's parity asks 1e-4; converters differ by ~1e-6 here), coordinates within 1e-4
     # relative (0.1 px at 1000 px). rtol 1e-5 is too tight for real weights: OpenVINO fp32 moves rapid-
     # layout's CDLA boxes by up to 1.3e-5 relative (1.7e-3 px).
     tolerance = Tolerance(atol=1e-4, rtol=1e-4)
 
-    # The runtime feeds one image at a time (PaddleX's default batch_size 1), and paddle2onnx's
-    # multiclass_nms3 only converts batch 1 (at batch 8 the ONNX fails in a Concat, and onnxslim pins
-    # scale_factor to [1, 2]), so PaddleX's [min, opt, max] profile is cut to batch 1 here.
-    max_batch: ClassVar[int] = 1
     # The row order of the boxes output (runtime_min.compare.canonical): NMS models "paddle_nms";
     # DETR models "topk" (by score; OpenVINO's TopK reorders equal scores).
     output_order: ClassVar[str | None] = "paddle_nms"
 
     @classmethod
     def profile(cls, config):
-        return {name: tuple([min(s[0], cls.max_batch), *s[1:]] for s in triple)
+        # The runtime feeds one image at a time (PaddleX's default batch_size 1), and paddle2onnx's
+        # multiclass_nms3 only converts batch 1 (at batch 8 the ONNX fails in a Concat, and onnxslim pins
+        # scale_factor to [1, 2]), so PaddleX's [min, opt, max] profile is cut to batch 1 here.
+        return {name: tuple([min(s[0], 1), *s[1:]] for s in triple)
                 for name, triple in super().profile(config).items()}
 
     @classmethod
@@ -134,7 +129,7 @@ class ObjectDetection(ModelRecipe):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
+        ops = det_ops(config)
         labels = config.get("label_list")
         if not labels:
             raise CompileError("inference.yml of a detection model has no label_list")
@@ -143,18 +138,18 @@ class ObjectDetection(ModelRecipe):
             raise CompileError(f"inference.yml layout_merge_bboxes_mode {merge!r} is not supported "
                                f"({', '.join(_MERGE_MODES)}; per-class maps are not ported)")
         name = (config.get("Global") or {}).get("model_name", "")
-        return {
+        return DetectionSpec(
             # Backends may reorder boxes Paddle writes in a defined order (runtime_min.compare.canonical).
-            "output_order": cls.output_order,
-            "feeds": (["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
-            "resize": _resize(ops["Resize"]),
-            "normalize": _normalize(ops["NormalizeImage"]),
-            "postprocess": {"name": "DetPostProcess", "threshold": _threshold(config.get("draw_threshold", 0.5)),
-                            "label_list": [str(v) for v in labels],
-                            "layout_nms": bool(config.get("layout_nms") or False),
-                            "layout_unclip_ratio": _unclip(config.get("layout_unclip_ratio")),
-                            "layout_merge_bboxes_mode": merge},
-        }
+            output_order=cls.output_order,
+            feeds=(["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
+            resize=det_resize(ops["Resize"]),
+            normalize=det_normalize(ops["NormalizeImage"]),
+            postprocess=DetPostProcessSpec(threshold=_threshold(config.get("draw_threshold", 0.5)),
+                                           label_list=[str(v) for v in labels],
+                                           layout_nms=bool(config.get("layout_nms") or False),
+                                           layout_unclip_ratio=_unclip(config.get("layout_unclip_ratio")),
+                                           layout_merge_bboxes_mode=merge),
+        )
 
     @classmethod
     def sample_inputs(cls, image, spec):
@@ -164,36 +159,36 @@ class ObjectDetection(ModelRecipe):
 
 
 @register_model
-class PPYOLOEPlus(ObjectDetection):
+class PPYOLOEPlusRecipe(ObjectDetectionRecipe):
     model_names = ("PP-YOLOE_plus-S",)
-    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=False)
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=False)
 
 
 @register_model
-class RTDETR(ObjectDetection):
+class RTDETRRecipe(ObjectDetectionRecipe):
     model_names = ("RT-DETR-L",)
     output_order = "topk"
-    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True)
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=True)
 
 
 @register_model
-class PicoDetLayout(ObjectDetection):
+class PicoDetLayoutRecipe(ObjectDetectionRecipe):
     """PaddleX's `layout_detection` module runs the same DetPredictor; only the labels differ."""
 
     family = "layout_detection"
     model_names = ("PicoDet_layout_1x",)
-    default_profile, default_profile_input_data = _hpi_defaults(800, 608, im_shape=False)
+    default_profile, default_profile_input_data = hpi_defaults(800, 608, im_shape=False)
 
 
 @register_model
-class PPDocLayout(PicoDetLayout):
+class PPDocLayoutRecipe(PicoDetLayoutRecipe):
     model_names = ("PP-DocLayout-L",)
     output_order = "topk"
-    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True)
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=True)
 
 
 @register_model
-class PicoDetLCNet(ObjectDetection):
+class PicoDetLCNetRecipe(ObjectDetectionRecipe):
     """PaddleX's face detection (`face_detection` module) and PP-ShiTuV2 main-body detection models:
     PicoDet with an LCNet x2.5 backbone, listed in PaddleX's object_detection model list and
     run by the same DetPredictor (Paddle NMS, no `im_shape`); their inference.yml carries the one-class
@@ -203,4 +198,4 @@ class PicoDetLCNet(ObjectDetection):
     # PaddleX has no Hpi block for these to copy (inference_meta.py); 640x640 is PicoDet LCNet x2.5's
     # export size as far as known here (unverified: no official model dir reachable). A model dir's own
     # Hpi block, as PaddleX ships it, takes precedence.
-    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=False)
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=False)

@@ -1,7 +1,7 @@
 """Image feature / embedding (PaddleX modules `image_feature` and `face_feature`): PP-ShiTuV2_rec,
 MobileFaceNet.
 
-PaddleX's ImageFeatureRunnerPredictor (FaceFeaturePredictor subclasses it, adding only an optional
+PaddleX's ImageFeaturePredictor (FaceFeaturePredictor subclasses it, adding only an optional
 `flip`, off by default) runs `ResizeImage`, `NormalizeImage`, `ToCHWImage` from
 `PreProcess.transform_ops` on the RGB image, then `NormalizeFeatures` (L2) on the model's first
 output. PaddleX's own retrieval pipelines (PP-ShiTuV2, face_recognition: detector + embedder + index)
@@ -10,45 +10,35 @@ are not ported; these recipes give the embedding of a whole image (or of a crop 
 
 from __future__ import annotations
 
-from hpi.recipes.base import IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, Tolerance, channel_values, register_model
 from hpi.core.errors import CompileError
-from hpi.runtime_min.ops.text_det import parse_scale
+from hpi.core.specs import ClasResizeSpec, ImageFeatureSpec, NormalizeFeaturesSpec, NormalizeSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model, transform_ops
+from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, parse_scale
 
-# The ops ImageFeatureRunnerPredictor registers; it runs them in this order whatever order inference.yml
-# lists them in, and a missing one crashes it (KeyError), so all three are required.
+# The ops ImageFeaturePredictor registers; it runs them in this order whatever order inference.yml
+# lists them in, and a missing one crashes it (KeyError), so all three are required. PaddleX has no
+# CropImage here (its predictor fails on it), so a crop is refused, not skipped.
 _KNOWN_OPS = ("ResizeImage", "NormalizeImage", "ToCHWImage")
 
 
-def _ops(config: dict) -> dict:
-    ops = {}
-    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
-        if not isinstance(op, dict) or len(op) != 1:
-            raise CompileError(f"image feature PreProcess.transform_ops entry {op!r} is not a one-key map")
-        (name, args), = op.items()
-        if name not in _KNOWN_OPS:
-            # PaddleX has no CropImage here (its predictor fails on it), so a crop is refused, not skipped.
-            raise CompileError(f"image feature PreProcess op {name!r} is not supported ({', '.join(_KNOWN_OPS)})")
-        ops[name] = args or {}
-    for required in _KNOWN_OPS:
-        if required not in ops:
-            raise CompileError(f"inference.yml of an image feature model has no {required} in PreProcess")
-    return ops
+def _ops(config: dict) -> dict[str, dict]:
+    return transform_ops(config, "image feature", _KNOWN_OPS, required=_KNOWN_OPS)
 
 
-def _resize(args: dict) -> dict:
+def _resize(args: dict) -> ClasResizeSpec:
     # PaddleX's image_feature build_resize ignores `interpolation` and `backend` (a TODO in its source):
     # it always resizes with OpenCV, bilinear. So does the runtime, whatever inference.yml says.
     if args.get("resize_short"):
-        return {"resize_short": int(args["resize_short"]), "interpolation": "LINEAR"}
+        return ClasResizeSpec(resize_short=int(args["resize_short"]), interpolation="LINEAR")
     size = args.get("size")
     if isinstance(size, int) and not isinstance(size, bool):
-        return {"size": size, "interpolation": "LINEAR"}
+        return ClasResizeSpec(size=size, interpolation="LINEAR")
     if isinstance(size, (list, tuple)) and len(size) == 2:
-        return {"size": [int(v) for v in size], "interpolation": "LINEAR"}
+        return ClasResizeSpec(size=[int(v) for v in size], interpolation="LINEAR")
     raise CompileError(f"image feature ResizeImage needs resize_short or size (int or [w, h]), got {args!r}")
 
 
-def _normalize(args: dict) -> dict:
+def _normalize(args: dict) -> NormalizeSpec:
     if int(args.get("channel_num", 3)) != 3:
         raise CompileError("image feature NormalizeImage needs channel_num 3 (PaddleX asserts it)")
     # PaddleX ignores `order` here and normalises the HWC image; "chw" would mean a different layout.
@@ -57,11 +47,11 @@ def _normalize(args: dict) -> dict:
     mean, std = channel_values(args.get("mean", IMAGENET_MEAN)), channel_values(args.get("std", IMAGENET_STD))
     if len(mean) != 3 or len(std) != 3:
         raise CompileError(f"image feature NormalizeImage mean and std need 3 values, got {mean} and {std}")
-    return {"mean": mean, "std": std, "scale": parse_scale(args.get("scale", 1 / 255))}
+    return NormalizeSpec(mean=mean, std=std, scale=parse_scale(args.get("scale", 1 / 255)))
 
 
 @register_model
-class ImageFeature(ModelRecipe):
+class ImageFeatureRecipe(ModelRecipe):
     family = "image_feature"
     # PaddleX's general_recognition model list (the CLIP ones are the same predictor on a ViT).
     model_names = ("PP-ShiTuV2_rec", "PP-ShiTuV2_rec_CLIP_vit_base", "PP-ShiTuV2_rec_CLIP_vit_large")
@@ -78,9 +68,9 @@ class ImageFeature(ModelRecipe):
         only input size the runtime will feed); else the recipe default."""
         backends = (config.get("Hpi") or {}).get("backend_configs") or {}
         resize = _resize(_ops(config)["ResizeImage"])
-        if backends or "size" not in resize:
+        if backends or resize.size is None:
             return super().profile(config)
-        size = resize["size"]
+        size = resize.size
         w, h = (size, size) if isinstance(size, int) else size
         return {"x": ([1, 3, h, w], [1, 3, h, w], [8, 3, h, w])}
 
@@ -92,12 +82,8 @@ class ImageFeature(ModelRecipe):
             raise CompileError(f"image feature PostProcess {sorted(post)} is not supported (NormalizeFeatures)")
         if post["NormalizeFeatures"]:
             raise CompileError(f"image feature NormalizeFeatures takes no arguments, got {post['NormalizeFeatures']!r}")
-        return {
-            "resize": _resize(ops["ResizeImage"]),
-            "crop": None,
-            "normalize": _normalize(ops["NormalizeImage"]),
-            "postprocess": {"name": "NormalizeFeatures"},
-        }
+        return ImageFeatureSpec(resize=_resize(ops["ResizeImage"]), crop=None,
+                                normalize=_normalize(ops["NormalizeImage"]), postprocess=NormalizeFeaturesSpec())
 
     @classmethod
     def sample_inputs(cls, image, spec):
@@ -109,8 +95,8 @@ class ImageFeature(ModelRecipe):
 
 
 @register_model
-class FaceFeature(ImageFeature):
-    """PaddleX's `face_feature` module: FaceFeaturePredictor is ImageFeatureRunnerPredictor with an
+class FaceFeatureRecipe(ImageFeatureRecipe):
+    """PaddleX's `face_feature` module: FaceFeaturePredictor is ImageFeaturePredictor with an
     optional horizontal-flip test-time augmentation that is off unless `create_model(..., flip=True)`
     asks for it (not ported: a bundle gives the unflipped embedding). Same family and runtime."""
 

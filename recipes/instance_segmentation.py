@@ -13,21 +13,20 @@ of theirs has been verified.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from hpi.recipes.base import Tolerance, register_model
-from hpi.recipes.detection import ObjectDetection, _hpi_defaults, _normalize, _ops, _resize
 from hpi.core.errors import CompileError
+from hpi.core.specs import InstanceSegmentationSpec, InstanceSegPostProcessSpec
+from hpi.recipes.base import Tolerance, register_model
+from hpi.recipes.detection import ObjectDetectionRecipe, det_normalize, det_ops, det_resize, hpi_defaults
 
 
 @register_model
-class MaskRTDETR(ObjectDetection):
+class MaskRTDETRRecipe(ObjectDetectionRecipe):
     family = "instance_segmentation"
     # PaddleX lists the five sizes with the same exported head (PaddleDetection's DETRPostProcess with
     # masks); only -S has a parity fixture, the others share its signature and inference.yml.
     model_names = ("Mask-RT-DETR-S", "Mask-RT-DETR-M", "Mask-RT-DETR-L", "Mask-RT-DETR-X", "Mask-RT-DETR-H")
     output_order = "topk_masks"
-    default_profile, default_profile_input_data = _hpi_defaults(640, 640, im_shape=True, batch=1)
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=True, batch=1)
     # Boxes as RT-DETR's; masks are 0/1 after `sigmoid > 0.5` inside the model, so a pixel whose mask
     # logit is within float noise of 0 may flip between Paddle and a backend: at most 0.1 % of the
     # elements of an output may be off (for the [K, 6] boxes that means none).
@@ -35,7 +34,7 @@ class MaskRTDETR(ObjectDetection):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
+        ops = det_ops(config)
         labels = config.get("label_list")
         if not labels:
             raise CompileError("inference.yml of an instance segmentation model has no label_list")
@@ -44,11 +43,10 @@ class MaskRTDETR(ObjectDetection):
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
             raise CompileError(f"inference.yml draw_threshold of an instance segmentation model must be a "
                                f"number, got {threshold!r}")
-        return {
-            "output_order": cls.output_order,
-            "feeds": ["img_size", "img", "scale_factors"],
-            "resize": _resize(ops["Resize"]),
-            "normalize": _normalize(ops["NormalizeImage"]),
-            "postprocess": {"name": "InstanceSegPostProcess", "threshold": float(threshold),
-                            "label_list": [str(v) for v in labels]},
-        }
+        return InstanceSegmentationSpec(
+            output_order=cls.output_order,
+            feeds=["img_size", "img", "scale_factors"],
+            resize=det_resize(ops["Resize"]),
+            normalize=det_normalize(ops["NormalizeImage"]),
+            postprocess=InstanceSegPostProcessSpec(threshold=float(threshold), label_list=[str(v) for v in labels]),
+        )

@@ -6,14 +6,15 @@ Same PreProcess as image classification (PaddleX's MLClasPredictor is a ClasPred
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, register_model
-from hpi.recipes.classification import _normalize, _ops, _resize
 from hpi.core.errors import CompileError
+from hpi.core.specs import MultiLabelClassificationSpec, MultiLabelThreshOutputSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, register_model
+from hpi.recipes.classification import clas_normalize, clas_ops, clas_resize
 from hpi.runtime_min.ops.multilabel import class_thresholds
 
 
 @register_model
-class MultiLabelClassification(ModelRecipe):
+class MultiLabelClassificationRecipe(ModelRecipe):
     family = "multilabel_classification"
     model_names = ("PP-LCNet_x1_0_ML", "PP-HGNetV2-B0_ML", "PP-HGNetV2-B4_ML", "PP-HGNetV2-B6_ML", "ResNet50_ML")
     # PaddleX's multi-label models run at 448x448 (their ResizeImage size).
@@ -23,7 +24,7 @@ class MultiLabelClassification(ModelRecipe):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
+        ops = clas_ops(config)
         post = config.get("PostProcess") or {}
         if set(post) != {"MultiLabelThreshOutput"}:
             raise CompileError(f"multi-label classification PostProcess {sorted(post)} is not supported "
@@ -39,13 +40,12 @@ class MultiLabelClassification(ModelRecipe):
             thresholds = class_thresholds(thresh["threshold"], len(labels))
         except ValueError as exc:
             raise CompileError(f"inference.yml PostProcess.MultiLabelThreshOutput: {exc}") from None
-        return {
-            "resize": _resize(ops["ResizeImage"]),
-            "crop": None,  # MLClasPredictor.process never runs CropImage
-            "normalize": _normalize(ops["NormalizeImage"]),
-            "postprocess": {"name": "MultiLabelThreshOutput", "thresholds": thresholds,
-                            "label_list": [str(v) for v in labels]},
-        }
+        return MultiLabelClassificationSpec(
+            resize=clas_resize(ops["ResizeImage"]),
+            crop=None,  # MLClasPredictor.process never runs CropImage
+            normalize=clas_normalize(ops["NormalizeImage"]),
+            postprocess=MultiLabelThreshOutputSpec(thresholds=thresholds, label_list=[str(v) for v in labels]),
+        )
 
     @classmethod
     def sample_inputs(cls, image, spec):

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from hpi.recipes.base import (IMAGENET_MEAN, IMAGENET_STD, ModelRecipe, PipelineRecipe, Tolerance, register_model,
-                              register_pipeline)
 from hpi.core.errors import CompileError
-from hpi.runtime_min.ops.text_det import parse_scale
-
-
-def _ops(config: dict) -> dict:
-    """PreProcess.transform_ops as {op name: args}."""
-    ops = {}
-    for op in (config.get("PreProcess") or {}).get("transform_ops") or []:
-        (name, args), = op.items()
-        ops[name] = args or {}
-    return ops
+from hpi.core.specs import (OCR_UNSET_VALUES, CTCLabelDecodeSpec, DBPostProcessSpec, DetResizeSpec, NormalizeSpec,
+                            TextDetectionSpec, TextRecognitionSpec)
+from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, register_model, register_pipeline, transform_ops
+from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, parse_scale
 
 
 def _img_mode(ops: dict) -> str:
@@ -26,7 +18,7 @@ def _img_mode(ops: dict) -> str:
 
 
 @register_model
-class TextDetection(ModelRecipe):
+class TextDetectionRecipe(ModelRecipe):
     family = "text_detection"
     model_names = ("PP-OCRv4_mobile_det", "PP-OCRv4_server_det", "PP-OCRv3_mobile_det", "PP-OCRv3_server_det")
     # PaddleX's own default for these models (its inference.yml Hpi block).
@@ -39,41 +31,40 @@ class TextDetection(ModelRecipe):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
-        if "DetResizeForTest" not in ops:
-            raise CompileError("inference.yml of a text detection model has no DetResizeForTest in PreProcess")
+        ops = transform_ops(config, "text detection", required=("DetResizeForTest",))
         resize = ops["DetResizeForTest"]
         norm = ops.get("NormalizeImage", {})
         post = config.get("PostProcess") or {}
         if post.get("name") != "DBPostProcess":
             raise CompileError(f"text detection PostProcess {post.get('name')!r} is not supported (DBPostProcess)")
-        return {
-            "img_mode": _img_mode(ops),
+        return TextDetectionSpec(
+            img_mode=_img_mode(ops),
             # PaddleX's model-level defaults for the max-limit model family (predictor.py).
-            "resize": {"limit_side_len": int(resize.get("resize_long", 960)),
-                       "limit_type": resize.get("limit_type", "max"), "max_side_limit": 4000},
-            "normalize": {"mean": [float(v) for v in norm.get("mean", IMAGENET_MEAN)],
-                          "std": [float(v) for v in norm.get("std", IMAGENET_STD)],
-                          "scale": parse_scale(norm.get("scale", 1 / 255))},
-            "postprocess": {"name": "DBPostProcess", "thresh": float(post.get("thresh", 0.3)),
-                            "box_thresh": float(post.get("box_thresh", 0.6)),
-                            "unclip_ratio": float(post.get("unclip_ratio", 2.0)),
-                            "max_candidates": int(post.get("max_candidates", 1000)),
-                            "use_dilation": bool(post.get("use_dilation", False)),
-                            "score_mode": post.get("score_mode", "fast"),
-                            "box_type": post.get("box_type", "quad")},
-        }
+            resize=DetResizeSpec(limit_side_len=int(resize.get("resize_long", 960)),
+                                 limit_type=resize.get("limit_type", "max"), max_side_limit=4000),
+            normalize=NormalizeSpec(mean=[float(v) for v in norm.get("mean", IMAGENET_MEAN)],
+                                    std=[float(v) for v in norm.get("std", IMAGENET_STD)],
+                                    scale=parse_scale(norm.get("scale", 1 / 255))),
+            postprocess=DBPostProcessSpec(thresh=float(post.get("thresh", 0.3)),
+                                          box_thresh=float(post.get("box_thresh", 0.6)),
+                                          unclip_ratio=float(post.get("unclip_ratio", 2.0)),
+                                          max_candidates=int(post.get("max_candidates", 1000)),
+                                          use_dilation=bool(post.get("use_dilation", False)),
+                                          score_mode=post.get("score_mode", "fast"),
+                                          box_type=post.get("box_type", "quad")),
+        )
 
     @classmethod
     def sample_inputs(cls, image, spec):
-        from hpi.runtime_min.ops.text_det import DetResize, normalize_to_chw
+        from hpi.runtime_min.ops.normalize import normalize
+        from hpi.runtime_min.ops.text_det import DetResize
 
-        resized, _ = DetResize(**spec["resize"])(image)
-        return {"x": normalize_to_chw(resized, **spec["normalize"])[None]}
+        resized, _ = DetResize.from_spec(spec.resize)(image)
+        return {"x": normalize(resized, spec.normalize)[None]}
 
 
 @register_model
-class TextRecognition(ModelRecipe):
+class TextRecognitionRecipe(ModelRecipe):
     family = "text_recognition"
     model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv3_mobile_rec")
     default_profile = {"x": ([1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200])}
@@ -83,24 +74,24 @@ class TextRecognition(ModelRecipe):
 
     @classmethod
     def runtime_spec(cls, config):
-        ops = _ops(config)
+        ops = transform_ops(config, "text recognition")
         post = config.get("PostProcess") or {}
         if post.get("name") != "CTCLabelDecode":
             raise CompileError(f"text recognition PostProcess {post.get('name')!r} is not supported (CTCLabelDecode)")
         characters = post.get("character_dict")
         if not characters:
             raise CompileError("inference.yml of a text recognition model has no PostProcess.character_dict")
-        return {
-            "img_mode": _img_mode(ops),
-            "rec_image_shape": [int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
-            "postprocess": {"name": "CTCLabelDecode", "character_list": [str(c) for c in characters]},
-        }
+        return TextRecognitionSpec(
+            img_mode=_img_mode(ops),
+            rec_image_shape=[int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
+            postprocess=CTCLabelDecodeSpec(character_list=[str(c) for c in characters]),
+        )
 
     @classmethod
     def sample_inputs(cls, image, spec):
         from hpi.runtime_min.ops.text_rec import rec_resize_norm
 
-        return {"x": rec_resize_norm(image, spec["rec_image_shape"])[None]}
+        return {"x": rec_resize_norm(image, spec.rec_image_shape)[None]}
 
 
 def use_textline_orientation(config: dict) -> bool:
@@ -134,7 +125,7 @@ def use_doc_orientation_classify(sub: dict) -> bool:
 
 
 @register_pipeline
-class OCR(PipelineRecipe):
+class OCRRecipe(PipelineRecipe):
     name = "OCR"
     modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori",
                "DocOrientationClassify": "doc_ori"}
@@ -176,22 +167,23 @@ class OCR(PipelineRecipe):
         textline = use_textline_orientation(config)
         if textline and "textline_ori" not in models:
             raise CompileError("use_textline_orientation is on but no text line orientation model was compiled")
-        # PaddleX's OCR pipeline defaults for text_type "general" (pipelines/ocr/pipeline.py); a
-        # SubModule's batch_size defaults to 1 (BasePipeline.create_model).
+        # A key the config leaves out takes PaddleX's OCR pipeline value for it (OCR_UNSET_VALUES).
+        unset = OCR_UNSET_VALUES
         params = {
-            "text_det_limit_side_len": int(det.get("limit_side_len", 960)),
-            "text_det_limit_type": det.get("limit_type", "max"),
-            "text_det_max_side_limit": int(det.get("max_side_limit", 4000)),
-            "text_det_thresh": float(det.get("thresh", 0.3)),
-            "text_det_box_thresh": float(det.get("box_thresh", 0.6)),
-            "text_det_unclip_ratio": float(det.get("unclip_ratio", 2.0)),
-            "text_rec_score_thresh": float(rec.get("score_thresh", 0.0)),
-            "rec_batch_size": int(rec.get("batch_size", 1)),
+            "text_det_limit_side_len": int(det.get("limit_side_len", unset["text_det_limit_side_len"])),
+            "text_det_limit_type": det.get("limit_type", unset["text_det_limit_type"]),
+            "text_det_max_side_limit": int(det.get("max_side_limit", unset["text_det_max_side_limit"])),
+            "text_det_thresh": float(det.get("thresh", unset["text_det_thresh"])),
+            "text_det_box_thresh": float(det.get("box_thresh", unset["text_det_box_thresh"])),
+            "text_det_unclip_ratio": float(det.get("unclip_ratio", unset["text_det_unclip_ratio"])),
+            "text_rec_score_thresh": float(rec.get("score_thresh", unset["text_rec_score_thresh"])),
+            "rec_batch_size": int(rec.get("batch_size", unset["rec_batch_size"])),
         }
         if textline:
             ori = config["SubModules"]["TextLineOrientation"]
             params["use_textline_orientation"] = True
-            params["textline_orientation_batch_size"] = int(ori.get("batch_size", 1))
+            params["textline_orientation_batch_size"] = int(ori.get("batch_size",
+                                                                    unset["textline_orientation_batch_size"]))
             if params["textline_orientation_batch_size"] <= 0:
                 raise CompileError("SubModules.TextLineOrientation.batch_size must be positive, got "
                                    f"{ori.get('batch_size')!r}")

@@ -6,8 +6,9 @@ export form, not PaddleClas's PreProcess) and expects the exported model to end 
 
 from __future__ import annotations
 
-from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model
 from hpi.core.errors import CompileError
+from hpi.core.specs import NormalizeSpec, SegmentationSpec, SegResizeSpec
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model, typed_transforms
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
 
 # SegPredictor's registered transforms and the arguments each builder takes (any other is a
@@ -18,25 +19,12 @@ _TRANSFORM_ARGS = {
 }
 
 
-def deploy_transforms(config: dict, allowed: dict[str, tuple[str, ...]], family: str,
-                      required: tuple[str, ...]) -> dict:
+def deploy_transforms(config: dict, known: dict[str, tuple[str, ...]], family: str,
+                      required: tuple[str, ...]) -> dict[str, dict]:
     """inference.yml's `Deploy.transforms` (PaddleSeg's export form, also read by PaddleX's UadPredictor)
-    as {name: args}; an op or argument outside `allowed`, or a missing `required` op, is a CompileError."""
-    transforms = {}
-    for item in (config.get("Deploy") or {}).get("transforms") or []:
-        args = dict(item or {})
-        name = args.pop("type", None)
-        if name not in allowed:
-            raise CompileError(f"{family} Deploy.transforms op {name!r} is not supported ({', '.join(allowed)})")
-        unknown = sorted(set(args) - set(allowed[name]))
-        if unknown:
-            raise CompileError(f"{family} transform {name} has unknown arguments {unknown} "
-                               f"(PaddleX takes {', '.join(allowed[name])})")
-        transforms[name] = args
-    for op in required:
-        if op not in transforms:
-            raise CompileError(f"inference.yml of this {family} model has no {op} in Deploy.transforms")
-    return transforms
+    as {name: args}; see recipes.base.typed_transforms."""
+    return typed_transforms((config.get("Deploy") or {}).get("transforms"), family, "Deploy.transforms", known,
+                            required)
 
 
 def _size(value, what: str) -> list[int]:
@@ -46,7 +34,7 @@ def _size(value, what: str) -> list[int]:
     return [int(v) for v in size]
 
 
-def resize_spec(args: dict | None, keep_ratio: bool = True, size_divisor: int | None = 32) -> dict:
+def seg_resize(args: dict | None, keep_ratio: bool = True, size_divisor: int | None = 32) -> SegResizeSpec:
     """The runtime's Resize from a Deploy.transforms Resize; `keep_ratio` and `size_divisor` are the
     predictor's defaults for absent keys. Without a Resize (SegPredictor) PaddleX adds one with
     target_size -1: the image keeps its size."""
@@ -57,9 +45,9 @@ def resize_spec(args: dict | None, keep_ratio: bool = True, size_divisor: int | 
     divisor = args.get("size_divisor", size_divisor)
     if divisor is not None and not isinstance(divisor, int):
         raise CompileError(f"Resize size_divisor must be an int or null, got {divisor!r}")
-    return {"target_size": _size(args.get("target_size", -1), "Resize target_size"),
-            "keep_ratio": bool(args.get("keep_ratio", keep_ratio)), "size_divisor": divisor,
-            "interpolation": interpolation}
+    return SegResizeSpec(target_size=_size(args.get("target_size", -1), "Resize target_size"),
+                         keep_ratio=bool(args.get("keep_ratio", keep_ratio)), size_divisor=divisor,
+                         interpolation=interpolation)
 
 
 def _channels(value, what: str) -> list[float]:
@@ -68,14 +56,14 @@ def _channels(value, what: str) -> list[float]:
     return channel_values(value)
 
 
-def normalize_spec(args: dict) -> dict:
+def seg_normalize(args: dict) -> NormalizeSpec:
     """The runtime's Normalize from a Deploy.transforms Normalize (PaddleSeg's 0.5 defaults, pixels / 255)."""
-    return {"mean": _channels(args.get("mean", 0.5), "mean"), "std": _channels(args.get("std", 0.5), "std"),
-            "scale": 1 / 255}
+    return NormalizeSpec(mean=_channels(args.get("mean", 0.5), "mean"), std=_channels(args.get("std", 0.5), "std"),
+                         scale=1 / 255)
 
 
 @register_model
-class SemanticSegmentation(ModelRecipe):
+class SemanticSegmentationRecipe(ModelRecipe):
     family = "semantic_segmentation"
     # PaddleX's semantic_segmentation module list (all run by the same SegPredictor), less MaskFormer,
     # whose export was not checked to end in the same argmax map. The runtime refuses any other output.
@@ -98,7 +86,8 @@ class SemanticSegmentation(ModelRecipe):
             raise CompileError(f"semantic segmentation Deploy.output_op {output_op!r} is not supported: PaddleX's "
                                f"SegPredictor needs the argmax label map (export with output_op argmax)")
         transforms = deploy_transforms(config, _TRANSFORM_ARGS, "semantic segmentation", ("Normalize",))
-        return {"resize": resize_spec(transforms.get("Resize")), "normalize": normalize_spec(transforms["Normalize"])}
+        return SegmentationSpec(resize=seg_resize(transforms.get("Resize")),
+                                normalize=seg_normalize(transforms["Normalize"]))
 
     @classmethod
     def sample_inputs(cls, image, spec):

@@ -106,7 +106,7 @@ def _self_test_model(bundle, key, choice, options) -> dict:
     finally:
         model.close()
     diffs = compare(Case(golden["case"], feeds, expected), got, entry.outputs, Tolerance(**golden["tolerance"]),
-                    entry.spec.get("output_order"))
+                    entry.spec.output_order)
     failed = [d for d in diffs if not d.passed]
     result = {"passed": not failed, "max_abs": max(d.max_abs for d in diffs), "tolerance": golden["tolerance"]}
     if failed:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hpi.runtime_min.ops.text_det import normalize_to_chw
+from hpi.core.specs import ClasPreprocessSpec
+from hpi.runtime_min.ops.normalize import normalize
 
 __all__ = ["INTERPOLATIONS", "resize_short", "resize_to", "center_crop", "preprocess", "topk"]
 
@@ -60,21 +61,17 @@ def center_crop(img: np.ndarray, size) -> np.ndarray:
     return img[y1 : min(h, y1 + ch), x1 : min(w, x1 + cw)]
 
 
-def preprocess(rgb: np.ndarray, spec: dict) -> np.ndarray:
-    """One RGB image → the model's float32 CHW input, following the runtime spec's steps.
-
-    spec: {"resize": {"resize_short": int} or {"size": int | [w, h]}, plus "interpolation"},
-    "crop": {"size": ...} or None, "normalize": {"mean", "std", "scale"}.
-    """
-    resize = spec["resize"]
-    interpolation = resize.get("interpolation", "LINEAR")
-    if "resize_short" in resize:
-        img = resize_short(rgb, resize["resize_short"], interpolation)
+def preprocess(rgb: np.ndarray, spec: ClasPreprocessSpec) -> np.ndarray:
+    """One RGB image → the model's float32 CHW input, following the spec's steps: resize (by the short
+    side or to a size), the center crop when the spec has one, normalize."""
+    resize = spec.resize
+    if resize.resize_short is not None:
+        img = resize_short(rgb, resize.resize_short, resize.interpolation)
     else:
-        img = resize_to(rgb, resize["size"], interpolation)
-    if spec.get("crop"):
-        img = center_crop(img, spec["crop"]["size"])
-    return normalize_to_chw(img, **spec["normalize"])
+        img = resize_to(rgb, resize.size, resize.interpolation)
+    if spec.crop:
+        img = center_crop(img, spec.crop.size)
+    return normalize(img, spec.normalize)
 
 
 def topk(probs: np.ndarray, k: int, labels: list[str] | None = None):

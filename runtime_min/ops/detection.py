@@ -16,8 +16,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hpi.core.specs import DetectionSpec
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
-from hpi.runtime_min.ops.text_det import normalize_to_chw
+from hpi.runtime_min.ops.normalize import normalize
 
 __all__ = ["resize", "preprocess", "split_batch", "paddle_nms_order", "topk_order", "postprocess"]
 
@@ -41,15 +42,15 @@ def resize(rgb: np.ndarray, target_size: list[int], keep_ratio: bool, interpolat
     return out, [new_w / w, new_h / h], [new_w, new_h]
 
 
-def preprocess(bgr: np.ndarray, spec: dict) -> dict[str, np.ndarray]:
+def preprocess(bgr: np.ndarray, spec: DetectionSpec) -> dict[str, np.ndarray]:
     """One BGR image → the model's feeds (batch of one), keyed by Paddle's input names."""
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # PaddleX: ReadImage(format="RGB")
-    r = spec["resize"]
-    img, scale_factors, img_size = resize(rgb, r["target_size"], r["keep_ratio"], r["interpolation"])
-    values = {"img": normalize_to_chw(img, **spec["normalize"]),
+    r = spec.resize
+    img, scale_factors, img_size = resize(rgb, r.target_size, r.keep_ratio, r.interpolation)
+    values = {"img": normalize(img, spec.normalize),
               "img_size": img_size[::-1],        # ToBatch: [h, w]
               "scale_factors": scale_factors[::-1]}  # ToBatch: [h_scale, w_scale]
-    return {FEED_NAMES[key]: np.asarray(values[key], dtype=np.float32)[None] for key in spec["feeds"]}
+    return {FEED_NAMES[key]: np.asarray(values[key], dtype=np.float32)[None] for key in spec.feeds}
 
 
 def split_batch(boxes: np.ndarray, counts: np.ndarray) -> list[np.ndarray]:

@@ -1,7 +1,7 @@
 """Image feature (embedding) post-processing, ported from PaddleX 3.7.2 (image_feature/processors.py).
 
 Pre-processing is image classification's (`ops/classification.preprocess`) without the crop: PaddleX's
-ImageFeatureRunnerPredictor runs `ResizeImage`, `NormalizeImage` and `ToCHWImage` on the RGB image.
+ImageFeaturePredictor runs `ResizeImage`, `NormalizeImage` and `ToCHWImage` on the RGB image.
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ import math
 import cv2
 import numpy as np
 
+from hpi.core.specs import SegmentationSpec
 from hpi.runtime_min.ops.classification import INTERPOLATIONS
-from hpi.runtime_min.ops.text_det import normalize_to_chw
+from hpi.runtime_min.ops.normalize import normalize
 
 __all__ = ["seg_resize", "preprocess", "restore_size", "pseudo_color"]
 
@@ -41,10 +42,10 @@ def seg_resize(img: np.ndarray, target_size, keep_ratio: bool = True, size_divis
     return cv2.resize(img, tuple(size), interpolation=INTERPOLATIONS[interpolation.upper()])
 
 
-def preprocess(rgb: np.ndarray, spec: dict) -> np.ndarray:
-    """One RGB image → the model's float32 CHW input. spec: {"resize": {target_size, keep_ratio,
-    size_divisor, interpolation}, "normalize": {mean, std, scale}}."""
-    return normalize_to_chw(seg_resize(rgb, **spec["resize"]), **spec["normalize"])
+def preprocess(rgb: np.ndarray, spec: SegmentationSpec) -> np.ndarray:
+    """One RGB image → the model's float32 CHW input: the spec's Resize, then its Normalize."""
+    r = spec.resize
+    return normalize(seg_resize(rgb, r.target_size, r.keep_ratio, r.size_divisor, r.interpolation), spec.normalize)
 
 
 def restore_size(label_map: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Text detection pre/post-processing, ported from PaddleX 3.7.2 (text_detection/processors.py).
 
-`DetResize` is `DetResizeForTest` in its limit-side mode (the one OCR pipelines use),
-`normalize_to_chw` is `NormalizeImage(order="hwc")` followed by `ToCHWImage`, and
-`DBPostProcess` is PaddleX's class. The arithmetic (float32 vs float64 steps, Python `round`,
+`DetResize` is `DetResizeForTest` in its limit-side mode (the one OCR pipelines use) and
+`DBPostProcess` is PaddleX's class; the detector's `NormalizeImage` + `ToCHWImage` is
+ops/normalize.py's `normalize_to_chw`, shared with the other image families. The arithmetic (float32 vs float64 steps, Python `round`,
 int casts) follows PaddleX step by step so boxes and scores come out identical; quirks are
 kept on purpose and marked "PaddleX quirk".
 
@@ -18,7 +18,9 @@ import cv2
 import numpy as np
 import pyclipper
 
-__all__ = ["DetResize", "normalize_to_chw", "parse_scale", "DBPostProcess"]
+from hpi.core.specs import DBPostProcessSpec, DetResizeSpec
+
+__all__ = ["DetResize", "DBPostProcess"]
 
 
 class DetResize:
@@ -38,6 +40,10 @@ class DetResize:
         self.limit_side_len = limit_side_len
         self.limit_type = limit_type
         self.max_side_limit = max_side_limit
+
+    @classmethod
+    def from_spec(cls, spec: DetResizeSpec) -> "DetResize":
+        return cls(spec.limit_side_len, spec.limit_type, spec.max_side_limit)
 
     def __call__(self, img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (resized image, shape) where shape = float64 [src_h, src_w, ratio_h, ratio_w]."""
@@ -80,34 +86,6 @@ def _pad_to_32(img: np.ndarray) -> np.ndarray:
     return padded
 
 
-def parse_scale(scale: float | str) -> float:
-    """inference.yml writes the scale as a string such as "1./255."; PaddleX eval()s it."""
-    if isinstance(scale, str):
-        num, _, den = scale.partition("/")
-        return float(num) / float(den) if den else float(num)
-    return float(scale)
-
-
-def normalize_to_chw(img: np.ndarray, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
-                     scale: float | str = 1.0 / 255.0) -> np.ndarray:
-    """`NormalizeImage(order="hwc")` + `ToCHWImage`: float32 CHW, C-contiguous.
-
-    The constants are applied to the channels in the order the image has them. PP-OCR models
-    read BGR, so the ImageNet "R" mean 0.485 goes to the blue channel; that is how they were
-    trained. Per channel PaddleX computes `x.astype(float32) * alpha + beta` in float32 with
-    alpha = scale / std and beta = -mean / std computed in float64 first.
-    """
-    if img.shape[2] == 4:
-        img = img[:, :, :3]  # COLOR_RGBA2RGB just drops the fourth channel
-    scale = parse_scale(scale)
-    alpha = np.array([scale / s for s in std], dtype=np.float32)
-    beta = np.array([-m / s for m, s in zip(mean, std)], dtype=np.float32)
-    out = img.astype(np.float32)
-    out *= alpha
-    out += beta
-    return np.ascontiguousarray(out.transpose(2, 0, 1))
-
-
 class DBPostProcess:
     """Differentiable Binarization post-processing (PaddleX `DBPostProcess`).
 
@@ -133,6 +111,12 @@ class DBPostProcess:
         self.use_dilation = use_dilation
         self.score_mode = score_mode
         self.box_type = box_type
+
+    @classmethod
+    def from_spec(cls, spec: DBPostProcessSpec) -> "DBPostProcess":
+        return cls(thresh=spec.thresh, box_thresh=spec.box_thresh, max_candidates=spec.max_candidates,
+                   unclip_ratio=spec.unclip_ratio, use_dilation=spec.use_dilation, score_mode=spec.score_mode,
+                   box_type=spec.box_type)
 
     def __call__(self, preds: np.ndarray, img_shapes) -> tuple[list, list]:
         boxes, scores = [], []

@@ -7,10 +7,10 @@ import numpy as np
 
 from hpi.runtime_min.ops.anomaly import map_to_mask
 from hpi.runtime_min.ops.segmentation import preprocess
-from hpi.runtime_min.pipelines.segmentation import SemanticSegmentation
+from hpi.runtime_min.pipelines.segmentation import SemanticSegmentationRunner
 
 
-class AnomalyDetection(SemanticSegmentation):
+class AnomalyDetectionRunner(SemanticSegmentationRunner):
     """PaddleX's UadPredictor: `pred`, the [1, H, W] mask (0 or 255) at the model's input size. The
     picture is segmentation's: the mask in PaddleX's palette (0 and 255 are two palette colours)."""
 
@@ -21,4 +21,4 @@ class AnomalyDetection(SemanticSegmentation):
 
 
 def build(name: str, models: dict, params: dict):
-    return AnomalyDetection.from_models(models)
+    return AnomalyDetectionRunner.from_models(models)

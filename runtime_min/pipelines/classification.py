@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from hpi.core.specs import ImageClassificationSpec
 from hpi.runtime_min.ops.classification import preprocess, topk
 from hpi.runtime_min.pipelines.base import SingleModelRunner
 
@@ -12,13 +13,12 @@ from hpi.runtime_min.pipelines.base import SingleModelRunner
 _BOX_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)
 
 
-class ImageClassification(SingleModelRunner):
+class ImageClassificationRunner(SingleModelRunner):
     """PaddleX's ClasPredictor: `class_ids`, `scores`, `label_names` of the top-k classes."""
 
-    def __init__(self, model, spec: dict):
+    def __init__(self, model, spec: ImageClassificationSpec):
         super().__init__(model, spec)
-        post = spec["postprocess"]
-        self.k, self.labels = int(post["topk"]), post.get("label_list")
+        self.k, self.labels = int(spec.postprocess.topk), spec.postprocess.label_list
 
     def predict_one(self, image: np.ndarray) -> dict:
         # PaddleX reads classification inputs as RGB (ReadImage(format="RGB")); ours arrive BGR.
@@ -43,4 +43,4 @@ class ImageClassification(SingleModelRunner):
 
 
 def build(name: str, models: dict, params: dict):
-    return ImageClassification.from_models(models)
+    return ImageClassificationRunner.from_models(models)

@@ -5,32 +5,32 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hpi.runtime_min.ops.detection import postprocess, preprocess, split_batch
+from hpi.core.specs import DetectionSpec
 from hpi.runtime_min.compare import canonical
+from hpi.runtime_min.ops.detection import postprocess, preprocess, split_batch
 from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 # A fixed palette (BGR); PaddleX gives each new label the next colour of its colormap in the same way.
-_PALETTE = [(0, 0, 255), (0, 200, 0), (255, 0, 0), (0, 200, 255), (255, 0, 255), (255, 255, 0),
+PALETTE = [(0, 0, 255), (0, 200, 0), (255, 0, 0), (0, 200, 255), (255, 0, 255), (255, 255, 0),
             (0, 128, 255), (128, 0, 255), (255, 128, 0), (128, 128, 0)]
 
 
-class Detection(SingleModelRunner):
+class DetectionRunner(SingleModelRunner):
     """PaddleX's DetPredictor: `boxes` = [{cls_id, label, score, coordinate}] above the threshold."""
 
-    def __init__(self, model, spec: dict):
+    def __init__(self, model, spec: DetectionSpec):
         super().__init__(model, spec)
-        self.post = spec["postprocess"]
+        self.post = spec.postprocess
 
     def predict_one(self, image: np.ndarray) -> dict:
         feeds = preprocess(image, self.spec)
         # PaddleX feeds its ToBatch arrays by position, so the model's own input names do not matter.
         session = self.model.session
         outputs = session.run(dict(zip(session.input_names, feeds.values())))
-        boxes, counts = canonical(outputs, self.spec.get("output_order"))[:2]
+        boxes, counts = canonical(outputs, self.spec.output_order)[:2]
         p = self.post
-        found = postprocess(split_batch(boxes, counts)[0], [image.shape[1], image.shape[0]], p["threshold"],
-                            p["label_list"], p["layout_nms"], p["layout_unclip_ratio"],
-                            p["layout_merge_bboxes_mode"])
+        found = postprocess(split_batch(boxes, counts)[0], [image.shape[1], image.shape[0]], p.threshold,
+                            p.label_list, p.layout_nms, p.layout_unclip_ratio, p.layout_merge_bboxes_mode)
         return {"boxes": found}
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
@@ -40,7 +40,7 @@ class Detection(SingleModelRunner):
         scale = max(0.4, (0.018 * canvas.shape[1] + 2) / 22)  # PaddleX's font size; Hershey 1.0 ~ 22 px
         colours: dict[str, tuple] = {}
         for box in data["boxes"]:
-            colour = colours.setdefault(box["label"], _PALETTE[len(colours) % len(_PALETTE)])
+            colour = colours.setdefault(box["label"], PALETTE[len(colours) % len(PALETTE)])
             x1, y1, x2, y2 = (int(round(float(v))) for v in box["coordinate"])
             cv2.rectangle(canvas, (x1, y1), (x2, y2), colour, thickness)
             text = f"{box['label']} {box['score']:.2f}".encode("ascii", "replace").decode()
@@ -53,4 +53,4 @@ class Detection(SingleModelRunner):
 
 
 def build(name: str, models: dict, params: dict):
-    return Detection.from_models(models)
+    return DetectionRunner.from_models(models)

@@ -11,8 +11,8 @@ from hpi.runtime_min.ops.image_feature import normalize_features
 from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 
-class ImageFeature(SingleModelRunner):
-    """PaddleX's ImageFeatureRunnerPredictor (and FaceFeaturePredictor, flip off): `feature`, the
+class ImageFeatureRunner(SingleModelRunner):
+    """PaddleX's ImageFeaturePredictor (and FaceFeaturePredictor, flip off): `feature`, the
     L2-normalised embedding."""
 
     def predict_one(self, image: np.ndarray) -> dict:
@@ -30,4 +30,4 @@ class ImageFeature(SingleModelRunner):
 
 
 def build(name: str, models: dict, params: dict):
-    return ImageFeature.from_models(models)
+    return ImageFeatureRunner.from_models(models)

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from hpi.core.errors import BundleError
+from hpi.core.specs import MultiLabelClassificationSpec
 from hpi.runtime_min.ops.classification import preprocess
 from hpi.runtime_min.ops.multilabel import multilabel_thresh
 from hpi.runtime_min.pipelines.base import SingleModelRunner
@@ -14,13 +15,12 @@ from hpi.runtime_min.pipelines.base import SingleModelRunner
 _BAND_BGR, _TEXT_BGR = (0, 0, 255), (255, 255, 255)
 
 
-class MultiLabelClassification(SingleModelRunner):
+class MultiLabelClassificationRunner(SingleModelRunner):
     """PaddleX's MLClasPredictor: `class_ids`, `scores`, `label_names` of every class over the threshold."""
 
-    def __init__(self, model, spec: dict):
+    def __init__(self, model, spec: MultiLabelClassificationSpec):
         super().__init__(model, spec)
-        post = spec["postprocess"]
-        self.thresholds, self.labels = post["thresholds"], post["label_list"]
+        self.thresholds, self.labels = spec.postprocess.thresholds, spec.postprocess.label_list
 
     def predict_one(self, image: np.ndarray) -> dict:
         # PaddleX reads classification inputs as RGB (ReadImage(format="RGB")); ours arrive BGR.
@@ -55,4 +55,4 @@ class MultiLabelClassification(SingleModelRunner):
 
 
 def build(name: str, models: dict, params: dict):
-    return MultiLabelClassification.from_models(models)
+    return MultiLabelClassificationRunner.from_models(models)

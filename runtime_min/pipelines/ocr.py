@@ -15,30 +15,26 @@ import cv2
 import numpy as np
 
 from hpi.core.errors import BundleError, UsageError
+from hpi.core.specs import OCR_CONFIG_VALUES, ImageClassificationSpec
 from hpi.runtime_min.ops import classification as cls_ops
 from hpi.runtime_min.ops.image_io import read_image
+from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, normalize_to_chw
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, get_mini_boxes
+from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 from hpi.runtime_min.pipelines import call_params, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
-from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, get_mini_boxes, normalize_to_chw
-from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 
-__all__ = ["DEFAULT_PARAMS", "OcrPipeline", "sort_quad_boxes", "get_minarea_rect_crop",
+__all__ = ["DEFAULT_PARAMS", "OcrRunner", "sort_quad_boxes", "get_minarea_rect_crop",
            "get_rotate_crop_image", "convert_points_to_boxes", "rotate_image"]
 
 # PaddleX's values for the OCR pipeline: the text_det_*/score/batch keys from its OCR.yaml
-# (create_pipeline("OCR")), the rest from the PP-OCR inference.yml files and the processors'
-# defaults.
+# (create_pipeline("OCR"), hpi.core.specs.OCR_CONFIG_VALUES), the rest from the PP-OCR inference.yml
+# files and the processors' defaults. A bundle's pipeline params and model specs replace all but the
+# optional branches' switches (build below).
 DEFAULT_PARAMS = {
-    "text_det_limit_side_len": 64,
-    "text_det_limit_type": "min",
-    "text_det_max_side_limit": 4000,
-    "text_det_thresh": 0.3,
-    "text_det_box_thresh": 0.6,
-    "text_det_unclip_ratio": 1.5,
-    "text_rec_score_thresh": 0.0,
-    "rec_batch_size": 6,
-    "det_mean": [0.485, 0.456, 0.406],
-    "det_std": [0.229, 0.224, 0.225],
+    **OCR_CONFIG_VALUES,
+    "det_mean": list(IMAGENET_MEAN),
+    "det_std": list(IMAGENET_STD),
     "det_scale": 1.0 / 255.0,
     "det_img_mode": "BGR",
     "rec_image_shape": [3, 48, 320],
@@ -48,7 +44,6 @@ DEFAULT_PARAMS = {
     "score_mode": "fast",
     "box_type": "quad",
     "use_textline_orientation": False,
-    "textline_orientation_batch_size": 6,
     "use_doc_preprocessor": False,
     "use_doc_orientation_classify": False,
 }
@@ -122,7 +117,7 @@ def convert_points_to_boxes(polys) -> np.ndarray:
                      pts[:, :, 0].max(axis=1), pts[:, :, 1].max(axis=1)]).T
 
 
-class OcrPipeline:
+class OcrRunner:
     """General OCR: `predict_one(image)` returns the fields of PaddleX's OCRResult.
 
     det_infer(x) takes float32 [N, 3, H, W] (H, W multiples of 32) and returns the DB probability
@@ -130,7 +125,7 @@ class OcrPipeline:
     [N, T, len(characters) + 2]. characters is the model's `PostProcess.character_dict`.
 
     params (missing keys take DEFAULT_PARAMS, PaddleX's OCR pipeline values; unknown keys are an
-    error):
+    error; textline_spec and doc_ori_spec are the classifiers' ImageClassificationSpec):
       text_det_limit_side_len (64), text_det_limit_type ("min"): detector input size rule, see
           ops.text_det.DetResize ("min": short side at least 64; "max": long side at most N).
       text_det_max_side_limit (4000): no side of the detector input larger than this.
@@ -164,9 +159,9 @@ class OcrPipeline:
                  rec_infer: Callable[[np.ndarray], np.ndarray], characters,
                  params: dict | None = None,
                  textline_infer: Callable[[np.ndarray], np.ndarray] | None = None,
-                 textline_spec: dict | None = None,
+                 textline_spec: ImageClassificationSpec | None = None,
                  doc_ori_infer: Callable[[np.ndarray], np.ndarray] | None = None,
-                 doc_ori_spec: dict | None = None):
+                 doc_ori_spec: ImageClassificationSpec | None = None):
         unknown = set(params or {}) - set(DEFAULT_PARAMS)
         if unknown:
             raise ValueError(
@@ -218,7 +213,7 @@ class OcrPipeline:
             "unclip_ratio": p["text_det_unclip_ratio"],
         }
 
-    def with_params(self, **call) -> "OcrPipeline":
+    def with_params(self, **call) -> "OcrRunner":
         """This pipeline with PaddleX's per-call `predict()` parameters applied (see call_params)."""
         twin = copy.copy(self)
         try:
@@ -249,13 +244,13 @@ class OcrPipeline:
         the angle of the batch's first crop.
         """
         spec = self.textline_spec
-        post = spec["postprocess"]
+        post = spec.postprocess
         bs = self.params["textline_orientation_batch_size"]
         angles: list[int] = []
         for start in range(0, len(crops), bs):
             batch = crops[start : start + bs]
             x = np.stack([cls_ops.preprocess(cv2.cvtColor(c, cv2.COLOR_BGR2RGB), spec) for c in batch])
-            ids, _, _ = cls_ops.topk(self.textline_infer(x), int(post["topk"]), post.get("label_list"))
+            ids, _, _ = cls_ops.topk(self.textline_infer(x), int(post.topk), post.label_list)
             first = int(np.asarray(ids, dtype=np.int64).ravel()[0])
             if first not in (0, 1):
                 raise ValueError(f"the text line orientation model gave class {first}; expected 0 or 1")
@@ -266,9 +261,9 @@ class OcrPipeline:
         """The document orientation angle of a BGR image, as PaddleX's doc preprocessor gets it:
         its ClasPredictor on the image (read as RGB), `int(label_names[0])` of the Topk."""
         spec = self.doc_ori_spec
-        post = spec["postprocess"]
+        post = spec.postprocess
         x = cls_ops.preprocess(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), spec)[np.newaxis]
-        _, _, names = cls_ops.topk(self.doc_ori_infer(x), int(post["topk"]), post.get("label_list"))
+        _, _, names = cls_ops.topk(self.doc_ori_infer(x), int(post.topk), post.label_list)
         angle = int(names[0][0])
         if not 0 <= angle < 360:
             raise ValueError(f"the document orientation model gave angle {angle}; expected [0, 360)")
@@ -361,16 +356,17 @@ class OcrPipeline:
         ocr_result.save_visualization(data, image, path, fonts=fonts or self.fonts)
 
 
-def build(name: str, models: dict, params: dict) -> OcrPipeline:
+def build(name: str, models: dict, params: dict) -> OcrRunner:
     """The OCR pipeline of a bundle: pipeline params plus each model's own pre/post-processing spec."""
     det, rec = models["text_det"].entry.spec, models["text_rec"].entry.spec
-    post = det["postprocess"]
+    post = det.postprocess
     params = {
         **params,
-        "det_mean": det["normalize"]["mean"], "det_std": det["normalize"]["std"],
-        "det_scale": det["normalize"]["scale"], "det_img_mode": det["img_mode"],
-        "rec_image_shape": rec["rec_image_shape"], "rec_img_mode": rec["img_mode"],
-        **{k: post[k] for k in ("max_candidates", "use_dilation", "score_mode", "box_type")},
+        "det_mean": det.normalize.mean, "det_std": det.normalize.std,
+        "det_scale": det.normalize.scale, "det_img_mode": det.img_mode,
+        "rec_image_shape": rec.rec_image_shape, "rec_img_mode": rec.img_mode,
+        "max_candidates": post.max_candidates, "use_dilation": post.use_dilation, "score_mode": post.score_mode,
+        "box_type": post.box_type,
     }
     textline = models.get("textline_ori")
     if params.get("use_textline_orientation") and textline is None:
@@ -378,6 +374,6 @@ def build(name: str, models: dict, params: dict) -> OcrPipeline:
     doc_ori = models.get("doc_ori")
     if params.get("use_doc_orientation_classify") and doc_ori is None:
         raise BundleError("the bundle's OCR pipeline has use_doc_orientation_classify but no 'doc_ori' model")
-    return OcrPipeline(models["text_det"], models["text_rec"], rec["postprocess"]["character_list"], params,
+    return OcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, params,
                        textline_infer=textline, textline_spec=textline.entry.spec if textline else None,
                        doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None)

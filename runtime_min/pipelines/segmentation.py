@@ -9,7 +9,7 @@ from hpi.runtime_min.ops.segmentation import preprocess, pseudo_color, restore_s
 from hpi.runtime_min.pipelines.base import SingleModelRunner
 
 
-class SemanticSegmentation(SingleModelRunner):
+class SemanticSegmentationRunner(SingleModelRunner):
     """PaddleX's SegPredictor: `pred`, the [1, H, W] class id map at the source image's size."""
 
     def predict_one(self, image: np.ndarray) -> dict:
@@ -24,4 +24,4 @@ class SemanticSegmentation(SingleModelRunner):
 
 
 def build(name: str, models: dict, params: dict):
-    return SemanticSegmentation.from_models(models)
+    return SemanticSegmentationRunner.from_models(models)

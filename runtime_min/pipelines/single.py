@@ -5,7 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw
+from hpi.core.specs import TextDetectionSpec, TextRecognitionSpec
+from hpi.runtime_min.ops.normalize import normalize
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize
 from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_resize_norm
 from hpi.runtime_min.pipelines.base import SingleModelRunner
 
@@ -14,18 +16,17 @@ def _to_mode(img: np.ndarray, mode: str) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB) if mode == "RGB" else img
 
 
-class TextDetection(SingleModelRunner):
+class TextDetectionRunner(SingleModelRunner):
     """PaddleX's TextDetPredictor: `dt_polys` (int quads) and `dt_scores`."""
 
-    def __init__(self, model, spec: dict):
+    def __init__(self, model, spec: TextDetectionSpec):
         super().__init__(model, spec)
-        self.resize = DetResize(**spec["resize"])
-        post = {k: v for k, v in spec["postprocess"].items() if k != "name"}
-        self.postprocess = DBPostProcess(**post)
+        self.resize = DetResize.from_spec(spec.resize)
+        self.postprocess = DBPostProcess.from_spec(spec.postprocess)
 
     def predict_one(self, image: np.ndarray) -> dict:
-        resized, shape = self.resize(_to_mode(image, self.spec["img_mode"]))
-        x = normalize_to_chw(resized, **self.spec["normalize"])[None]
+        resized, shape = self.resize(_to_mode(image, self.spec.img_mode))
+        x = normalize(resized, self.spec.normalize)[None]
         boxes, scores = self.postprocess(self.model(x), [shape])
         return {"dt_polys": boxes[0], "dt_scores": scores[0]}
 
@@ -37,15 +38,15 @@ class TextDetection(SingleModelRunner):
             raise OSError(f"cannot write {path}")
 
 
-class TextRecognition(SingleModelRunner):
+class TextRecognitionRunner(SingleModelRunner):
     """PaddleX's TextRecPredictor on a whole text-line image: `rec_text` and `rec_score`."""
 
-    def __init__(self, model, spec: dict):
+    def __init__(self, model, spec: TextRecognitionSpec):
         super().__init__(model, spec)
-        self.decode = CTCLabelDecode(spec["postprocess"]["character_list"])
+        self.decode = CTCLabelDecode(spec.postprocess.character_list)
 
     def predict_one(self, image: np.ndarray) -> dict:
-        x = rec_resize_norm(_to_mode(image, self.spec["img_mode"]), self.spec["rec_image_shape"])[None]
+        x = rec_resize_norm(_to_mode(image, self.spec.img_mode), self.spec.rec_image_shape)[None]
         texts, scores = self.decode(self.model(x))
         return {"rec_text": texts[0], "rec_score": scores[0]}
 
@@ -73,7 +74,7 @@ class TextRecognition(SingleModelRunner):
             raise OSError(f"cannot write {path}")
 
 
-_RUNNERS = {"text_detection": TextDetection, "text_recognition": TextRecognition}
+_RUNNERS = {"text_detection": TextDetectionRunner, "text_recognition": TextRecognitionRunner}
 
 
 def build(name: str, models: dict, params: dict):

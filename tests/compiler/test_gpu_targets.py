@@ -14,7 +14,7 @@ import pytest
 from conftest import compile_cli
 from hpi.compiler import gpu
 from hpi.compiler.build import CompileOptions
-from hpi.recipes.ocr import TextDetection
+from hpi.recipes.ocr import TextDetectionRecipe
 from hpi.core.errors import UsageError
 
 HAS_TENSORRT = importlib.util.find_spec("tensorrt") is not None
@@ -34,7 +34,7 @@ def test_gpu_artifacts_per_tensorrt_mode():
     members = {"onnx": "models/text_det/model.onnx", "input:x": "golden/text_det/input_x.npy",
                "output:0": "golden/text_det/output_0.npy"}
     candidate = SimpleNamespace(onnx=b"onnx", outputs=["y"])
-    args = ("text_det", "gpu_cuda13", candidate, members, TextDetection.default_profile, TextDetection, [])
+    args = ("text_det", "gpu_cuda13", candidate, members, TextDetectionRecipe.default_profile, TextDetectionRecipe, [])
     off, new = gpu.gpu_artifacts(*args, CompileOptions(targets=("gpu_cuda13",), tensorrt="off"), report=None)
     assert new == {} and [a["format"] for a in off] == ["onnx"]
     assert off[0]["members"] == {"model": "models/text_det/model.onnx"}  # the cpu target's ONNX, not a copy
@@ -46,7 +46,7 @@ def test_gpu_artifacts_per_tensorrt_mode():
     assert new == {} and plan["format"] == "tensorrt_plan" and plan["members"] == members
     assert plan["config"]["build"] == "on_first_run" and plan["config"]["precisions"] == ["fp16", "fp16_mixed", "fp32"]
     assert plan["config"]["tolerances"]["fp16"] == {"atol": 1e-2, "rtol": 0.0}
-    assert plan["config"]["tolerances"]["fp32"] == TextDetection.tolerance.to_dict()
+    assert plan["config"]["tolerances"]["fp32"] == TextDetectionRecipe.tolerance.to_dict()
     assert plan["config"]["profile"]["x"]["max"] == [1, 3, 4000, 4000]
 
 

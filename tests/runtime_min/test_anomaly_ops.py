@@ -33,7 +33,7 @@ def test_mask_thresholds_at_0_01_and_opens_away_small_blobs():
 
 
 def test_recipe_spec_from_inference_yml():
-    spec = model_recipe_for("STFPM").runtime_spec(inference_config())
+    spec = model_recipe_for("STFPM").runtime_spec(inference_config()).to_dict()
     assert spec["resize"] == {"target_size": [256, 256], "keep_ratio": False, "size_divisor": None,
                               "interpolation": "LINEAR"}
     assert spec["normalize"]["std"] == [0.229, 0.224, 0.225]

@@ -1,8 +1,10 @@
 """Known-answer tests of the image classification ops, recipe and runner (no Paddle, no PaddleX)."""
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -101,7 +103,7 @@ def test_topk_ties_follow_numpy_argsort():
 def test_recipe_spec_and_profile_from_paddlex_inference_yml():
     recipe = model_recipe_for("ResNet50")
     config = inference_config()
-    spec = recipe.runtime_spec(config)
+    spec = recipe.runtime_spec(config).to_dict()
     assert spec["resize"] == {"resize_short": 256, "interpolation": "LINEAR"}
     assert spec["crop"] == {"size": 224}
     assert spec["normalize"]["scale"] == pytest.approx(1 / 255)
@@ -132,7 +134,7 @@ class FakeModel:
     """Stand-in network: softmax of the per-channel means, so the output depends on the colours."""
 
     def __init__(self, spec):
-        self.entry = {"spec": spec}
+        self.entry = SimpleNamespace(spec=spec)
         self.inputs = []
 
     def __call__(self, x):
@@ -144,7 +146,7 @@ class FakeModel:
 
 def test_runner_reads_rgb_and_returns_paddlex_json(tmp_path):
     spec = model_recipe_for("PP-LCNet_x1_0").runtime_spec(inference_config())
-    spec["postprocess"]["topk"] = 3
+    spec = dataclasses.replace(spec, postprocess=dataclasses.replace(spec.postprocess, topk=3))
     model = FakeModel(spec)
     runner = build("image_classification", {"model": model}, {})
     bgr = np.zeros((240, 320, 3), np.uint8)

@@ -110,9 +110,9 @@ def test_save_to_img_font_path_overrides_and_shares_the_notice(tmp_path):
 
 def test_text_recognition_picture_draws_its_label(tmp_path):
     """A text recognition bundle's picture: the image over a row with `text (score)`, as PaddleX draws it."""
-    from hpi.runtime_min.pipelines.single import TextRecognition
+    from hpi.runtime_min.pipelines.single import TextRecognitionRunner
 
-    runner = TextRecognition.__new__(TextRecognition)  # only its drawing is used here
+    runner = TextRecognitionRunner.__new__(TextRecognitionRunner)  # only its drawing is used here
     image = np.full((48, 320, 3), 200, np.uint8)
     notices = Notices()
     fonts = FontChooser(system_fonts=[], environ={}, notify=notices)

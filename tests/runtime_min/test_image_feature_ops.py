@@ -25,7 +25,7 @@ def test_normalize_features_is_row_l2_in_float32():
 @pytest.mark.parametrize("name, side, mean", [("PP-ShiTuV2_rec", 224, 0.485), ("MobileFaceNet", 112, 0.5)])
 def test_spec_follows_paddlex_image_feature_predictor(name, side, mean):
     config = inference_config(name)
-    spec = model_recipe_for(name).runtime_spec(config)
+    spec = model_recipe_for(name).runtime_spec(config).to_dict()
     # PaddleX ignores ResizeImage's interpolation ("bilinear" in the file) and always resizes bilinearly.
     assert spec["resize"] == {"size": [side, side], "interpolation": "LINEAR"}
     assert spec["crop"] is None and spec["normalize"]["mean"][0] == mean

@@ -37,7 +37,7 @@ def test_kept_classes_best_first_rounded_and_cut_at_the_rows_threshold():
 def test_recipe_spec_skips_crop_and_resolves_thresholds():
     config = inference_config(threshold={"default": 0.5, 0: 0.3})
     config["PreProcess"]["transform_ops"].insert(1, {"CropImage": {"size": 224}})
-    spec = model_recipe_for("PP-LCNet_x1_0_ML").runtime_spec(config)
+    spec = model_recipe_for("PP-LCNet_x1_0_ML").runtime_spec(config).to_dict()
     assert spec["crop"] is None and spec["resize"]["size"] == 448
     assert spec["postprocess"]["thresholds"][:2] == [0.3, 0.5] and spec["postprocess"]["label_list"] == LABELS
 

@@ -9,7 +9,7 @@ import pytest
 
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.core.errors import CompileError
-from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
+from hpi.runtime_min.pipelines.ocr import OcrRunner, rotate_image
 from hpi.runtime_min.pipelines.ocr_result import to_json_dict
 
 from conftest import REPO
@@ -46,7 +46,7 @@ class FakeDocOri:
 def test_recipe_modules_and_params():
     ocr = pipeline_recipe_for("OCR")
     assert model_recipe_for(DOC_ORI).family == "image_classification"
-    assert SPEC["postprocess"] == {"name": "Topk", "topk": 1, "label_list": ["0", "90", "180", "270"]}
+    assert SPEC.to_dict()["postprocess"] == {"name": "Topk", "topk": 1, "label_list": ["0", "90", "180", "270"]}
     config = doc_config()
     assert ocr.modules_for(config)["DocOrientationClassify"] == "doc_ori"
     where, module = ocr.module_config(config, "DocOrientationClassify")
@@ -89,14 +89,14 @@ def test_runtime_turns_the_image_and_reports_paddlex_json(cls, angle):
     img = text_image()
     ori = FakeDocOri(cls)
     params = {"rec_batch_size": 1, "use_doc_preprocessor": True, "use_doc_orientation_classify": True}
-    res = OcrPipeline(fake_det, FakeRec(), list("abc"), params, doc_ori_infer=ori,
+    res = OcrRunner(fake_det, FakeRec(), list("abc"), params, doc_ori_infer=ori,
                       doc_ori_spec=SPEC).predict_one(img)
     assert ori.calls == [(1, 3, 224, 224)]
     assert res["model_settings"] == {"use_doc_preprocessor": True, "use_textline_orientation": False}
     assert res["doc_preprocessor_res"] == {"input_path": None, "page_index": None, "model_settings": {
         "use_doc_orientation_classify": True, "use_doc_unwarping": False}, "angle": angle}
     # OCR ran on the turned image: same boxes as running on it directly.
-    direct = OcrPipeline(fake_det, FakeRec(), list("abc"), {"rec_batch_size": 1}).predict_one(
+    direct = OcrRunner(fake_det, FakeRec(), list("abc"), {"rec_batch_size": 1}).predict_one(
         rotate_image(img, angle))
     assert [p.tolist() for p in res["dt_polys"]] == [p.tolist() for p in direct["dt_polys"]]
     keys = list(to_json_dict(res))
@@ -104,10 +104,10 @@ def test_runtime_turns_the_image_and_reports_paddlex_json(cls, angle):
 
 
 def test_runtime_without_orientation_and_checks():
-    res = OcrPipeline(fake_det, FakeRec(), list("abc"), {"use_doc_preprocessor": True}).predict_one(text_image())
+    res = OcrRunner(fake_det, FakeRec(), list("abc"), {"use_doc_preprocessor": True}).predict_one(text_image())
     assert res["doc_preprocessor_res"]["angle"] == -1
-    plain = OcrPipeline(fake_det, FakeRec(), list("abc")).predict_one(text_image())
+    plain = OcrRunner(fake_det, FakeRec(), list("abc")).predict_one(text_image())
     assert "doc_preprocessor_res" not in plain and "doc_preprocessor_res" not in to_json_dict(plain)
     with pytest.raises(ValueError, match="document orientation model"):
-        OcrPipeline(fake_det, FakeRec(), list("abc"),
+        OcrRunner(fake_det, FakeRec(), list("abc"),
                     {"use_doc_preprocessor": True, "use_doc_orientation_classify": True})

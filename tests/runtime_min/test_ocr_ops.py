@@ -10,10 +10,11 @@ import pytest
 
 from conftest import missing
 from hpi.runtime_min.ops.image_io import read_image
-from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw, parse_scale
+from hpi.runtime_min.ops.normalize import normalize_to_chw, parse_scale
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize
 from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 from hpi.runtime_min.pipelines.ocr import (
-    DEFAULT_PARAMS, OcrPipeline, convert_points_to_boxes, get_rotate_crop_image, sort_quad_boxes)
+    DEFAULT_PARAMS, OcrRunner, convert_points_to_boxes, get_rotate_crop_image, sort_quad_boxes)
 from hpi.runtime_min.pipelines.ocr_result import save_visualization, to_json_dict
 
 TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "ocr"
@@ -224,7 +225,7 @@ class FakeRec:
 def test_pipeline_on_drawn_text(tmp_path):
     img = text_image()
     rec = FakeRec()
-    res = OcrPipeline(fake_det, rec, list("abc"), {"rec_batch_size": 1}).predict_one(img)
+    res = OcrRunner(fake_det, rec, list("abc"), {"rec_batch_size": 1}).predict_one(img)
     assert len(res["dt_polys"]) == 2
     assert res["dt_polys"][0][0][1] < res["dt_polys"][1][0][1]  # top line first
     assert res["rec_texts"] == ["ab", "ab"] and res["rec_scores"] == pytest.approx([0.9, 0.9])
@@ -240,21 +241,21 @@ def test_pipeline_on_drawn_text(tmp_path):
         ("limit_side_len", 64), ("limit_type", "min"), ("thresh", 0.3), ("max_side_limit", 4000),
         ("box_thresh", 0.6), ("unclip_ratio", 1.5)]
 
-    filtered = OcrPipeline(fake_det, FakeRec(), list("abc"), {"text_rec_score_thresh": 0.95})
+    filtered = OcrRunner(fake_det, FakeRec(), list("abc"), {"text_rec_score_thresh": 0.95})
     res2 = filtered.predict_one(img)
     assert len(res2["dt_polys"]) == 2 and res2["rec_texts"] == [] and res2["rec_boxes"].size == 0
 
 
 def test_pipeline_empty_image_and_params():
     blank = np.full((50, 80, 3), 255, np.uint8)
-    res = OcrPipeline(fake_det, FakeRec(), list("abc"), {}).predict_one(blank)
+    res = OcrRunner(fake_det, FakeRec(), list("abc"), {}).predict_one(blank)
     assert res["dt_polys"] == [] and res["rec_texts"] == []
     assert "textline_orientation_angles" not in res  # PaddleX only sets it when boxes exist
     assert to_json_dict(res)["rec_boxes"] == []
     with pytest.raises(ValueError, match="unknown"):
-        OcrPipeline(fake_det, FakeRec(), [], {"text_det_tresh": 0.3})
+        OcrRunner(fake_det, FakeRec(), [], {"text_det_tresh": 0.3})
     with pytest.raises(ValueError, match="positive"):
-        OcrPipeline(fake_det, FakeRec(), [], {"text_det_thresh": 0})
+        OcrRunner(fake_det, FakeRec(), [], {"text_det_thresh": 0})
     assert DEFAULT_PARAMS["rec_image_shape"] == [3, 48, 320]
 
 
@@ -281,7 +282,7 @@ def test_rotate_crop_upright_and_tall():
 def test_visualization(tmp_path):
     """Two panels; fonts and the notice are tested in test_fonts.py."""
     img = text_image()
-    res = OcrPipeline(fake_det, FakeRec(), list("abc"), {}).predict_one(img)
+    res = OcrRunner(fake_det, FakeRec(), list("abc"), {}).predict_one(img)
     save_visualization(res, img, tmp_path / "vis.png")
     vis = cv2.imread(str(tmp_path / "vis.png"))
     assert vis.shape == (img.shape[0], 2 * img.shape[1], 3)

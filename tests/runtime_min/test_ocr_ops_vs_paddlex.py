@@ -34,7 +34,7 @@ DB_CONFIGS = [  # DBPostProcess keyword arguments
     {"box_thresh": 0.5, "box_type": "poly", "unclip_ratio": 1.5},
     {"box_thresh": 0.2, "max_candidates": 5},
 ]
-PIPELINE_CONFIGS = [  # OcrPipeline params; the same values configure PaddleX's pipeline
+PIPELINE_CONFIGS = [  # OcrRunner params; the same values configure PaddleX's pipeline
     {},
     {"text_det_limit_side_len": 960, "text_det_limit_type": "max", "text_det_box_thresh": 0.5,
      "text_det_unclip_ratio": 2.0, "text_rec_score_thresh": 0.7, "rec_batch_size": 2},
@@ -207,11 +207,12 @@ import pytest  # noqa: E402  (after the oracle entry point: the oracle venv has 
 
 from conftest import missing  # noqa: E402
 from hpi.runtime_min.ops.image_io import read_image  # noqa: E402
-from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, normalize_to_chw  # noqa: E402
+from hpi.runtime_min.ops.normalize import normalize_to_chw  # noqa: E402
+from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize  # noqa: E402
 from hpi.runtime_min.ops.text_rec import (  # noqa: E402
     CTCLabelDecode, rec_batch, rec_resize_norm, resize_norm_img)
 from hpi.runtime_min.pipelines.ocr import (  # noqa: E402
-    OcrPipeline, convert_points_to_boxes, get_minarea_rect_crop, sort_quad_boxes)
+    OcrRunner, convert_points_to_boxes, get_minarea_rect_crop, sort_quad_boxes)
 from hpi.runtime_min.pipelines.ocr_result import to_json_dict  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -366,7 +367,7 @@ def test_pipeline_json_matches(oracle):
     want, (*_, pipeline_images) = oracle
     got = []
     for cfg in PIPELINE_CONFIGS:
-        pipe = OcrPipeline(fake_det, lambda x: fake_rec(x, len(CHARS) + 2), CHARS, cfg)
+        pipe = OcrRunner(fake_det, lambda x: fake_rec(x, len(CHARS) + 2), CHARS, cfg)
         for path in pipeline_images:
             result = pipe.predict_one(read_image(path))
             got.append(json.dumps(to_json_dict(result, path), indent=4, ensure_ascii=False))

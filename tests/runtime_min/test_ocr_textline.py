@@ -13,7 +13,7 @@ import pytest
 
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.core.errors import CompileError
-from hpi.runtime_min.pipelines.ocr import OcrPipeline, rotate_image
+from hpi.runtime_min.pipelines.ocr import OcrRunner, rotate_image
 
 from conftest import REPO
 from test_ocr_ops import FakeRec, fake_det, text_image
@@ -57,14 +57,14 @@ def test_textline_angles_follow_paddlex_batches_and_turn_crops():
     img = text_image()  # two lines
     ori, rec = FakeOri(flip_all=True), FakeRec()
     params = {"rec_batch_size": 1, "use_textline_orientation": True, "textline_orientation_batch_size": 6}
-    res = OcrPipeline(fake_det, rec, list("abc"), params, textline_infer=ori, textline_spec=SPEC).predict_one(img)
+    res = OcrRunner(fake_det, rec, list("abc"), params, textline_infer=ori, textline_spec=SPEC).predict_one(img)
     n = len(res["dt_polys"])
     assert n >= 2
     assert res["model_settings"] == {"use_doc_preprocessor": False, "use_textline_orientation": True}
     assert res["textline_orientation_angles"] == [1] * n
     assert ori.calls == [(n, 3, 48, 192)]  # all crops of the image in one batch of up to 6
 
-    pipe = OcrPipeline(fake_det, FakeRec(), list("abc"), {**params, "textline_orientation_batch_size": 1},
+    pipe = OcrRunner(fake_det, FakeRec(), list("abc"), {**params, "textline_orientation_batch_size": 1},
                        textline_infer=FakeOri(), textline_spec=SPEC)
     crops = [np.full((20, 60, 3), 255, np.uint8) for _ in range(3)]
     crops[1][:10] = 0  # dark top: "upside down"
@@ -75,7 +75,7 @@ def test_textline_batch_takes_the_first_crops_angle():
     """PaddleX 3.7.2 gives every crop of a batch the class of the batch's first crop."""
     up, down = np.full((20, 60, 3), 255, np.uint8), np.full((20, 60, 3), 255, np.uint8)
     down[:10] = 0
-    pipe = OcrPipeline(fake_det, FakeRec(), list("abc"),
+    pipe = OcrRunner(fake_det, FakeRec(), list("abc"),
                        {"use_textline_orientation": True, "textline_orientation_batch_size": 2},
                        textline_infer=FakeOri(), textline_spec=SPEC)
     assert pipe.textline_angles([up, down, down, up, up]) == [0, 0, 1, 1, 0]
@@ -83,11 +83,11 @@ def test_textline_batch_takes_the_first_crops_angle():
 
 def test_textline_needs_the_model_and_stays_off_by_default():
     with pytest.raises(ValueError, match="textline"):
-        OcrPipeline(fake_det, FakeRec(), list("abc"), {"use_textline_orientation": True})
+        OcrRunner(fake_det, FakeRec(), list("abc"), {"use_textline_orientation": True})
     with pytest.raises(ValueError, match="positive"):
-        OcrPipeline(fake_det, FakeRec(), list("abc"), {"textline_orientation_batch_size": 0})
+        OcrRunner(fake_det, FakeRec(), list("abc"), {"textline_orientation_batch_size": 0})
     ori = FakeOri(flip_all=True)
-    res = OcrPipeline(fake_det, FakeRec(), list("abc"), {}, textline_infer=ori,
+    res = OcrRunner(fake_det, FakeRec(), list("abc"), {}, textline_infer=ori,
                       textline_spec=SPEC).predict_one(text_image())
     assert res["textline_orientation_angles"] == [-1] * len(res["dt_polys"]) and not ori.calls
     assert res["model_settings"]["use_textline_orientation"] is False
@@ -110,8 +110,8 @@ def test_recipes_resolve_textline_orientation():
     with pytest.raises(CompileError, match="use_doc_preprocessor"):
         ocr.params(dict(textline, use_doc_preprocessor=True), {"textline_ori": SPEC})
 
-    assert SPEC["resize"] == {"size": [192, 48], "interpolation": "LINEAR"} and SPEC["crop"] is None
-    assert SPEC["postprocess"] == {"name": "Topk", "topk": 1, "label_list": ["0_degree", "180_degree"]}
+    assert SPEC.to_dict()["resize"] == {"size": [192, 48], "interpolation": "LINEAR"} and SPEC.to_dict()["crop"] is None
+    assert SPEC.to_dict()["postprocess"] == {"name": "Topk", "topk": 1, "label_list": ["0_degree", "180_degree"]}
     assert model_recipe_for("PP-LCNet_x1_0_textline_ori").family == "image_classification"
     three = textline_ori_config()
     three["PostProcess"]["Topk"]["label_list"] = ["0", "90", "180"]

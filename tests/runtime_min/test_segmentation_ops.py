@@ -48,10 +48,10 @@ def test_palette_is_paddlex_voc_palette_shifted_by_one():
 
 def test_recipe_spec_from_inference_yml():
     recipe = model_recipe_for("PP-LiteSeg-T")
-    spec = recipe.runtime_spec(inference_config(transforms=NATIVE))
+    spec = recipe.runtime_spec(inference_config(transforms=NATIVE)).to_dict()
     assert spec["resize"]["target_size"] == [-1, -1]
     assert spec["normalize"]["mean"] == [0.5] * 3 and spec["normalize"]["std"] == [0.5] * 3
-    spec = recipe.runtime_spec(inference_config(transforms=RESIZED))
+    spec = recipe.runtime_spec(inference_config(transforms=RESIZED)).to_dict()
     assert spec["resize"] == {"target_size": [320, 240], "keep_ratio": True, "size_divisor": 32,
                               "interpolation": "LINEAR"}
 

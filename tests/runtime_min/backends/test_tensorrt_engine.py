@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from hpi.recipes.ocr import TextDetection, TextRecognition
+from hpi.recipes.ocr import TextDetectionRecipe, TextRecognitionRecipe
 from hpi.runtime_min.backends import tensorrt_engine as engines
 
 
 def test_profile_from_recipe_shapes_and_bad_profiles():
-    profile = engines.profile_from_shapes(TextRecognition.default_profile)
+    profile = engines.profile_from_shapes(TextRecognitionRecipe.default_profile)
     assert profile == {"x": {"min": [1, 3, 48, 160], "opt": [1, 3, 48, 320], "max": [8, 3, 48, 3200]}}
     with pytest.raises(ValueError, match="min <= opt <= max"):
         engines.profile_from_shapes({"x": ([1, 3, 64, 64], [1, 3, 32, 32], [1, 3, 128, 128])})
@@ -19,7 +19,7 @@ def test_profile_from_recipe_shapes_and_bad_profiles():
 
 
 def test_engine_key_changes_with_everything_that_invalidates_an_engine():
-    profile = engines.profile_from_shapes(TextDetection.default_profile)
+    profile = engines.profile_from_shapes(TextDetectionRecipe.default_profile)
     base = dict(onnx=b"model", tensorrt_version="10.13.0", compute_capability="9.0", precision="fp16",
                 profile=profile)
     key = engines.EngineKey.of(**base).digest

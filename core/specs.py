@@ -1,0 +1,327 @@
+"""Per-family pre/post-processing specs: the contract between recipes and the runtime.
+
+A recipe (hpi.recipes) reads a model's inference.yml and builds one of these records; the compiler
+writes its `to_dict()` into the manifest (`models.<key>.spec`, docs/bundle-format.md); the runtime
+reads it back with `spec_from_dict(family, ...)` (`ModelEntry.spec`), and its pipelines and ops read
+attributes. `to_dict()` is the exact dict the manifest stores (same keys, values and types), and
+`from_dict(to_dict(s)) == s`. A malformed spec (a missing or unknown key, another post-processing
+`name`) is a BundleError when the bundle opens.
+
+The records are frozen; the JSON values they hold (lists, a per-class threshold map) are shared with
+every reader and never changed. Also here: PaddleX 3.7.2's OCR pipeline parameters and their default
+values, read by the OCR recipe and by the runtime's OCR pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import ClassVar, Mapping
+
+from hpi.core.errors import BundleError
+
+
+class _Record:
+    """to_dict / from_dict for a frozen dataclass whose fields are JSON values or nested records."""
+
+    NAME: ClassVar[str | None] = None  # the `name` key a post-processing section carries first
+    NESTED: ClassVar[Mapping[str, type]] = {}  # field → record class (a None value stays None)
+    OMIT_NONE: ClassVar[tuple[str, ...]] = ()  # fields left out of the dict while None
+
+    def to_dict(self) -> dict:
+        out = {"name": self.NAME} if self.NAME is not None else {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.name in self.OMIT_NONE:
+                continue
+            out[f.name] = value.to_dict() if isinstance(value, _Record) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping, where: str = "spec"):
+        if not isinstance(data, Mapping):
+            raise BundleError(f"manifest {where} is not an object; the bundle is malformed (recompile it)")
+        data = dict(data)
+        if cls.NAME is not None and data.pop("name", None) != cls.NAME:
+            raise BundleError(f"manifest {where}.name is not {cls.NAME!r}; the bundle is malformed or made by "
+                              "a newer hpi (recompile it or upgrade hpi)")
+        names = [f.name for f in fields(cls)]
+        missing = [n for n in names if n not in data and n not in cls.OMIT_NONE]
+        unknown = [k for k in data if k not in names]
+        if missing or unknown:
+            raise BundleError(f"manifest {where} has " + "; ".join(
+                ([f"no {', '.join(map(repr, missing))}"] if missing else []) +
+                ([f"unknown {', '.join(map(repr, unknown))}"] if unknown else [])) +
+                "; the bundle is malformed or made by another hpi (recompile it)")
+        values = {}
+        for name in names:
+            value = data.get(name)
+            record = cls.NESTED.get(name)
+            values[name] = record.from_dict(value, f"{where}.{name}") if record and value is not None else value
+        return cls(**values)
+
+
+def _record(cls):
+    return dataclass(frozen=True, kw_only=True)(cls)
+
+
+# --- shared sections ------------------------------------------------------------------------------
+
+
+@_record
+class NormalizeSpec(_Record):
+    """`NormalizeImage` / `Normalize`: per channel (x * scale - mean) / std, in the image's channel order."""
+
+    mean: list[float]
+    std: list[float]
+    scale: float
+
+
+# --- text detection and recognition (PP-OCR) ------------------------------------------------------
+
+
+@_record
+class DetResizeSpec(_Record):
+    """`DetResizeForTest` in its limit-side mode."""
+
+    limit_side_len: int
+    limit_type: str
+    max_side_limit: int
+
+
+@_record
+class DBPostProcessSpec(_Record):
+    NAME = "DBPostProcess"
+    thresh: float
+    box_thresh: float
+    unclip_ratio: float
+    max_candidates: int
+    use_dilation: bool
+    score_mode: str
+    box_type: str
+
+
+@_record
+class CTCLabelDecodeSpec(_Record):
+    NAME = "CTCLabelDecode"
+    character_list: list[str]
+
+
+class FamilySpec(_Record):
+    """A model family's spec. `output_order`: how a backend may reorder the model's output rows
+    (runtime_min.compare.canonical); only detection specs carry one."""
+
+    output_order: ClassVar[str | None] = None
+
+
+@_record
+class TextDetectionSpec(FamilySpec):
+    NESTED = {"resize": DetResizeSpec, "normalize": NormalizeSpec, "postprocess": DBPostProcessSpec}
+    img_mode: str  # "BGR" or "RGB": the channel order the model reads
+    resize: DetResizeSpec
+    normalize: NormalizeSpec
+    postprocess: DBPostProcessSpec
+
+
+@_record
+class TextRecognitionSpec(FamilySpec):
+    NESTED = {"postprocess": CTCLabelDecodeSpec}
+    img_mode: str
+    rec_image_shape: list[int]  # RecResizeImg.image_shape [C, H, W]
+    postprocess: CTCLabelDecodeSpec
+
+
+# --- image classification and its relatives (PaddleClas PreProcess) -------------------------------
+
+
+@_record
+class ClasResizeSpec(_Record):
+    """`ResizeImage`: by the short side (`resize_short`) or to `size` (int or [w, h]); one of the two."""
+
+    OMIT_NONE = ("resize_short", "size")
+    resize_short: int | None = None
+    size: int | list[int] | None = None
+    interpolation: str
+
+
+@_record
+class CropSpec(_Record):
+    """`CropImage`: a center crop to `size` (int or [w, h])."""
+
+    size: int | list[int]
+
+
+@_record
+class TopkSpec(_Record):
+    NAME = "Topk"
+    topk: int
+    label_list: list[str] | None
+
+
+@_record
+class MultiLabelThreshOutputSpec(_Record):
+    NAME = "MultiLabelThreshOutput"
+    thresholds: list[float]  # one per class
+    label_list: list[str]
+
+
+@_record
+class NormalizeFeaturesSpec(_Record):
+    NAME = "NormalizeFeatures"
+
+
+@_record
+class ClasPreprocessSpec(FamilySpec):
+    """What runtime_min.ops.classification.preprocess reads: resize, optional center crop, normalize."""
+
+    NESTED = {"resize": ClasResizeSpec, "crop": CropSpec, "normalize": NormalizeSpec}
+    resize: ClasResizeSpec
+    crop: CropSpec | None
+    normalize: NormalizeSpec
+
+
+@_record
+class ImageClassificationSpec(ClasPreprocessSpec):
+    """Image classification, and the OCR pipeline's text line and document orientation classifiers."""
+
+    NESTED = {**ClasPreprocessSpec.NESTED, "postprocess": TopkSpec}
+    postprocess: TopkSpec
+
+
+@_record
+class MultiLabelClassificationSpec(ClasPreprocessSpec):
+    NESTED = {**ClasPreprocessSpec.NESTED, "postprocess": MultiLabelThreshOutputSpec}
+    postprocess: MultiLabelThreshOutputSpec
+
+
+@_record
+class ImageFeatureSpec(ClasPreprocessSpec):
+    NESTED = {**ClasPreprocessSpec.NESTED, "postprocess": NormalizeFeaturesSpec}
+    postprocess: NormalizeFeaturesSpec
+
+
+# --- semantic segmentation and anomaly detection (PaddleSeg Deploy.transforms) --------------------
+
+
+@_record
+class SegResizeSpec(_Record):
+    """The segmentation `Resize`: target_size [w, h] ([-1, -1]: no resize)."""
+
+    target_size: list[int]
+    keep_ratio: bool
+    size_divisor: int | None
+    interpolation: str
+
+
+@_record
+class SegmentationSpec(FamilySpec):
+    NESTED = {"resize": SegResizeSpec, "normalize": NormalizeSpec}
+    resize: SegResizeSpec
+    normalize: NormalizeSpec
+
+
+@_record
+class AnomalyDetectionSpec(SegmentationSpec):
+    """Segmentation's pre-processing; the post-processing (MapToMask) is fixed."""
+
+
+# --- object / layout detection and instance segmentation (PaddleDetection Preprocess) -------------
+
+
+@_record
+class DetectionResizeSpec(_Record):
+    """The detection `Resize`: target_size [h, w], or keeping the ratio."""
+
+    target_size: list[int]
+    keep_ratio: bool
+    interpolation: str
+
+
+@_record
+class DetPostProcessSpec(_Record):
+    NAME = "DetPostProcess"
+    threshold: float | int | dict  # a float filters; a {class id: float} map filters per class
+    label_list: list[str]
+    layout_nms: bool
+    layout_unclip_ratio: list[float] | None
+    layout_merge_bboxes_mode: str | None
+
+
+@_record
+class InstanceSegPostProcessSpec(_Record):
+    NAME = "InstanceSegPostProcess"
+    threshold: float
+    label_list: list[str]
+
+
+@_record
+class DetectionSpec(FamilySpec):
+    """Object and layout detection."""
+
+    NESTED = {"resize": DetectionResizeSpec, "normalize": NormalizeSpec, "postprocess": DetPostProcessSpec}
+    output_order: str | None = None
+    feeds: list[str]  # PaddleX's ToBatch keys in the model's input order (img_size, img, scale_factors)
+    resize: DetectionResizeSpec
+    normalize: NormalizeSpec
+    postprocess: DetPostProcessSpec
+
+
+@_record
+class InstanceSegmentationSpec(DetectionSpec):
+    NESTED = {**DetectionSpec.NESTED, "postprocess": InstanceSegPostProcessSpec}
+    postprocess: InstanceSegPostProcessSpec
+
+
+# --- the registry ---------------------------------------------------------------------------------
+
+SPECS: dict[str, type[FamilySpec]] = {
+    "text_detection": TextDetectionSpec,
+    "text_recognition": TextRecognitionSpec,
+    "image_classification": ImageClassificationSpec,
+    "multilabel_classification": MultiLabelClassificationSpec,
+    "image_feature": ImageFeatureSpec,
+    "semantic_segmentation": SegmentationSpec,
+    "anomaly_detection": AnomalyDetectionSpec,
+    "object_detection": DetectionSpec,
+    "layout_detection": DetectionSpec,
+    "instance_segmentation": InstanceSegmentationSpec,
+}
+
+
+def spec_from_dict(family: str, data: Mapping, where: str = "spec") -> FamilySpec:
+    """The typed spec of a model of `family`; BundleError for an unknown family or a malformed spec."""
+    if family not in SPECS:
+        raise BundleError(f"bundle model family {family!r} is not supported by this runtime; supported: "
+                          f"{', '.join(SPECS)}; upgrade hpi")
+    return SPECS[family].from_dict(data, where)
+
+
+# --- PaddleX 3.7.2's OCR pipeline parameters --------------------------------------------------------
+
+# The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
+# create_pipeline("OCR") runs with): the runtime's OcrPipeline defaults.
+OCR_CONFIG_VALUES = {
+    "text_det_limit_side_len": 64,
+    "text_det_limit_type": "min",
+    "text_det_max_side_limit": 4000,
+    "text_det_thresh": 0.3,
+    "text_det_box_thresh": 0.6,
+    "text_det_unclip_ratio": 1.5,
+    "text_rec_score_thresh": 0.0,
+    "rec_batch_size": 6,
+    "textline_orientation_batch_size": 6,
+}
+
+# What PaddleX's OCR pipeline code takes for a key its config leaves out (pipelines/ocr/pipeline.py,
+# text_type "general"; a SubModule's batch_size defaults to 1 in BasePipeline.create_model): the
+# OCR recipe's values for a config without the key.
+OCR_UNSET_VALUES = {
+    "text_det_limit_side_len": 960,
+    "text_det_limit_type": "max",
+    "text_det_max_side_limit": 4000,
+    "text_det_thresh": 0.3,
+    "text_det_box_thresh": 0.6,
+    "text_det_unclip_ratio": 2.0,
+    "text_rec_score_thresh": 0.0,
+    "rec_batch_size": 1,
+    "textline_orientation_batch_size": 1,
+}
