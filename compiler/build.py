@@ -197,6 +197,12 @@ class CompileOptions:
                 "calibration_images": {p.name: sha256_file(p) for p in self.calibration_images}}
 
 
+# paddle2onnx opsets to try for every model, in order.
+OPSETS = (14, 11, 17)
+# CPU backends in order of preference, written into each model entry; verified artifacts are built for each.
+CPU_BACKEND_PREFERENCE = {"cpu": ["openvino", "onnxruntime"]}
+
+
 def _candidates(source: ModelSource, recipe, options: CompileOptions):
     """(converter, opset) pairs to try, in order; (None, None) once for an ONNX source."""
     if not source.is_paddle:
@@ -208,7 +214,7 @@ def _candidates(source: ModelSource, recipe, options: CompileOptions):
         raise CompileError(f"{source.model_dir}: none of paddle2onnx {', '.join(options.converters)} reads "
                            f"{source.format} models (PIR inference.json needs paddle2onnx>=2; run scripts/setup.sh)")
     for converter in usable:
-        for opset in recipe.opsets:
+        for opset in OPSETS:
             yield converter, opset
 
 
@@ -347,7 +353,7 @@ def _compiled(key, source, recipe, spec, profile, cases, candidate: _Candidate, 
         "golden": {"case": golden.name, "inputs": {n: f"golden/{key}/input_{n}.npy" for n in golden_feeds},
                    "outputs": [f"golden/{key}/output_{i}.npy" for i in range(len(golden_expected))],
                    "tolerance": recipe.tolerance.to_dict()},
-        "backend_preference": recipe.backend_preference,
+        "backend_preference": CPU_BACKEND_PREFERENCE,
     }
     return CompiledModel(entry, members)
 

@@ -24,6 +24,9 @@ from hpi.core.manifest import Artifact
 from hpi.runtime_min.targets import TARGETS
 
 TENSORRT_MODES = ("prebuilt", "on-first-run", "off")
+# TensorRT precisions to try in order (first verified wins); a reduced-precision engine must meet the
+# recipe's fp16_tolerance (None: its fp32 tolerance, so fp16 is kept only when it is as exact).
+TENSORRT_PRECISIONS = ("fp16", "fp16_mixed", "fp32")
 
 
 def check_tensorrt_mode(targets, mode: str) -> None:
@@ -49,7 +52,7 @@ def ort_cuda_config(profile: engines.Profile) -> dict:
 
 def tolerances(recipe) -> dict[str, dict]:
     fp16 = recipe.fp16_tolerance or recipe.tolerance
-    return {p: (recipe.tolerance if p == "fp32" else fp16).to_dict() for p in recipe.tensorrt_precisions}
+    return {p: (recipe.tolerance if p == "fp32" else fp16).to_dict() for p in TENSORRT_PRECISIONS}
 
 
 def gpu_artifacts(key: str, target: str, candidate, members: dict[str, str], profile: dict, recipe, cases,
@@ -63,7 +66,7 @@ def gpu_artifacts(key: str, target: str, candidate, members: dict[str, str], pro
         return artifacts, {}
     if options.tensorrt == "on-first-run":
         artifacts.append(Artifact("tensorrt_plan", target, dict(members), precision="chosen on first run", config={
-            "build": "on_first_run", "profile": trt_profile, "precisions": list(recipe.tensorrt_precisions),
+            "build": "on_first_run", "profile": trt_profile, "precisions": list(TENSORRT_PRECISIONS),
             "tolerances": tolerances(recipe), "num_outputs": len(candidate.outputs), "output_order": output_order,
         }).to_dict())
         return artifacts, {}
@@ -88,7 +91,7 @@ def _prebuilt(key, target, onnx, trt_profile, recipe, cases, report, artifacts, 
 
     try:
         plan, precision, rejected = build_verified_engine(
-            onnx, trt_profile, recipe.tensorrt_precisions, {p: Tolerance(**t) for p, t in tolerances(recipe).items()},
+            onnx, trt_profile, TENSORRT_PRECISIONS, {p: Tolerance(**t) for p, t in tolerances(recipe).items()},
             cases, output_order, version_compatible, stage)
     except ValueError as exc:
         raise CompileError(f"{key}: {exc}") from None

@@ -68,12 +68,8 @@ class ModelRecipe:
     model_names: ClassVar[tuple[str, ...]]
     default_profile: ClassVar[Profile]
     tolerance: ClassVar[Tolerance]
-    # CPU backends in order of preference; verified artifacts are built for each.
-    backend_preference: ClassVar[dict[str, list[str]]] = {"cpu": ["openvino", "onnxruntime"]}
-    opsets: ClassVar[tuple[int, ...]] = (14, 11, 17)
-    # TensorRT precisions to try in order (first verified wins) and the tolerance a reduced-precision
-    # engine must meet; None = the fp32 tolerance, so fp16 is kept only when it is as exact.
-    tensorrt_precisions: ClassVar[tuple[str, ...]] = ("fp16", "fp16_mixed", "fp32")
+    # The tolerance a reduced-precision TensorRT engine must meet (compiler.gpu.TENSORRT_PRECISIONS);
+    # None = the fp32 tolerance, so fp16 is kept only when it is as exact.
     fp16_tolerance: ClassVar[Tolerance | None] = None
     # Values for inputs that carry data (profile_input_data) when inference.yml has none.
     default_profile_input_data: ClassVar[dict] = {}
