@@ -145,3 +145,15 @@ def text_image(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("images") / "hello.png"
     cv2.imwrite(str(path), render_text())
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The parity tests' worst differences per field (tests/parity.py), and $HPI_PARITY_RESULTS written."""
+    parity = sys.modules.get("parity")
+    if parity is None or not parity.MEASURED:
+        return
+    terminalreporter.section("parity: worst difference per field")
+    for case, fields in sorted(parity.MEASURED.items()):
+        terminalreporter.write_line(f"{case}: " + ", ".join(f"{k} {v:.3g}" for k, v in sorted(fields.items())))
+    if os.environ.get("HPI_PARITY_RESULTS"):
+        parity.write_measured(Path(os.environ["HPI_PARITY_RESULTS"]))

@@ -26,6 +26,9 @@ import rapid_layout_model as rapid  # noqa: E402
 IMAGES = [p for folder in ("ocr", "vision") if (TESTDATA / folder).is_dir()
           for p in sorted((TESTDATA / folder).glob("*.*"))]
 
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PicoDet_layout_1x",)
+
 pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
 

@@ -34,6 +34,9 @@ IMAGES = [p for folder in ("ocr", "vision") if (TESTDATA / folder).is_dir()
 TURNED = sorted((TESTDATA / "ocr").glob("*.*")) if (TESTDATA / "ocr").is_dir() else []
 ROTATIONS = {"90": cv2.ROTATE_90_CLOCKWISE, "180": cv2.ROTATE_180, "270": cv2.ROTATE_90_COUNTERCLOCKWISE}
 
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PP-LCNet_x1_0_doc_ori",)
+
 pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
 

@@ -4,7 +4,7 @@ The model is the fixture from tests/fixtures/make_anomaly_model.py (a small STFP
 with seeded weights, PaddleX's STFPM inference.yml). PaddleX 3.7.2 runs it in .venv-oracle through
 tests/oracle/paddlex_model.py (its MapToMask needs scikit-image there: scripts/setup.sh installs it).
 On every image in ../shared/testdata/vision both CPU backends must give PaddleX's mask (same shape,
-the model's 256x256 input) on at least 99.9 % of the pixels, in PaddleX's JSON form.
+the model's 256x256 input) on all pixels but the share TOLERANCES allows, in PaddleX's JSON form.
 """
 
 from __future__ import annotations
@@ -17,12 +17,20 @@ import numpy as np
 import pytest
 
 from conftest import ORACLE_PYTHON, REPO, missing
-from vision_parity import MARKS, assert_maps_match, compile_bundle, paddlex_results as oracle
+from parity import DifferingShare
+from vision_parity import MARKS, assert_matches, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_anomaly_model import make_model  # noqa: E402
 
 PARITY_FAMILIES = ("anomaly_detection",)
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("STFPM",)
+# Worst over the 17 images, both backends, when set.
+# The mask is 0/255: measured 0 pixels differing on every image and backend. The limit is not 0 only so that one
+# pixel whose anomaly score ties the threshold within float noise on another CPU cannot fail the suite; a pre- or
+# post-processing bug (resize, interpolation, argmax axis) changes far more than 1 pixel in 10 000.
+TOLERANCES = {"pred": DifferingShare(1e-4)}  # measured 0 (both backends)
 
 pytestmark = MARKS
 
@@ -52,5 +60,5 @@ def test_fixture_masks_are_mixed(paddlex_results):
 
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_anomaly_matches_paddlex_on_every_image(anomaly_bundle, paddlex_results, backend):
-    worst = assert_maps_match(anomaly_bundle, paddlex_results, backend)
-    print(f"{backend}: worst image {worst:.4%} of pixels equal")
+    case = f"anomaly_detection/{backend}"
+    print(f"{case}: worst {assert_matches(anomaly_bundle, paddlex_results, backend, TOLERANCES, case)}")

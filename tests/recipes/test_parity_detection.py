@@ -8,7 +8,7 @@ data-dependent box count) and the RT-DETR top-k with `im_shape` (RT-DETR-L, PP-D
 model with PaddleX's layout label list and its large-`image`-box filter).
 PaddleX 3.7.2 runs each in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
 ../shared/testdata/vision both CPU backends must give PaddleX's boxes in PaddleX's order: the same
-class ids and labels, coordinates within 1 px and scores within 1e-4; the fixtures give dozens of
+class ids and labels, coordinates and scores within TOLERANCES; the fixtures give dozens of
 boxes above the threshold per image, which the test checks so that it cannot pass on empty results.
 """
 
@@ -20,17 +20,26 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from vision_parity import IMAGES, MARKS, box_differences, compile_bundle, open_fp32, paddlex_results as oracle
+from parity import MaxAbs, compare, report
+from vision_parity import IMAGES, MARKS, compile_bundle, open_fp32, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
-from make_detection_model import MODELS, make_model  # noqa: E402
+from make_detection_model import make_model  # noqa: E402
 
 PARITY_FAMILIES = ("object_detection", "layout_detection")
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PP-DocLayout-L", "PP-ShiTuV2_det", "PP-YOLOE_plus-S", "PicoDet-S", "PicoDet_LCNet_x2_5_face",
+                   "PicoDet_layout_1x", "RT-DETR-L")  # each a fixture of make_detection_model.MODELS
+# Worst over the 17 images, every fixture model, both backends, when set; the limits are about 10x that.
+TOLERANCES = {
+    "boxes.coordinate": MaxAbs(2.5e-3),  # px; measured 2.4e-4 (ONNX Runtime), 1.2e-4 (OpenVINO): float32 steps
+    "boxes.score": MaxAbs(5e-5),  # measured 4.4e-6 (ONNX Runtime), 6e-7 (OpenVINO)
+}
 
 pytestmark = MARKS
 
 
-@pytest.fixture(scope="module", params=sorted(MODELS))
+@pytest.fixture(scope="module", params=COMPILED_MODELS)
 def detection_model(request, tmp_path_factory) -> Path:
     return make_model(tmp_path_factory.mktemp("models") / request.param, request.param)
 
@@ -49,18 +58,14 @@ def paddlex_results(detection_model, tmp_path_factory) -> dict[str, dict]:
 def test_detection_matches_paddlex_on_every_image(detection_bundle, paddlex_results, backend):
     model = open_fp32(detection_bundle, backend)
     (family, entry), = model.bundle.manifest["models"].items()
-    mismatches, worst_px, worst_score, total = [], 0.0, 0.0, 0
+    mismatches, total, case = [], 0, f"{entry['model_name']}/{backend}"
     for image in IMAGES:
         ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes"}
-        problems, px, score = box_differences(ours["boxes"], theirs["boxes"])
-        mismatches += [f"{image.name}: {p}" for p in problems]
-        if px != float("inf"):
-            worst_px, worst_score = max(worst_px, px), max(worst_score, score)
+        assert set(theirs) == {"input_path", "page_index", "boxes"}
+        mismatches += compare(image.name, ours, theirs, TOLERANCES, case=case)
         total += len(theirs["boxes"])
-    assert not mismatches, "\n".join(mismatches)
+    assert not mismatches, "\n".join(mismatches[:40])
     # A parity test on empty results proves nothing: the fixture is built to find many boxes.
     assert total >= 10 * len(IMAGES), f"PaddleX found only {total} boxes on {len(IMAGES)} images"
     print(f"{entry['model_name']} ({family}) via paddle2onnx {entry['conversion']['converter']['version']}, "
-          f"{backend}: {len(IMAGES)} images, {total} boxes, max coordinate diff {worst_px:.2g} px, "
-          f"max score diff {worst_score:.2g}")
+          f"{backend}: {len(IMAGES)} images, {total} boxes, worst {report(case)}")

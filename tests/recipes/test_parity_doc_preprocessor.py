@@ -19,11 +19,14 @@ import yaml
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
+from parity import report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_classification_model import DOC_ORI, make_model  # noqa: E402
 
 PARITY_PIPELINES = ("OCR",)  # with use_doc_preprocessor
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PP-LCNet_x1_0_doc_ori",)  # DOC_ORI
 DOC_ORI_SEED = 7
 
 pytestmark = [
@@ -78,12 +81,10 @@ def test_doc_preprocessor_ocr_matches_paddlex_on_every_image(doc_bundle, paddlex
     assert set(pipeline.models) == {"text_det", "text_rec", "doc_ori"}
     params = pipeline.bundle.manifest["pipeline"]["params"]
     assert params["use_doc_preprocessor"] is True and params["use_doc_orientation_classify"] is True
-    mismatches, worst, turned = [], 0.0, 0
+    mismatches, turned, case = [], 0, f"OCR-doc/{backend}"
     for image in OCR_IMAGES:
         ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        found, diff = compare_ocr(image.name, ours, theirs, ("rec_texts", "model_settings", "doc_preprocessor_res"))
-        mismatches += found
-        worst = max(worst, diff)
+        mismatches += compare_ocr(image.name, ours, theirs, case)
         turned += ours["doc_preprocessor_res"]["angle"] != 0
     assert not mismatches, "\n".join(mismatches)
-    print(f"{backend}: {len(OCR_IMAGES)} images identical, {turned} turned, worst polygon diff {worst} px")
+    print(f"{case}: {len(OCR_IMAGES)} images, {turned} turned, worst: {report(case)}")

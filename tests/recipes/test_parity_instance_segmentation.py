@@ -5,8 +5,8 @@ Mask-RT-DETR-S's exported signature (`im_shape`, `image`, `scale_factor` → box
 the original image size), PIR `inference.json`, ending in PaddleDetection's DETRPostProcess with masks.
 PaddleX 3.7.2 runs it in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
 ../shared/testdata/vision both CPU backends must give PaddleX's boxes in PaddleX's order (same class
-ids and labels, coordinates within 1 px, scores within 1e-4) and its masks (each cropped to its box,
-as PaddleX's JSON holds them) equal on at least 99.9 % of the pixels. The fixture finds many boxes
+ids and labels, coordinates and scores within TOLERANCES) and its masks (each cropped to its box,
+as PaddleX's JSON holds them) equal on all pixels but MASK_TOLERANCE's share. The fixture finds many boxes
 with partly filled masks per image; the test checks that, so it cannot pass on empty results.
 """
 
@@ -19,18 +19,28 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from vision_parity import IMAGES, MARKS, box_differences, compile_bundle, open_fp32, paddlex_results as oracle
+from parity import MaxAbs, compare, record, report
+from vision_parity import IMAGES, MARKS, compile_bundle, open_fp32, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
-from make_instance_seg_model import MODELS, make_model  # noqa: E402
+from make_instance_seg_model import make_model  # noqa: E402
 
 PARITY_FAMILIES = ("instance_segmentation",)
-MASK_AGREEMENT = 0.999
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("Mask-RT-DETR-S",)
+# Worst over the 17 images, both backends, when set; the limits are about 10x that.
+TOLERANCES = {
+    "boxes.coordinate": MaxAbs(2e-3),  # px; measured 1.8e-4 (both backends)
+    "boxes.score": MaxAbs(5e-5),  # measured 4.7e-6 (OpenVINO), 4.3e-6 (ONNX Runtime)
+}
+# Share of an image's cropped mask pixels that may differ: measured 0 of 1 420 934 (both backends). Not 0 only so
+# that a pixel whose mask logit ties the threshold within float noise on another CPU cannot fail the suite.
+MASK_TOLERANCE = 1e-4
 
 pytestmark = MARKS
 
 
-@pytest.fixture(scope="module", params=sorted(MODELS))
+@pytest.fixture(scope="module", params=COMPILED_MODELS)
 def instance_seg_model(request, tmp_path_factory) -> Path:
     return make_model(tmp_path_factory.mktemp("models") / request.param, request.param)
 
@@ -68,26 +78,25 @@ def _mask_mismatch(ours: dict, theirs: dict) -> tuple[int, int, int]:
 def test_instance_segmentation_matches_paddlex_on_every_image(instance_seg_bundle, paddlex_results, backend):
     model = open_fp32(instance_seg_bundle, backend)
     (family, entry), = model.bundle.manifest["models"].items()
-    mismatches, worst_px, worst_score = [], 0.0, 0.0
+    mismatches, case = [], f"{entry['model_name']}/{backend}"
     boxes = differ = compared = on = 0
     for image in IMAGES:
         ours, theirs = model.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        assert set(ours) == set(theirs) == {"input_path", "page_index", "boxes", "masks"}
+        assert set(theirs) == {"input_path", "page_index", "boxes", "masks"}
         assert len(ours["masks"]) == len(ours["boxes"])
-        problems, px, score = box_differences(ours["boxes"], theirs["boxes"])
-        mismatches += [f"{image.name}: {p}" for p in problems]
-        if px != float("inf"):
-            worst_px, worst_score = max(worst_px, px), max(worst_score, score)
+        found = compare(image.name, ours, theirs, TOLERANCES, case=case, skip=("masks",))
+        mismatches += found
+        if not found:
             d, c, o = _mask_mismatch(ours, theirs)
             differ, compared, on = differ + d, compared + c, on + o
-            if d > (1 - MASK_AGREEMENT) * c:
+            record(case, "masks (differing share)", d / max(c, 1))
+            if d > MASK_TOLERANCE * c:
                 mismatches.append(f"{image.name}: masks differ on {d} of {c} pixels")
         boxes += len(theirs["boxes"])
-    assert not mismatches, "\n".join(mismatches)
+    assert not mismatches, "\n".join(mismatches[:40])
     # Empty results or blank / full masks would prove nothing: the fixture is built to avoid both.
     assert boxes >= 10 * len(IMAGES), f"PaddleX found only {boxes} boxes on {len(IMAGES)} images"
     assert 0.2 < on / compared < 0.9, f"PaddleX's masks fill {on / compared:.1%} of their boxes"
     print(f"{entry['model_name']} ({family}) via paddle2onnx {entry['conversion']['converter']['version']}, "
-          f"{backend}: {len(IMAGES)} images, {boxes} boxes, max coordinate diff {worst_px:.2g} px, "
-          f"max score diff {worst_score:.2g}, mask pixels differing {differ} of {compared} "
+          f"{backend}: {len(IMAGES)} images, {boxes} boxes, worst {report(case)}, mask pixels differing {differ} of {compared} "
           f"({on / compared:.0%} set)")

