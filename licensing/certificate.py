@@ -151,7 +151,7 @@ def check_machine(fields: dict, machine: fp.Fingerprint, origin: str) -> None:
 def verify(raw: bytes, *, trust: TrustStore, product: str | None, machine: fp.Fingerprint | None,
            origin: str = "certificate", on: dt.date | None = None) -> dict:
     """The certificate's fields once every check passed, in the order: form, issuer, signature,
-    product, expiry, machine. Each failure is its own error type (runtime_min.errors)."""
+    product, expiry, machine. Each failure is its own error type (core/errors.py)."""
     fields, signature = parse(raw, origin)
     check_signature(fields, signature, trust, origin)
     # A clock set back before the day the certificate was issued is not believed.

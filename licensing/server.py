@@ -12,7 +12,7 @@
     POST /v1/admin/transfer  {serial, fingerprint, machine_key, reason} → {"certificate": ...}
     GET  /v1/admin/audit?serial=S&limit=N                       → {"audit": [...]}
 
-Refusals are `{"error": <runtime_min.errors class name>, "message": <one line>}` with a 4xx status; the
+Refusals are `{"error": <core.errors class name>, "message": <one line>}` with a 4xx status; the
 client raises the same class with the same message.
 
 Rate limit: activation and deactivation attempts per client IP, a sliding window kept in memory (so it
