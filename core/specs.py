@@ -297,6 +297,28 @@ def spec_from_dict(family: str, data: Mapping, where: str = "spec") -> FamilySpe
 
 # --- PaddleX 3.7.2's OCR pipeline parameters --------------------------------------------------------
 
+
+@_record
+class OcrParams(_Record):
+    """The OCR pipeline's resolved parameters as a bundle stores them (`pipeline.params`): the OCR recipe
+    builds them from the pipeline config, the runtime's OCR pipeline reads them. The optional branches'
+    switches are present only when the branch is on (bundles without it stay as they were)."""
+
+    OMIT_NONE = ("use_textline_orientation", "textline_orientation_batch_size", "use_doc_preprocessor",
+                 "use_doc_orientation_classify")
+    text_det_limit_side_len: int
+    text_det_limit_type: str
+    text_det_max_side_limit: int
+    text_det_thresh: float
+    text_det_box_thresh: float
+    text_det_unclip_ratio: float
+    text_rec_score_thresh: float
+    rec_batch_size: int
+    use_textline_orientation: bool | None = None  # True with the text line orientation model, else absent
+    textline_orientation_batch_size: int | None = None
+    use_doc_preprocessor: bool | None = None  # True with the document preprocessor, else absent
+    use_doc_orientation_classify: bool | None = None
+
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
 # create_pipeline("OCR") runs with): the runtime's OcrPipeline defaults.
 OCR_CONFIG_VALUES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hpi.core.errors import CompileError
 from hpi.core.specs import (OCR_UNSET_VALUES, CTCLabelDecodeSpec, DBPostProcessSpec, DetResizeSpec, NormalizeSpec,
-                            TextDetectionSpec, TextRecognitionSpec)
+                            OcrParams, TextDetectionSpec, TextRecognitionSpec)
 from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, register_model, register_pipeline, transform_ops
 from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, parse_scale
 
@@ -125,7 +125,7 @@ def use_doc_orientation_classify(sub: dict) -> bool:
 
 
 @register_pipeline
-class OCRRecipe(PipelineRecipe):
+class OcrRecipe(PipelineRecipe):
     name = "OCR"
     modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori",
                "DocOrientationClassify": "doc_ori"}
@@ -169,29 +169,28 @@ class OCRRecipe(PipelineRecipe):
             raise CompileError("use_textline_orientation is on but no text line orientation model was compiled")
         # A key the config leaves out takes PaddleX's OCR pipeline value for it (OCR_UNSET_VALUES).
         unset = OCR_UNSET_VALUES
-        params = {
-            "text_det_limit_side_len": int(det.get("limit_side_len", unset["text_det_limit_side_len"])),
-            "text_det_limit_type": det.get("limit_type", unset["text_det_limit_type"]),
-            "text_det_max_side_limit": int(det.get("max_side_limit", unset["text_det_max_side_limit"])),
-            "text_det_thresh": float(det.get("thresh", unset["text_det_thresh"])),
-            "text_det_box_thresh": float(det.get("box_thresh", unset["text_det_box_thresh"])),
-            "text_det_unclip_ratio": float(det.get("unclip_ratio", unset["text_det_unclip_ratio"])),
-            "text_rec_score_thresh": float(rec.get("score_thresh", unset["text_rec_score_thresh"])),
-            "rec_batch_size": int(rec.get("batch_size", unset["rec_batch_size"])),
-        }
+        optional = {}
         if textline:
             ori = config["SubModules"]["TextLineOrientation"]
-            params["use_textline_orientation"] = True
-            params["textline_orientation_batch_size"] = int(ori.get("batch_size",
-                                                                    unset["textline_orientation_batch_size"]))
-            if params["textline_orientation_batch_size"] <= 0:
+            batch = int(ori.get("batch_size", unset["textline_orientation_batch_size"]))
+            if batch <= 0:
                 raise CompileError("SubModules.TextLineOrientation.batch_size must be positive, got "
                                    f"{ori.get('batch_size')!r}")
+            optional.update(use_textline_orientation=True, textline_orientation_batch_size=batch)
         if sub is not None:
             # Only present with the preprocessor, so bundles of configs without it stay as they were.
-            params["use_doc_preprocessor"] = True
-            params["use_doc_orientation_classify"] = use_doc_orientation_classify(sub)
-            if params["use_doc_orientation_classify"] and "doc_ori" not in models:
+            optional.update(use_doc_preprocessor=True, use_doc_orientation_classify=use_doc_orientation_classify(sub))
+            if optional["use_doc_orientation_classify"] and "doc_ori" not in models:
                 raise CompileError("use_doc_orientation_classify is on but no document orientation model "
                                    "was compiled")
-        return params
+        return OcrParams(
+            text_det_limit_side_len=int(det.get("limit_side_len", unset["text_det_limit_side_len"])),
+            text_det_limit_type=det.get("limit_type", unset["text_det_limit_type"]),
+            text_det_max_side_limit=int(det.get("max_side_limit", unset["text_det_max_side_limit"])),
+            text_det_thresh=float(det.get("thresh", unset["text_det_thresh"])),
+            text_det_box_thresh=float(det.get("box_thresh", unset["text_det_box_thresh"])),
+            text_det_unclip_ratio=float(det.get("unclip_ratio", unset["text_det_unclip_ratio"])),
+            text_rec_score_thresh=float(rec.get("score_thresh", unset["text_rec_score_thresh"])),
+            rec_batch_size=int(rec.get("batch_size", unset["rec_batch_size"])),
+            **optional,
+        ).to_dict()

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from hpi.core.errors import BundleError, UsageError
-from hpi.core.specs import OCR_CONFIG_VALUES, ImageClassificationSpec
+from hpi.core.specs import OCR_CONFIG_VALUES, ImageClassificationSpec, OcrParams
 from hpi.runtime_min.ops import classification as cls_ops
 from hpi.runtime_min.ops.image_io import read_image
 from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, normalize_to_chw
@@ -361,7 +361,7 @@ def build(name: str, models: dict, params: dict) -> OcrRunner:
     det, rec = models["text_det"].entry.spec, models["text_rec"].entry.spec
     post = det.postprocess
     params = {
-        **params,
+        **OcrParams.from_dict(params, "pipeline.params").to_dict(),
         "det_mean": det.normalize.mean, "det_std": det.normalize.std,
         "det_scale": det.normalize.scale, "det_img_mode": det.img_mode,
         "rec_image_shape": rec.rec_image_shape, "rec_img_mode": rec.img_mode,

@@ -12,7 +12,7 @@ import pytest
 
 from hpi.core.canonical import canonical_json
 from hpi.core.errors import BundleError
-from hpi.core.specs import SPECS, spec_from_dict
+from hpi.core.specs import SPECS, OcrParams, spec_from_dict
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.recipes.base import all_model_recipes
 
@@ -66,3 +66,29 @@ def test_ocr_params_unset_and_set():
         "text_det_limit_side_len": 64, "text_det_limit_type": "min", "text_det_max_side_limit": 4000,
         "text_det_thresh": 0.3, "text_det_box_thresh": 0.6, "text_det_unclip_ratio": 1.5,
         "text_rec_score_thresh": 0.5, "rec_batch_size": 6})
+
+
+def test_ocr_params_with_the_optional_branches():
+    ocr = pipeline_recipe_for("OCR")
+    config = {"use_textline_orientation": True, "use_doc_preprocessor": True,
+              "SubPipelines": {"DocPreprocessor": {"use_doc_unwarping": False}},
+              "SubModules": {"TextDetection": {}, "TextRecognition": {}, "TextLineOrientation": {"batch_size": 3}}}
+    params = ocr.params(config, {"textline_ori": {}, "doc_ori": {}})
+    assert canonical_json(params) == canonical_json({
+        "text_det_limit_side_len": 960, "text_det_limit_type": "max", "text_det_max_side_limit": 4000,
+        "text_det_thresh": 0.3, "text_det_box_thresh": 0.6, "text_det_unclip_ratio": 2.0,
+        "text_rec_score_thresh": 0.0, "rec_batch_size": 1, "use_textline_orientation": True,
+        "textline_orientation_batch_size": 3, "use_doc_preprocessor": True, "use_doc_orientation_classify": True})
+    assert OcrParams.from_dict(params).to_dict() == params
+    config = {"use_textline_orientation": False, "use_doc_preprocessor": True,
+              "SubPipelines": {"DocPreprocessor": {"use_doc_unwarping": False, "use_doc_orientation_classify": False}},
+              "SubModules": {"TextDetection": {"thresh": 0.2}, "TextRecognition": {"score_thresh": 0.5}}}
+    params = ocr.params(config, {})
+    assert canonical_json(params) == canonical_json({
+        "text_det_limit_side_len": 960, "text_det_limit_type": "max", "text_det_max_side_limit": 4000,
+        "text_det_thresh": 0.2, "text_det_box_thresh": 0.6, "text_det_unclip_ratio": 2.0,
+        "text_rec_score_thresh": 0.5, "rec_batch_size": 1, "use_doc_preprocessor": True,
+        "use_doc_orientation_classify": False})
+    assert OcrParams.from_dict(params).to_dict() == params
+    with pytest.raises(BundleError, match="unknown 'text_det_tresh'"):
+        OcrParams.from_dict({**params, "text_det_tresh": 0.3})
