@@ -320,7 +320,7 @@ class OcrParams(_Record):
     use_doc_orientation_classify: bool | None = None
 
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
-# create_pipeline("OCR") runs with): the runtime's OcrPipeline defaults.
+# create_pipeline("OCR") runs with): the runtime's OcrRunner defaults (DEFAULT_PARAMS).
 OCR_CONFIG_VALUES = {
     "text_det_limit_side_len": 64,
     "text_det_limit_type": "min",

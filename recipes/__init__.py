@@ -1,9 +1,9 @@
 """Recipes: what the compiler needs to know about each PaddleX model family and pipeline, as data.
 
-A model recipe is a small class registered with `@register_model`: the model names it accepts, its
-inputs and default shape profile, verification tolerance, backend preference, and how an
-`inference.yml` becomes the runtime's pre/post-processing spec. A pipeline recipe maps a PaddleX
-pipeline config's `SubModules` to model roles and resolves the pipeline's parameters.
+A model recipe (`…Recipe`) is a small class registered with `@register_model`: the model names it
+accepts, its default shape profile, verification tolerances, and how an `inference.yml` becomes its
+family's spec (a record of hpi.core.specs, which the runtime's runners read). A pipeline recipe maps
+a PaddleX pipeline config's `SubModules` to model roles and resolves the pipeline's parameters.
 """
 
 from hpi.recipes.base import ModelRecipe, PipelineRecipe, Tolerance, model_recipe_for, pipeline_recipe_for
