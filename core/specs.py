@@ -319,6 +319,7 @@ class OcrParams(_Record):
     use_doc_preprocessor: bool | None = None  # True with the document preprocessor, else absent
     use_doc_orientation_classify: bool | None = None
 
+
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
 # create_pipeline("OCR") runs with): the runtime's OcrRunner defaults (DEFAULT_PARAMS).
 OCR_CONFIG_VALUES = {
