@@ -1,7 +1,10 @@
-"""Every registered recipe has a PaddleX parity test (like optimum's "every config is tested").
+"""Every registered recipe has a PaddleX parity test (like optimum's "every config is tested"), and every
+model name a recipe accepts is compiled by some test.
 
 Parity test modules declare what they cover with module-level `PARITY_FAMILIES` / `PARITY_PIPELINES`
-tuples; they are read with `ast`, so this check needs neither PaddleX nor the test images.
+tuples, and every test module under tests/ the model names it compiles with `COMPILED_MODELS` (a tuple, or a
+dict whose keys are the names); they are read with `ast`, so this check needs neither PaddleX nor the test
+images.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from conftest import REPO
 from hpi.recipes.base import all_model_recipes, all_pipeline_recipes
 
 
-def _declared(name: str) -> set[str]:
+def _declared(name: str, pattern: str = "test_parity_*.py") -> set[str]:
     covered = set()
-    for path in (REPO / "tests").rglob("test_parity_*.py"):
+    for path in (REPO / "tests").rglob(pattern):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
                 covered |= set(ast.literal_eval(node.value))
@@ -30,3 +33,13 @@ def test_every_model_family_has_a_parity_test():
 def test_every_pipeline_has_a_parity_test():
     missing = {recipe.name for recipe in all_pipeline_recipes()} - _declared("PARITY_PIPELINES")
     assert not missing, f"pipelines without a PaddleX parity test: {sorted(missing)}"
+
+
+def test_every_model_name_a_recipe_accepts_is_compiled_by_a_test():
+    names = {name for recipe in all_model_recipes() for name in recipe.model_names}
+    compiled = _declared("COMPILED_MODELS", "test_*.py")
+    missing = names - compiled
+    assert not missing, (f"model names no test compiles (declare them in a test's COMPILED_MODELS, e.g. "
+                         f"tests/recipes/test_model_names.py): {sorted(missing)}")
+    unknown = compiled - names
+    assert not unknown, f"COMPILED_MODELS names no recipe accepts: {sorted(unknown)}"

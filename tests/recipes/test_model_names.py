@@ -1,0 +1,97 @@
+"""Every model name a recipe accepts compiles: the names no parity test compiles, each as the fixture (or the
+real model) of a name of the same recipe, under its own `Global.model_name`.
+
+The recipes read nothing but the recipe class from the name (detection's layout filter aside, and every
+detection name has its own fixture in test_parity_detection.py), so a fixture exported once, copied and
+renamed, compiles through the same path the real model of that name takes. What this cannot show is that the
+real architecture of the name (SegFormer's attention, HGNetV2's blocks...) converts: no fixture builds those.
+The real-architecture check stays the PaddleX parity test of the family. Compiled with ONNX Runtime's artifact
+only (the OpenVINO path is the parity tests'), to keep the added time small.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, compile_cli
+
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+
+# name -> the name whose fixture (or real model) it is compiled as; test_recipes_covered.py reads the names.
+COMPILED_MODELS = {
+    "PP-HGNetV2-B0": "PP-LCNet_x1_0", "ResNet50": "PP-LCNet_x1_0",
+    "PP-LCNet_x1_0_textline_ori": "PP-LCNet_x0_25_textline_ori",
+    "PP-HGNetV2-B0_ML": "PP-LCNet_x1_0_ML", "PP-HGNetV2-B4_ML": "PP-LCNet_x1_0_ML",
+    "PP-HGNetV2-B6_ML": "PP-LCNet_x1_0_ML", "ResNet50_ML": "PP-LCNet_x1_0_ML",
+    "PP-LiteSeg-B": "PP-LiteSeg-T", "SegFormer-B0": "PP-LiteSeg-T", "SegFormer-B1": "PP-LiteSeg-T",
+    "SegFormer-B2": "PP-LiteSeg-T", "SegFormer-B3": "PP-LiteSeg-T", "SegFormer-B4": "PP-LiteSeg-T",
+    "SegFormer-B5": "PP-LiteSeg-T", "SeaFormer_tiny": "PP-LiteSeg-T", "SeaFormer_small": "PP-LiteSeg-T",
+    "SeaFormer_base": "PP-LiteSeg-T", "SeaFormer_large": "PP-LiteSeg-T", "Deeplabv3-R50": "PP-LiteSeg-T",
+    "Deeplabv3-R101": "PP-LiteSeg-T", "Deeplabv3_Plus-R50": "PP-LiteSeg-T", "Deeplabv3_Plus-R101": "PP-LiteSeg-T",
+    "OCRNet_HRNet-W18": "PP-LiteSeg-T", "OCRNet_HRNet-W48": "PP-LiteSeg-T",
+    "PP-ShiTuV2_rec_CLIP_vit_base": "PP-ShiTuV2_rec", "PP-ShiTuV2_rec_CLIP_vit_large": "PP-ShiTuV2_rec",
+    "ResNet50_face": "MobileFaceNet",
+    "Mask-RT-DETR-M": "Mask-RT-DETR-S", "Mask-RT-DETR-L": "Mask-RT-DETR-S", "Mask-RT-DETR-X": "Mask-RT-DETR-S",
+    "Mask-RT-DETR-H": "Mask-RT-DETR-S",
+    "PP-OCRv4_server_det": "PP-OCRv4_mobile_det", "PP-OCRv3_mobile_det": "PP-OCRv4_mobile_det",
+    "PP-OCRv3_server_det": "PP-OCRv4_mobile_det",
+    "PP-OCRv4_server_rec": "PP-OCRv4_mobile_rec", "PP-OCRv3_mobile_rec": "PP-OCRv4_mobile_rec",
+}
+
+pytestmark = pytest.mark.slow
+
+
+def _fixture(name: str, out: Path) -> Path:
+    if name == "PP-LCNet_x1_0":
+        from make_classification_model import make_model
+        return make_model(out)
+    if name == "PP-LCNet_x1_0_ML":
+        from make_multilabel_model import make_model
+        return make_model(out)
+    if name == "PP-LiteSeg-T":
+        from make_segmentation_model import make_model
+        return make_model(out)
+    if name in ("PP-ShiTuV2_rec", "MobileFaceNet"):
+        from make_image_feature_model import make_model
+        return make_model(out, name)
+    if name == "Mask-RT-DETR-S":
+        from make_instance_seg_model import make_model
+        return make_model(out, name)
+    raise AssertionError(f"no fixture for {name}")
+
+
+@pytest.fixture(scope="module")
+def sources(models_dir, tmp_path_factory):
+    """The model dir of each name in COMPILED_MODELS' values, made once."""
+    made: dict[str, Path] = {}
+
+    def source(name: str) -> Path:
+        if name not in made:
+            real = models_dir / name
+            made[name] = real if real.is_dir() else _fixture(name, tmp_path_factory.mktemp("fixtures") / name)
+        return made[name]
+    return source
+
+
+@pytest.mark.parametrize("name", sorted(COMPILED_MODELS))
+def test_every_recipe_name_compiles(name, sources, hpi_config, tmp_path):
+    from hpi.core.bundle_format import Bundle
+    from hpi.core.signing import TrustStore
+    from hpi.recipes.base import model_recipe_for
+
+    base = COMPILED_MODELS[name]
+    assert model_recipe_for(name) is model_recipe_for(base), f"{name} is not compiled by {base}'s recipe"
+    model = tmp_path / name
+    shutil.copytree(sources(base), model)
+    config = yaml.safe_load((model / "inference.yml").read_text(encoding="utf-8"))
+    config["Global"]["model_name"] = name
+    (model / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "model.hpi"
+    assert compile_cli(model, "--output", out, "--quiet", "--cpu-backend", "onnxruntime") == 0
+    (entry,) = Bundle.open(out, trust=TrustStore.default()).manifest["models"].values()
+    assert entry["model_name"] == name
