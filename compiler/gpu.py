@@ -11,12 +11,15 @@
               on the golden case with the same precision order and tolerances, and caches it
               (runtime_min/backends/tensorrt.py);
   `off`       ONNX Runtime CUDA only.
+- PyTorch CUDA (`torch_onnx`, compiler/torch_onnx.py): the ONNX with Conv → Mul/Add/BatchNorm folded,
+  verified on the compile cases; runs with no per-shape planning (runtime_min/backends/torch_cuda.py).
 """
 
 from __future__ import annotations
 
 import importlib.util
 
+from hpi.compiler.torch_onnx import torch_onnx_artifact
 from hpi.runtime_min.backends import tensorrt_engine as engines
 from hpi.runtime_min.backends.onnxruntime import CUDA_PROVIDER_OPTIONS  # why these: its docstring, docs/targets.md
 from hpi.core.errors import CompileError, UsageError
@@ -59,7 +62,16 @@ def gpu_artifacts(key: str, target: str, candidate, members: dict[str, str], pro
                   options, report, output_order: str | None = None) -> tuple[list[dict], dict[str, bytes]]:
     """The artifacts (and any new members) of one verified model (`candidate`: its ONNX and output names)
     for one GPU target, as `options` (the whole CompileOptions) ask. `members` names the model's existing
-    members: "onnx", and the golden case's "input:<name>" / "output:<i>"."""
+    members: "onnx", and the golden case's "input:<name>" / "output:<i>". The PyTorch CUDA artifact
+    (`torch_onnx`, compiler/torch_onnx.py) comes last."""
+    artifacts, new_members = _ort_and_tensorrt(key, target, candidate, members, profile, recipe, cases, options,
+                                               report, output_order)
+    warmup = ort_cuda_config(engines.profile_from_shapes(profile))["warmup"]
+    more, folded = torch_onnx_artifact(key, target, candidate, warmup, recipe, cases, report, output_order)
+    return artifacts + more, {**new_members, **folded}
+
+
+def _ort_and_tensorrt(key, target, candidate, members, profile, recipe, cases, options, report, output_order):
     trt_profile = engines.profile_from_shapes(profile)
     artifacts = [Artifact("onnx", target, {"model": members["onnx"]}, config=ort_cuda_config(trt_profile)).to_dict()]
     if options.tensorrt == "off":

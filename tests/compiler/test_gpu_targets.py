@@ -70,10 +70,10 @@ def test_one_bundle_for_cpu_and_gpu(gpu_bundle):
     manifest = _open(gpu_bundle).manifest
     assert manifest["targets"] == ["cpu", "gpu_cuda13"]
     assert manifest["backend_preference"] == {"cpu": ["openvino", "onnxruntime"],
-                                              "gpu_cuda13": ["tensorrt", "onnxruntime"]}
+                                              "gpu_cuda13": ["torch_cuda", "tensorrt", "onnxruntime"]}
     artifacts = {(a["target"], a["format"]): a for a in manifest["models"]["text_detection"]["artifacts"]}
     assert set(artifacts) == {("cpu", "onnx"), ("cpu", "openvino_ir"), ("gpu_cuda13", "onnx"),
-                              ("gpu_cuda13", "tensorrt_plan")}
+                              ("gpu_cuda13", "tensorrt_plan"), ("gpu_cuda13", "torch_onnx")}
     assert artifacts["gpu_cuda13", "onnx"]["members"] == artifacts["cpu", "onnx"]["members"]
     assert manifest["compile_options"]["tensorrt"] == "on-first-run"
 
