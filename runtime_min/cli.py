@@ -92,6 +92,7 @@ def _err(message: str) -> None:
 def _run(args) -> None:
     from hpi.runtime_min.api import open_bundle
     from hpi.core.errors import InputError
+    from hpi.runtime_min.targets import TARGETS
 
     pipeline = open_bundle(args.bundle, backend=one_backend(args, "hpi-run"), device=args.device,
                            trusted_keys=args.trusted_key, allow_unsigned=args.allow_unsigned, num_threads=args.threads,
@@ -101,6 +102,9 @@ def _run(args) -> None:
         _err(f"not using {note}")
     models = ", ".join(f"{role}: {d['backend']} {d['precision']}" for role, d in pipeline.describe().items())
     _err(f"{args.bundle}: {pipeline.bundle.contents.pipeline.name} on {pipeline.target} ({models})")
+    order = pipeline.bundle.contents.backend_preference.get(pipeline.target) or TARGETS[pipeline.target].backends
+    _err(f"backend {pipeline.backend}: " + ("as asked (--backend)" if one_backend(args, "hpi-run") else
+                                           f"the first of {pipeline.target}'s order ({' > '.join(order)}) that runs here"))
     from hpi.runtime_min.versions import version_note
 
     if note := version_note(pipeline.bundle.manifest):

@@ -109,6 +109,13 @@ class LoadedModel:
         """Single-input models: feed `x`, return the first output."""
         return self.session.run({self.session.input_names[0]: x})[0]
 
+    def infer_normalized(self, img, mean, std, scale):
+        """`self(normalize_to_chw(img, mean, std, scale)[None])` done by the backend where it can (the
+        torch_cuda backend uploads the uint8 image and normalises on the GPU, to the same bits); None when
+        it cannot, and the caller normalises on the host."""
+        run = getattr(self.session, "run_normalized", None)
+        return None if run is None else run(img, mean, std, scale)
+
     def close(self) -> None:
         """Release the session's memory (device buffers, engines) now, not when it is collected."""
         self.session.close()

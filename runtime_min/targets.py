@@ -28,9 +28,9 @@ class Target:
 
 TARGETS = {t.name: t for t in (
     Target("cpu", "cpu", ("openvino", "onnxruntime")),
-    Target("gpu_cuda118_cudnn86", "gpu", ("tensorrt", "onnxruntime"), tensorrt="8.6"),
-    Target("gpu_cuda12", "gpu", ("tensorrt", "onnxruntime"), tensorrt="10"),
-    Target("gpu_cuda13", "gpu", ("tensorrt", "onnxruntime"), tensorrt="10"),
+    Target("gpu_cuda118_cudnn86", "gpu", ("torch_cuda", "tensorrt", "onnxruntime"), tensorrt="8.6"),
+    Target("gpu_cuda12", "gpu", ("torch_cuda", "tensorrt", "onnxruntime"), tensorrt="10"),
+    Target("gpu_cuda13", "gpu", ("torch_cuda", "tensorrt", "onnxruntime"), tensorrt="10"),
 )}
 
 

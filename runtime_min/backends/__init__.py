@@ -16,6 +16,7 @@ _REGISTRY = {
     "openvino": "hpi.runtime_min.backends.openvino:OpenVinoBackend",
     "onnxruntime": "hpi.runtime_min.backends.onnxruntime:OnnxRuntimeBackend",
     "tensorrt": "hpi.runtime_min.backends.tensorrt:TensorRtBackend",
+    "torch_cuda": "hpi.runtime_min.backends.torch_cuda:TorchCudaBackend",
 }
 
 

@@ -228,9 +228,12 @@ class OcrRunner:
         if self.params["det_img_mode"] == "RGB":
             img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
         resized, shape = self.resize(img)
-        x = normalize_to_chw(resized, self.params["det_mean"], self.params["det_std"],
-                             self.params["det_scale"])[np.newaxis]
-        boxes, _ = self.postprocess(self.det_infer(x), [shape])
+        norm = self.params["det_mean"], self.params["det_std"], self.params["det_scale"]
+        on_device = getattr(self.det_infer, "infer_normalized", None)  # GPU backends normalise there
+        pred = on_device(resized, *norm) if on_device else None
+        if pred is None:
+            pred = self.det_infer(normalize_to_chw(resized, *norm)[np.newaxis])
+        boxes, _ = self.postprocess(pred, [shape])
         return sort_quad_boxes(boxes[0])
 
     def textline_angles(self, crops: list[np.ndarray]) -> list[int]:
