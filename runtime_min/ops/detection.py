@@ -163,6 +163,8 @@ def postprocess(boxes: np.ndarray, img_size, threshold, labels: list[str], layou
     if isinstance(threshold, float):
         boxes = boxes[(boxes[:, 1] > threshold) & (boxes[:, 0] > -1), :]
     elif isinstance(threshold, dict):  # per class id; PaddleX regroups the boxes by class here
+        # The manifest is JSON, so a per-class map read from a bundle has string keys.
+        threshold = {int(k): v for k, v in threshold.items()}
         groups = [b[(b[:, 1] > threshold.get(int(c), 0.5)) & (b[:, 0] > -1)]
                   for c in np.unique(boxes[:, 0]) for b in [boxes[boxes[:, 0] == c]]]
         boxes = np.vstack(groups) if groups else np.array([])

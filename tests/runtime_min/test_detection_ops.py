@@ -1,6 +1,7 @@
 """Known-answer tests of the detection ops and recipe (no Paddle, no PaddleX)."""
 
 import copy
+import json
 import sys
 from pathlib import Path
 
@@ -72,6 +73,13 @@ def test_integer_threshold_filters_nothing_as_in_paddlex():
 def test_per_class_threshold():
     found = postprocess(boxes([0, 0.3, 1, 1, 5, 5], [2, 0.3, 1, 1, 5, 5]), [10, 10], {0: 0.2, 2: 0.4}, LABELS)
     assert [b["cls_id"] for b in found] == [0]
+
+
+def test_per_class_threshold_read_back_from_a_manifest():
+    """JSON turns the map's class ids into strings; they must still select their classes (not 0.5)."""
+    threshold = json.loads(json.dumps({0: 0.2, 2: 0.4}))
+    found = postprocess(boxes([0, 0.3, 1, 1, 5, 5], [2, 0.45, 1, 1, 5, 5]), [10, 10], threshold, LABELS)
+    assert [b["cls_id"] for b in found] == [0, 2]
 
 
 def test_large_image_box_is_dropped_only_when_another_box_remains():

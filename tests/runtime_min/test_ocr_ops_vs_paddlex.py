@@ -147,7 +147,7 @@ def _oracle(work):
         out["crop"].append([[q.tolist() for q in ordered], [digest(c) for c in sub_imgs],
                             np.asarray(convert_points_to_boxes(ordered)).tolist()])
 
-    class FakeDetModel:  # TextDetRunnerPredictor.process with a fake runner
+    class FakeDetModel:  # TextDetPredictor.process with a fake runner
         def __call__(self, imgs, limit_side_len, limit_type, thresh, max_side_limit,
                      box_thresh, unclip_ratio):
             resize = DetResizeForTest(limit_side_len=limit_side_len, limit_type=limit_type,
@@ -160,7 +160,7 @@ def _oracle(work):
             for p, s in zip(polys, det_scores):
                 yield {"dt_polys": p, "dt_scores": s}
 
-    class FakeRecModel:  # TextRecRunnerPredictor batching + process with a fake runner
+    class FakeRecModel:  # TextRecPredictor batching + process with a fake runner
         def __init__(self, batch_size):
             self.batch_size = batch_size
             self.decode = CTCLabelDecode(character_list=CHARS)
