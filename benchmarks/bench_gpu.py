@@ -67,7 +67,7 @@ class _CallTimer:
 
     def __init__(self, model):
         self.seconds, self.calls, self.max = 0.0, 0, 0.0
-        for method in ("run", "run_normalized"):  # run_normalized: torch_cuda's normalise-on-GPU det call
+        for method in ("run", "run_normalized", "run_best_class"):  # torch_cuda's on-GPU pre/post variants
             if hasattr(model.session, method):
                 setattr(model.session, method, self._timed(getattr(model.session, method)))
 
@@ -168,7 +168,13 @@ def measure_backend(bundle: str, images: list[str], backend: str, args) -> dict:
     report["first_pass_max_image_ms"] = _ms(max(pass_times))
     report["first_pass_model_calls"] = {role: t.report() for role, t in timers.items()}
     timers = {role: _CallTimer(gpu.models[role]) for role in ("text_det", "text_rec")}
-    texts, times = _e2e(gpu, images, args.rounds)
+    texts, times, model_ms = {}, [], []
+    for _ in range(args.rounds):
+        before = sum(t.seconds for t in timers.values())
+        texts, pass_times = _e2e(gpu, images, 1)
+        times += pass_times
+        model_ms.append(_ms((sum(t.seconds for t in timers.values()) - before) / len(images)))
+    report["model_ms_per_image_per_pass"] = model_ms
     report["e2e_median_ms"] = _ms(statistics.median(times))
     report["e2e_mean_ms"] = _ms(statistics.mean(times))
     report["e2e_max_ms"] = _ms(max(times))
@@ -191,7 +197,7 @@ def measure_backend(bundle: str, images: list[str], backend: str, args) -> dict:
         import torch
 
         report["torch_max_memory_reserved_mib"] = round(torch.cuda.max_memory_reserved() / 2**20, 1)
-        report["graphs"] = {role: {"held": len(g), **g.stats, "uncapturable": dict(list(g.uncapturable.items())[:2])}
+        report["graphs"] = {role: {"held": len(g), **g.stats, "uncapturable": {str(k): v for k, v in list(g.uncapturable.items())[:2]}}
                             for role, g in graphs.items() if g is not None}
     report["_texts"] = texts
     gpu.close()

@@ -116,6 +116,13 @@ class LoadedModel:
         run = getattr(self.session, "run_normalized", None)
         return None if run is None else run(img, mean, std, scale)
 
+    def infer_best_class(self, x, classes: int):
+        """(argmax, max) over the last axis of the first output for input `x`, taken by the backend where it
+        can (torch_cuda: inside the graph, so only [N, T] comes back instead of [N, T, classes]); None when it
+        cannot, and the caller reduces on the host; ValueError when the output's last axis is not `classes`."""
+        run = getattr(self.session, "run_best_class", None)
+        return None if run is None else run({self.session.input_names[0]: x}, classes)
+
     def close(self) -> None:
         """Release the session's memory (device buffers, engines) now, not when it is collected."""
         self.session.close()

@@ -13,14 +13,21 @@ one does; what is left is launch overhead, which a CUDA graph per shape removes.
   from the host.
 - fp32: cuDNN is disabled and TF32 off for the process (torch.backends flags are process-wide), so
   results follow the cpu target's (TF32 changed a text once in the study).
-- Graphs: `GraphLRU`, per exact input shape, captured on the second sighting (the first runs eagerly:
-  OCR rec shapes are unbounded, most are seen once), at most `$HPI_TORCH_GRAPHS` (default 32) per
-  model (`$HPI_TORCH_CAPTURE_ON=1` captures on the first); every graph of the process shares one memory pool, since all GPU work here is serialised by
-  one lock and outputs are copied to the host before it is released.
+- Graphs: `GraphLRU`, one per exact input shape (padding shapes to buckets changes PP-OCRv4's texts),
+  at most `$HPI_TORCH_GRAPHS` (default 32) per model. A new shape is captured at once while the cache
+  has room (a capture costs about an eager run); once it is full, on its second sighting
+  (`$HPI_TORCH_CAPTURE_ON`), so shapes seen once (OCR rec widths are unbounded) run eagerly instead of
+  evicting graphs that come back; `$HPI_TORCH_CAPTURE_EARLY=0` waits for the second sighting always.
+  Every graph of the process shares one memory pool: all GPU work here is serialised by one lock, and
+  a replay's outputs are copied (in stream order, to pinned memory) before a later replay can run.
+- Pre/post-processing on the GPU where the pipeline offers it: `run_normalized` (uint8 image in,
+  NormalizeImage + ToCHW on the device) and `run_best_class` (argmax/max over the classes inside the
+  graph, so [N, T] comes back instead of [N, T, 6625]).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import threading
@@ -39,18 +46,22 @@ _POOL = []  # the process's graph memory pool, made on first capture
 
 
 class GraphLRU:
-    """Runs calls keyed by shape: eagerly until a key has been seen `capture_on` times, then through a
-    captured graph, keeping at most `capacity` graphs (least recently used evicted).
+    """Runs calls keyed by shape through captured graphs, keeping at most `capacity` (least recently used
+    evicted). While the cache has room a new key is captured at once (`capture_early`: capturing costs
+    about what an eager run does, measured); once it is full, a key runs eagerly until it has been seen
+    `capture_on` times, so that shapes seen once (OCR rec widths are unbounded) do not evict the graphs
+    of shapes that come back.
 
     `run(key, eager, capture)`: `eager()` returns the outputs; `capture()` returns a replay callable
     (itself returning the outputs), or raises, in which case the key runs eagerly from then on.
     Needs no GPU: the backend passes closures over its module."""
 
     def __init__(self, capacity: int = DEFAULT_GRAPHS, capture_on: int = CAPTURE_ON_SIGHTING,
-                 max_tracked: int = 4096):
+                 max_tracked: int = 4096, capture_early: bool = True):
         if capacity < 0 or capture_on < 1:
             raise ValueError(f"capacity must be >= 0 and capture_on >= 1, got {capacity}, {capture_on}")
         self.capacity, self.capture_on, self.max_tracked = capacity, capture_on, max_tracked
+        self.capture_early = capture_early
         self._graphs: OrderedDict[Hashable, Callable] = OrderedDict()
         self._seen: OrderedDict[Hashable, int] = OrderedDict()
         self.uncapturable: dict[Hashable, str] = {}
@@ -69,7 +80,8 @@ class GraphLRU:
             self.stats["replayed"] += 1
             return replay()
         seen = self._seen.pop(key, 0) + 1
-        if seen < self.capture_on or self.capacity == 0 or key in self.uncapturable:
+        room = self.capture_early and len(self._graphs) < self.capacity
+        if (seen < self.capture_on and not room) or self.capacity == 0 or key in self.uncapturable:
             self._seen[key] = seen
             while len(self._seen) > self.max_tracked:
                 self._seen.popitem(last=False)
@@ -158,45 +170,58 @@ def _identity(tensors):
 
 
 class _TorchCudaSession(Session):
-    def __init__(self, module, input_names, output_names, capacity: int, capture_on: int = CAPTURE_ON_SIGHTING):
+    def __init__(self, module, input_names, output_names, capacity: int, capture_on: int = CAPTURE_ON_SIGHTING,
+                 capture_early: bool = True):
         import torch
 
         self._torch = torch
         self._module = module
         self.input_names, self.output_names = input_names, output_names
-        self.graphs = GraphLRU(capacity, capture_on)
+        self.graphs = GraphLRU(capacity, capture_on, capture_early=capture_early)
         self._stream = torch.cuda.Stream()
         self._pending = None
         self._constants = {}  # run_normalized's (alpha, beta) on the GPU
+        self._pool = None
 
-    def _eager(self, tensors, prep=_identity) -> list:
+    def _forward(self, tensors, prep, post) -> list:
+        out = self._module(*prep(tensors))
+        return post(list(out) if isinstance(out, (tuple, list)) else [out])
+
+    def _eager(self, tensors, prep=_identity, post=_identity) -> list:
         torch = self._torch
         with torch.no_grad():
-            out = self._module(*prep([t.to("cuda") for t in tensors]))
-        return [o.detach().cpu().numpy() for o in (out if isinstance(out, (tuple, list)) else [out])]
+            outs = self._forward([t.to("cuda") for t in tensors], prep, post)
+        return [o.detach().cpu().numpy() for o in outs]
 
-    def _capture(self, tensors, prep=_identity) -> Callable:
+    def _capture(self, tensors, prep=_identity, post=_identity) -> Callable:
         torch = self._torch
         static = [t.to("cuda") for t in tensors]
-        if not _POOL:
-            _POOL.append(torch.cuda.graph_pool_handle())
+        if self._pool is None:  # the session's own pool: a pool whose graphs are all gone cannot be reused
+            self._pool = torch.cuda.graph_pool_handle()
         graph = torch.cuda.CUDAGraph()
         stream = self._stream
         stream.wait_stream(torch.cuda.current_stream())
-        # capture_begin/end directly: torch.cuda.graph() also runs gc.collect() and empty_cache() each time
-        with torch.no_grad(), torch.cuda.stream(stream):
-            graph.capture_begin(pool=_POOL[0], capture_error_mode="thread_local")
-            try:
-                out = self._module(*prep(static))
-            except BaseException:
+        # capture_begin/end directly: torch.cuda.graph() also runs gc.collect() and empty_cache() each time.
+        # No garbage collection while capturing: freeing an earlier call's pinned output records a CUDA event
+        # on the stream it was copied on, which invalidates a capture in progress on this thread (seen, rarely).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with torch.no_grad(), torch.cuda.stream(stream):
+                graph.capture_begin(pool=self._pool, capture_error_mode="thread_local")
                 try:
-                    graph.capture_end()
-                finally:
-                    _POOL.clear()  # the pool may hold the failed capture's state: later captures take a fresh one
-                raise
-            graph.capture_end()
+                    outs = self._forward(static, prep, post)
+                except BaseException:
+                    try:
+                        graph.capture_end()
+                    finally:
+                        self._pool = None  # the pool may hold the failed capture's state: take a fresh one
+                    raise
+                graph.capture_end()
+        finally:
+            if collecting:
+                gc.enable()
         torch.cuda.current_stream().wait_stream(stream)
-        outs = out if isinstance(out, (tuple, list)) else [out]
 
         def replay():  # the inputs of the call in progress (_call holds the lock)
             for dst, src in zip(static, self._pending):
@@ -213,12 +238,12 @@ class _TorchCudaSession(Session):
 
         return replay
 
-    def _call(self, key, host_tensors, prep=_identity) -> list:
+    def _call(self, key, host_tensors, prep=_identity, post=_identity) -> list:
         with _GPU_LOCK:
             self._pending = host_tensors
             try:
-                out = self.graphs.run(key, lambda: self._eager(host_tensors, prep),
-                                      lambda: self._capture(host_tensors, prep))
+                out = self.graphs.run(key, lambda: self._eager(host_tensors, prep, post),
+                                      lambda: self._capture(host_tensors, prep, post))
             finally:
                 self._pending = None
         if isinstance(out, _InFlight):  # a replay: wait for its outputs without holding the GPU lock
@@ -256,6 +281,22 @@ class _TorchCudaSession(Session):
             return [x.permute(2, 0, 1).contiguous().unsqueeze(0)]
 
         return self._call(key, [torch.from_numpy(img)], prep)[0]
+
+    def run_best_class(self, feeds, classes: int) -> tuple[np.ndarray, np.ndarray]:
+        """(argmax, max) over the last axis of the first output, taken on the GPU (inside the graph): [N, T]
+        each come back instead of [N, T, classes]. torch.argmax returns the first of equal maxima, as numpy's
+        does. ValueError when the output's last axis is not `classes`."""
+        torch = self._torch
+
+        def post(outs):
+            if outs[0].shape[-1] != classes:
+                raise ValueError(f"expected [..., {classes}] scores, got {tuple(outs[0].shape)}")
+            return [torch.argmax(outs[0], dim=-1), torch.amax(outs[0], dim=-1)]
+
+        arrays = [np.ascontiguousarray(feeds[n]) for n in self.input_names]
+        key = ("best_class", classes) + tuple((a.shape, a.dtype.str) for a in arrays)
+        idx, prob = self._call(key, [torch.from_numpy(a) for a in arrays], post=post)
+        return idx, prob
 
     def close(self):
         with _GPU_LOCK:
@@ -307,9 +348,10 @@ class TorchCudaBackend(Backend):
         torch.backends.cudnn.allow_tf32 = False
         capacity = int(os.environ.get("HPI_TORCH_GRAPHS", config.get("graph_capacity", DEFAULT_GRAPHS)))
         capture_on = int(os.environ.get("HPI_TORCH_CAPTURE_ON", config.get("capture_on", CAPTURE_ON_SIGHTING)))
+        early = os.environ.get("HPI_TORCH_CAPTURE_EARLY", str(config.get("capture_early", 1))) not in ("0", "False")
         with _GPU_LOCK:
             module, inputs, outputs = convert(files["model"])
-            session = _TorchCudaSession(module, inputs, outputs, capacity, capture_on)
+            session = _TorchCudaSession(module, inputs, outputs, capacity, capture_on, early)
             for shapes in config.get("warmup", []):  # first-call costs (cuBLAS, kernels) at load, not later
                 session._eager([torch.zeros(shapes[n], dtype=torch.float32) for n in inputs])
         return session

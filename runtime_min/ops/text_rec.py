@@ -88,8 +88,11 @@ class CTCLabelDecode:
         if preds.ndim != 3 or preds.shape[2] != len(self.character):
             raise ValueError(f"expected [N, T, {len(self.character)}] probabilities "
                              f"({len(self.character) - 1} characters + blank), got {preds.shape}")
-        idx = preds.argmax(axis=-1)
-        prob = preds.max(axis=-1)
+        return self.decode_best(preds.argmax(axis=-1), preds.max(axis=-1))
+
+    def decode_best(self, idx: np.ndarray, prob: np.ndarray) -> tuple[list[str], list[float]]:
+        """The same from each step's best class `idx` [N, T] and its probability `prob` [N, T] (a GPU backend
+        takes them on the device and downloads those instead of every class's probability)."""
         keep = np.ones(idx.shape, dtype=bool)
         keep[:, 1:] = idx[:, 1:] != idx[:, :-1]
         keep &= idx != 0

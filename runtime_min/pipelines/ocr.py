@@ -285,7 +285,9 @@ class OcrRunner:
             if self.params["rec_img_mode"] == "RGB":
                 imgs = [cv2.cvtColor(im, cv2.COLOR_BGR2RGB) for im in imgs]
             x = rec_batch([rec_resize_norm(im, self.params["rec_image_shape"]) for im in imgs])
-            texts, scores = self.decode(self.rec_infer(x))
+            on_device = getattr(self.rec_infer, "infer_best_class", None)  # GPU backends take the argmax there
+            best = on_device(x, len(self.decode.character)) if on_device else None
+            texts, scores = self.decode.decode_best(*best) if best is not None else self.decode(self.rec_infer(x))
             for i, text, score in zip(ids, texts, scores):
                 results[i] = (text, score)
         return results

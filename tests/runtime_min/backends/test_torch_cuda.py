@@ -34,7 +34,7 @@ class _Calls:
 
 
 def test_first_sighting_runs_eagerly_the_second_captures_then_replays():
-    lru, calls = GraphLRU(capacity=4), _Calls()
+    lru, calls = GraphLRU(capacity=4, capture_early=False), _Calls()
     assert calls.run(lru, "a") == "eager a"
     assert calls.run(lru, "a") == "graph a"  # captured, then replayed for this very call
     assert calls.run(lru, "a") == "graph a"
@@ -44,7 +44,7 @@ def test_first_sighting_runs_eagerly_the_second_captures_then_replays():
 
 
 def test_least_recently_used_graph_goes_first():
-    lru, calls = GraphLRU(capacity=2), _Calls()
+    lru, calls = GraphLRU(capacity=2, capture_early=False), _Calls()
     for key in ["a", "a", "b", "b", "a", "c", "c"]:  # a is used after b, so b is the one evicted by c
         calls.run(lru, key)
     assert lru.keys() == ["a", "c"] and lru.stats["evicted"] == 1
@@ -55,7 +55,7 @@ def test_least_recently_used_graph_goes_first():
 
 
 def test_a_shape_that_cannot_be_captured_runs_eagerly_from_then_on():
-    lru, calls = GraphLRU(capacity=4), _Calls(fail_capture={"x"})
+    lru, calls = GraphLRU(capacity=4, capture_early=False), _Calls(fail_capture={"x"})
     assert [calls.run(lru, "x") for _ in range(4)] == ["eager x"] * 4
     assert calls.log.count(("capture", "x")) == 1 and "not permitted" in lru.uncapturable["x"]
     assert lru.stats["capture_failed"] == 1 and len(lru) == 0
@@ -64,7 +64,7 @@ def test_a_shape_that_cannot_be_captured_runs_eagerly_from_then_on():
 def test_capacity_zero_never_captures_and_sightings_stay_bounded():
     lru, calls = GraphLRU(capacity=0), _Calls()
     assert [calls.run(lru, "a") for _ in range(3)] == ["eager a"] * 3
-    lru = GraphLRU(capacity=2, max_tracked=3)
+    lru = GraphLRU(capacity=2, max_tracked=3, capture_early=False)
     for key in "abcde":  # each seen once: only the last three are remembered
         calls.run(lru, key)
     assert calls.run(lru, "a") == "eager a"  # forgotten, so this is its first sighting again
@@ -160,3 +160,11 @@ def test_conversion_keeps_shape_tensors_on_the_host_and_matches_onnxruntime():
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     shape_modules = [m for m in module.modules() if type(m).__name__ == "HostShape"]
     assert len(shape_modules) == 1 and shape_modules[0](torch.zeros(2, 3)).device.type == "cpu"
+
+
+def test_capture_early_while_there_is_room_then_on_the_second_sighting():
+    lru, calls = GraphLRU(capacity=2, capture_early=True), _Calls()
+    assert calls.run(lru, "a") == "graph a" and calls.run(lru, "b") == "graph b"  # room: captured at once
+    assert calls.run(lru, "c") == "eager c"  # full: a shape seen once runs eagerly, a and b stay
+    assert lru.keys() == ["a", "b"]
+    assert calls.run(lru, "c") == "graph c" and lru.keys() == ["b", "c"]  # seen twice: captured, a evicted
