@@ -18,8 +18,8 @@ one does; what is left is launch overhead, which a CUDA graph per shape removes.
   has room (a capture costs about an eager run); once it is full, on its second sighting
   (`$HPI_TORCH_CAPTURE_ON`), so shapes seen once (OCR rec widths are unbounded) run eagerly instead of
   evicting graphs that come back; `$HPI_TORCH_CAPTURE_EARLY=0` waits for the second sighting always.
-  Every graph of the process shares one memory pool: all GPU work here is serialised by one lock, and
-  a replay's outputs are copied (in stream order, to pinned memory) before a later replay can run.
+  A session's graphs share one memory pool: all GPU work here is serialised by one lock, and a replay's
+  outputs are copied (in stream order, to pinned memory) before a later replay can run.
 - Pre/post-processing on the GPU where the pipeline offers it: `run_normalized` (uint8 image in,
   NormalizeImage + ToCHW on the device) and `run_best_class` (argmax/max over the classes inside the
   graph, so [N, T] comes back instead of [N, T, 6625]).
@@ -42,7 +42,6 @@ from hpi.runtime_min.backends.base import Backend, Session
 DEFAULT_GRAPHS = 32
 CAPTURE_ON_SIGHTING = 2
 _GPU_LOCK = threading.RLock()  # all GPU work of this backend, every session: see the module docstring
-_POOL = []  # the process's graph memory pool, made on first capture
 
 
 class GraphLRU:
@@ -90,7 +89,9 @@ class GraphLRU:
         try:
             replay = capture()
         except Exception as exc:  # noqa: BLE001 - any capture failure means: run this shape eagerly
-            self.uncapturable[key] = f"{type(exc).__name__}: {exc}"
+            self.uncapturable[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            while len(self.uncapturable) > self.max_tracked:  # bounded, oldest first (dicts keep order)
+                del self.uncapturable[next(iter(self.uncapturable))]
             self.stats["capture_failed"] += 1
             self.stats["eager"] += 1
             return eager()
@@ -110,26 +111,22 @@ def _torch_ready() -> str | None:
     return None
 
 
-class _HostShape:
+def _host_shape(start: int, end):
     """Replaces onnx2torch's Shape: the shape as a host int64 tensor (its own is on the input's device,
     and the ops after it read it back with .tolist(), a device sync a CUDA graph cannot hold)."""
+    import torch
 
-    @staticmethod
-    def make(start: int, end):
-        import torch
+    class HostShape(torch.nn.Module):
+        def forward(self, x):
+            return torch.tensor(x.shape[start:end], dtype=torch.int64)
 
-        class HostShape(torch.nn.Module):
-            def forward(self, x):
-                return torch.tensor(x.shape[start:end], dtype=torch.int64)
-
-        return HostShape()
+    return HostShape()
 
 
 def convert(model_bytes, device: str = "cuda"):
     """(module, input names, output names): the ONNX model as a torch.fx module on `device`, with the
     host-side tensors described in the module docstring left on the CPU."""
     import onnx
-    import torch
     from onnx2torch import convert as onnx2torch_convert
     from onnx2torch.node_converters.resize import OnnxResize
     from onnx2torch.node_converters.shape import OnnxShape
@@ -143,7 +140,7 @@ def convert(model_bytes, device: str = "cuda"):
         if isinstance(sub, OnnxShape):
             parent, _, leaf = name.rpartition(".")
             setattr(module.get_submodule(parent) if parent else module, leaf,
-                    _HostShape.make(sub._start, sub._end))  # noqa: SLF001 - onnx2torch keeps them private
+                    _host_shape(sub._start, sub._end))  # noqa: SLF001 - onnx2torch keeps them private
     host = set()
     for node in module.graph.nodes:
         if node.op == "call_module" and isinstance(module.get_submodule(node.target), OnnxResize):
