@@ -197,7 +197,8 @@ def measure_backend(bundle: str, images: list[str], backend: str, args) -> dict:
         import torch
 
         report["torch_max_memory_reserved_mib"] = round(torch.cuda.max_memory_reserved() / 2**20, 1)
-        report["graphs"] = {role: {"held": len(g), **g.stats, "uncapturable": {str(k): v for k, v in list(g.uncapturable.items())[:2]}}
+        report["graphs"] = {role: {"held": len(g), **g.stats, "uncapturable": {str(k): v for k, v in list(g.uncapturable.items())[:2]},
+                                   "last_capture_error": g.last_capture_error}
                             for role, g in graphs.items() if g is not None}
     report["_texts"] = texts
     gpu.close()

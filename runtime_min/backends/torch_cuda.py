@@ -56,14 +56,17 @@ class GraphLRU:
     Needs no GPU: the backend passes closures over its module."""
 
     def __init__(self, capacity: int = DEFAULT_GRAPHS, capture_on: int = CAPTURE_ON_SIGHTING,
-                 max_tracked: int = 4096, capture_early: bool = True):
-        if capacity < 0 or capture_on < 1:
-            raise ValueError(f"capacity must be >= 0 and capture_on >= 1, got {capacity}, {capture_on}")
+                 max_tracked: int = 4096, capture_early: bool = True, attempts: int = 2):
+        if capacity < 0 or capture_on < 1 or attempts < 1:
+            raise ValueError(f"capacity must be >= 0, capture_on and attempts >= 1, got {capacity}, {capture_on}, "
+                             f"{attempts}")
         self.capacity, self.capture_on, self.max_tracked = capacity, capture_on, max_tracked
-        self.capture_early = capture_early
+        self.capture_early, self.attempts = capture_early, attempts
         self._graphs: OrderedDict[Hashable, Callable] = OrderedDict()
         self._seen: OrderedDict[Hashable, int] = OrderedDict()
-        self.uncapturable: dict[Hashable, str] = {}
+        self._failed: OrderedDict[Hashable, int] = OrderedDict()  # failed captures per key, below `attempts`
+        self.uncapturable: dict[Hashable, str] = {}  # keys whose capture failed `attempts` times: eager for good
+        self.last_capture_error: str | None = None
         self.stats = {"eager": 0, "captured": 0, "replayed": 0, "evicted": 0, "capture_failed": 0}
 
     def __len__(self) -> int:
@@ -88,10 +91,18 @@ class GraphLRU:
             return eager()
         try:
             replay = capture()
-        except Exception as exc:  # noqa: BLE001 - any capture failure means: run this shape eagerly
-            self.uncapturable[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            while len(self.uncapturable) > self.max_tracked:  # bounded, oldest first (dicts keep order)
-                del self.uncapturable[next(iter(self.uncapturable))]
+        except Exception as exc:  # noqa: BLE001 - a failed capture: this call runs eagerly; after `attempts`, all
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            self.last_capture_error = reason
+            failures = self._failed.pop(key, 0) + 1
+            if failures >= self.attempts:
+                self.uncapturable[key] = reason
+            else:
+                self._failed[key] = failures
+                self._seen[key] = seen
+            for table in (self.uncapturable, self._failed, self._seen):  # bounded, oldest first
+                while len(table) > self.max_tracked:
+                    del table[next(iter(table))]
             self.stats["capture_failed"] += 1
             self.stats["eager"] += 1
             return eager()
