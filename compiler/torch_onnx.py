@@ -60,6 +60,6 @@ def torch_onnx_artifact(key: str, target: str, candidate, warmup: list[dict], re
         return [], {}
     folded, verification = result
     name = member_name(key)
-    config = {"warmup": warmup, "cudnn": False, "tf32": False, "cuda_graphs": "per exact input shape, captured on "
-              "the second sighting", **verification}
+    config = {"warmup": warmup, "cudnn": False, "tf32": False,
+              "cuda_graphs": "per exact input shape, bounded LRU (runtime_min/backends/torch_cuda.py)", **verification}
     return [Artifact(FORMAT, target, {"model": name}, precision="fp32", config=config).to_dict()], {name: folded}

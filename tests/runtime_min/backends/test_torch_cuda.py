@@ -103,7 +103,7 @@ def test_unavailable_says_why_and_the_runtime_falls_back(monkeypatch):
     monkeypatch.setattr(torch_cuda.importlib.util, "find_spec",
                         lambda name, *a: None if name == "onnx2torch" else real_find_spec(name, *a))
     reason = TorchCudaBackend.unavailable_on("gpu")
-    assert reason.startswith("torch_cuda is not installed (onnx2torch") and "hpi-aot[gpu-torch]" in reason
+    assert reason.startswith("torch_cuda is not installed (") and "onnx2torch" in reason and "hpi-aot[gpu-torch]" in reason
     monkeypatch.setattr(OnnxRuntimeBackend, "unavailable_on", classmethod(lambda cls, device: None))
     entry = ModelEntry("text_det", "text_detection", "m", {}, (
         Artifact("onnx", "gpu_cuda13", {"model": "m.onnx"}), Artifact("torch_onnx", "gpu_cuda13", {"model": "f.onnx"})))
