@@ -2,7 +2,8 @@
 
 A target names a class of machine. `cpu` artifacts are ONNX and OpenVINO IR. A `gpu_*` target adds, for
 each model, the verified ONNX for ONNX Runtime's CUDA execution provider (it runs with any
-onnxruntime-gpu build) and TensorRT engines, which TensorRT ties to its own version, so the target
+onnxruntime-gpu build), the same ONNX with affine chains folded for PyTorch (torch_cuda, first where
+torch is installed) and TensorRT engines, which TensorRT ties to its own version, so the target
 names the CUDA generation (and hence the TensorRT series) its engines are built for.
 `gpu_cuda118_cudnn86` is PaddleX's name for its CUDA 11.8 / cuDNN 8.6 / TensorRT 8.6 builds.
 """
