@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,6 +78,29 @@ def read_model_dir(model_dir: Path) -> ModelSource:
     raise CompileError(f"{model_dir} has no model file: expected inference.json, inference.pdmodel or inference.onnx")
 
 
+def paddlex_cache_dir() -> Path:
+    """PaddleX's model cache: `$PADDLE_PDX_CACHE_HOME/official_models`, by default
+    `~/.paddlex/official_models` (paddlex/utils/cache.py, inference/utils/official_models.py)."""
+    home = os.environ.get("PADDLE_PDX_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".paddlex")
+    return Path(home).absolute() / "official_models"
+
+
+def paddlex_cached_model(config_path: Path, where: str, model_name: str | None) -> Path:
+    """The model dir PaddleX itself would use for `model_dir: null`: `<cache>/<model_name>` (what
+    its Paddle engine downloads), else `<cache>/<model_name>_onnx` (what its onnxruntime engine
+    downloads). CompileError naming the paths looked at and the command that fetches the model."""
+    if not model_name:
+        raise CompileError(f"{config_path}: {where} has neither model_dir nor model_name")
+    cache = paddlex_cache_dir()
+    for candidate in (cache / model_name, cache / f"{model_name}_onnx"):
+        if candidate.is_dir():
+            return candidate
+    raise CompileError(
+        f"{config_path}: {where}.model_dir is null and PaddleX's model cache has no {cache / model_name} "
+        f"(nor {model_name}_onnx; $PADDLE_PDX_CACHE_HOME moves the cache): fetch it with PaddleX, "
+        f"python -c \"from paddlex import create_model; create_model('{model_name}')\", or set model_dir")
+
+
 @dataclass
 class PipelineSource:
     path: Path
@@ -86,7 +110,8 @@ class PipelineSource:
 
 
 def read_pipeline_config(path: Path) -> PipelineSource:
-    """A PaddleX pipeline YAML; `model_dir`s are resolved relative to the YAML's folder."""
+    """A PaddleX pipeline YAML; `model_dir`s are resolved relative to the YAML's folder, and a null one
+    from PaddleX's model cache (paddlex_cached_model)."""
     path = Path(path)
     config = _load_yaml(path, "pipeline config")
     name = config.get("pipeline_name")
@@ -98,9 +123,12 @@ def read_pipeline_config(path: Path) -> PipelineSource:
     models = {}
     for key in recipe.modules_for(config):
         where, module = recipe.module_config(config, key)
-        if not module or not module.get("model_dir"):
-            raise CompileError(f"{path}: {where}.model_dir is required (no hub downloads)")
-        source = read_model_dir((path.parent / module["model_dir"]).resolve())
+        if not module:
+            raise CompileError(f"{path}: {where} is missing; add it with model_name and model_dir")
+        if module.get("model_dir"):
+            source = read_model_dir((path.parent / module["model_dir"]).resolve())
+        else:
+            source = read_model_dir(paddlex_cached_model(path, where, module.get("model_name")))
         declared = module.get("model_name")
         if declared and declared != source.model_name:
             raise CompileError(f"{path}: {where}.model_name is {declared!r} but {source.model_dir} "

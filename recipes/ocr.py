@@ -20,7 +20,11 @@ def _img_mode(ops: dict) -> str:
 @register_model
 class TextDetectionRecipe(ModelRecipe):
     family = "text_detection"
-    model_names = ("PP-OCRv4_mobile_det", "PP-OCRv4_server_det", "PP-OCRv3_mobile_det", "PP-OCRv3_server_det")
+    # Every name here is in PaddleX's max-limit list (text_detection/predictor.py: resize_long 960, "max"
+    # when inference.yml leaves them out).
+    model_names = ("PP-OCRv4_mobile_det", "PP-OCRv4_server_det", "PP-OCRv3_mobile_det", "PP-OCRv3_server_det",
+                   "PP-OCRv5_mobile_det", "PP-OCRv5_server_det", "PP-OCRv6_medium_det", "PP-OCRv6_small_det",
+                   "PP-OCRv6_tiny_det")
     # PaddleX's own default for these models (its inference.yml Hpi block).
     default_profile = {"x": ([1, 3, 32, 32], [1, 3, 736, 736], [1, 3, 4000, 4000])}
     # A probability map thresholded at 0.3 (pixels) and 0.6 (box means): 1e-2 moves no decision that
@@ -66,7 +70,9 @@ class TextDetectionRecipe(ModelRecipe):
 @register_model
 class TextRecognitionRecipe(ModelRecipe):
     family = "text_recognition"
-    model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv3_mobile_rec")
+    # arabic_PP-OCRv5_mobile_rec is left out: PaddleX reorders its texts with python-bidi.
+    model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv3_mobile_rec", "PP-OCRv5_mobile_rec",
+                   "PP-OCRv5_server_rec", "PP-OCRv6_medium_rec", "PP-OCRv6_small_rec", "PP-OCRv6_tiny_rec")
     default_profile = {"x": ([1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200])}
     fp16_tolerance = Tolerance(atol=1e-2)  # CTC keeps the argmax per step; 1e-2 on probabilities rarely moves it
     # Softmax over 6625 classes; paddle2onnx 1.3.1 differs from Paddle by ~1.3e-5.
@@ -144,17 +150,17 @@ class OcrRecipe(PipelineRecipe):
         sub = doc_preprocessor(config)
         if sub is None or not use_doc_orientation_classify(sub):
             del modules["DocOrientationClassify"]
-        elif not (cls.module_config(config, "DocOrientationClassify")[1] or {}).get("model_dir"):
+        elif not cls.module_config(config, "DocOrientationClassify")[1]:
             raise CompileError("the document orientation model needs SubPipelines.DocPreprocessor.SubModules."
-                               "DocOrientationClassify.model_dir (no hub downloads); or set "
+                               "DocOrientationClassify (model_name, model_dir); or set "
                                "use_doc_orientation_classify: False")
         if not use_textline_orientation(config):
             del modules["TextLineOrientation"]
-        elif not ((config.get("SubModules") or {}).get("TextLineOrientation") or {}).get("model_dir"):
+        elif not (config.get("SubModules") or {}).get("TextLineOrientation"):
             hint = ("" if "use_textline_orientation" in config else
                     "use_textline_orientation is not set, and PaddleX then turns it on; ")
-            raise CompileError(f"{hint}the text line orientation model needs SubModules.TextLineOrientation."
-                               "model_dir (no hub downloads); or set use_textline_orientation: False")
+            raise CompileError(f"{hint}the text line orientation model needs SubModules.TextLineOrientation "
+                               "(model_name, model_dir); or set use_textline_orientation: False")
         return modules
 
     @classmethod

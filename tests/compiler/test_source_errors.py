@@ -56,7 +56,7 @@ def test_corrupt_model_file(det_dir, tmp_path, capsys, hpi_config):
     assert code == 10 and "Paddle cannot load" in err
 
 
-def test_broken_pipeline_configs(models_dir, tmp_path, capsys, hpi_config):
+def test_broken_pipeline_configs(models_dir, tmp_path, capsys, hpi_config, monkeypatch):
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("pipeline_name: [unclosed")
     code, err = _compile(capsys, bad_yaml, tmp_path)
@@ -70,8 +70,12 @@ def test_broken_pipeline_configs(models_dir, tmp_path, capsys, hpi_config):
 
     config["SubModules"]["TextRecognition"]["model_dir"] = None
     (models_dir / "no_dir.yaml").write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("PADDLE_PDX_CACHE_HOME", str(tmp_path / "pdx"))
     code, err = _compile(capsys, models_dir / "no_dir.yaml", tmp_path)
-    assert code == 10 and "SubModules.TextRecognition.model_dir is required" in err
+    # model_dir: null is looked up in PaddleX's model cache; absent, the message names the path and the fetch
+    assert code == 10 and "SubModules.TextRecognition.model_dir is null" in err, err
+    assert str(tmp_path / "pdx" / "official_models" / "PP-OCRv4_mobile_rec") in err
+    assert "create_model('PP-OCRv4_mobile_rec')" in err and len(err.strip().splitlines()) == 1
 
 
 def test_unsupported_operator_is_named(det_dir, tmp_path, capsys, hpi_config):

@@ -2,9 +2,12 @@
 
 Runs under the oracle interpreter (paddlex==3.7.2 + paddlepaddle==3.0.0), never imported by hpi:
 
-    .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR [--params JSON] IMAGE...
+    .venv-oracle/bin/python tests/oracle/paddlex_ocr.py OCR.yaml OUT_DIR [--params JSON] [--engine NAME] IMAGE...
 
-`--params` is a JSON object of per-call parameters for every `predict` (e.g. {"text_det_thresh": 0.4}).
+`--params` is a JSON object of per-call parameters for every `predict` (e.g. {"text_det_thresh": 0.4});
+`--engine onnxruntime` runs MODEL_DIR/inference.onnx (PaddleX's own pre/post-processing). A null
+model_dir is PaddleX's: its model cache ($PADDLE_PDX_CACHE_HOME/official_models, `<name>_onnx` for
+the onnxruntime engine).
 
 Model dirs in the config (and in its SubPipelines) are resolved relative to the config file. Writes OUT_DIR/<stem>.json with
 PaddleX's `json["res"]`, and OUT_DIR/timing.json with per-image latency.
@@ -21,9 +24,13 @@ from common import write_results
 
 
 def main(config_path, out_dir, *images):
-    params = {}
-    if images[:1] == ("--params",):
-        params, images = json.loads(images[1]), images[2:]
+    params, engine = {}, {}
+    while images[:1] in (("--params",), ("--engine",)):
+        if images[0] == "--params":
+            params = json.loads(images[1])
+        else:
+            engine = {"engine": images[1]}
+        images = images[2:]
     config_path = Path(config_path).resolve()
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     subs = [config] + list((config.get("SubPipelines") or {}).values())
@@ -34,7 +41,7 @@ def main(config_path, out_dir, *images):
         yaml.safe_dump(config, f, allow_unicode=True)
     from paddlex import create_pipeline
 
-    pipeline = create_pipeline(pipeline=f.name, device="cpu")
+    pipeline = create_pipeline(pipeline=f.name, device="cpu", **engine)
     write_results(pipeline, images, out_dir, **params)
 
 

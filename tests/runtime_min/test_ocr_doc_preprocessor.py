@@ -74,7 +74,7 @@ def test_recipe_refusals():
         ocr.params(unset, {})
     nodir = doc_config()
     nodir["SubPipelines"]["DocPreprocessor"]["SubModules"] = {}
-    with pytest.raises(CompileError, match="DocOrientationClassify.model_dir"):
+    with pytest.raises(CompileError, match=r"DocOrientationClassify \(model_name, model_dir\)"):
         ocr.modules_for(nodir)
     with pytest.raises(CompileError, match="no document orientation model"):
         ocr.params(doc_config(), {})
