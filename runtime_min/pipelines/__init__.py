@@ -16,6 +16,7 @@ from hpi.core.errors import BundleError
 
 _REGISTRY = {
     "OCR": "hpi.runtime_min.pipelines.ocr",
+    "seal_recognition": "hpi.runtime_min.pipelines.seal",
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",
     "image_classification": "hpi.runtime_min.pipelines.classification",

@@ -153,7 +153,15 @@ class OcrRunner:
 
     A non-positive thresh/box_thresh/unclip_ratio/limit_side_len is refused: PaddleX would
     silently replace it (`value or default`) by the model's inference.yml value.
+
+    PaddleX's text types differ in these class attributes (pipelines/seal.py: text_type "seal").
     """
+
+    text_type = "general"
+    box_type = "quad"  # the detector's DBPostProcess box_type this text type needs
+    sort_boxes = staticmethod(sort_quad_boxes)  # PaddleX SortQuadBoxes
+    crop = staticmethod(get_minarea_rect_crop)  # PaddleX CropByPolys(det_box_type="quad")
+    rec_boxes = staticmethod(convert_points_to_boxes)
 
     def __init__(self, det_infer: Callable[[np.ndarray], np.ndarray],
                  rec_infer: Callable[[np.ndarray], np.ndarray], characters,
@@ -183,8 +191,8 @@ class OcrRunner:
                 raise ValueError(f"{key} must be a positive number, got {p[key]!r}")
         if isinstance(p["text_rec_score_thresh"], bool) or not isinstance(p["text_rec_score_thresh"], (int, float)):
             raise ValueError(f"text_rec_score_thresh must be a number, got {p['text_rec_score_thresh']!r}")
-        if p["box_type"] != "quad":
-            raise ValueError("box_type must be 'quad' for the general OCR pipeline")
+        if p["box_type"] != self.box_type:
+            raise ValueError(f"box_type must be '{self.box_type}' for the {self.text_type} OCR pipeline")
         for key in ("det_img_mode", "rec_img_mode"):
             if p[key] not in ("BGR", "RGB"):
                 raise ValueError(f"{key} must be 'BGR' or 'RGB', got {p[key]!r}")
@@ -234,7 +242,7 @@ class OcrRunner:
         if pred is None:
             pred = self.det_infer(normalize_to_chw(resized, *norm)[np.newaxis])
         boxes, _ = self.postprocess(pred, [shape])
-        return sort_quad_boxes(boxes[0])
+        return self.sort_boxes(boxes[0])
 
     def textline_angles(self, crops: list[np.ndarray]) -> list[int]:
         """0 (upright) or 1 (upside down) per crop, as PaddleX's OCR pipeline gets them.
@@ -321,7 +329,7 @@ class OcrRunner:
         res.update({
             "dt_polys": dt_polys,
             "text_det_params": dict(self.text_det_params),
-            "text_type": "general",
+            "text_type": self.text_type,
             "text_rec_score_thresh": p["text_rec_score_thresh"],
             "return_word_box": False,
             "rec_texts": [],
@@ -331,7 +339,7 @@ class OcrRunner:
         if len(dt_polys) > 0:
             crops, polys = [], []
             for poly in dt_polys:
-                crop = get_minarea_rect_crop(img, poly)
+                crop = self.crop(img, poly)
                 if crop.size > 0 and crop.shape[0] > 0 and crop.shape[1] > 0:
                     crops.append(crop)
                     polys.append(poly)
@@ -347,7 +355,7 @@ class OcrRunner:
                     res["rec_texts"].append(text)
                     res["rec_scores"].append(score)
                     res["rec_polys"].append(poly)
-        res["rec_boxes"] = convert_points_to_boxes(res["rec_polys"])
+        res["rec_boxes"] = self.rec_boxes(res["rec_polys"])
         return res
 
     def to_json(self, data: dict, input_path=None) -> dict:

@@ -44,6 +44,14 @@ def to_json_dict(result: dict, input_path: str | os.PathLike | None = None,
     return out
 
 
+def _minarea_rect(points: np.ndarray) -> np.ndarray:
+    """PaddleX's get_minarea_rect (pipelines/ocr/result.py): int32 corners from the top-left, clockwise."""
+    corners = sorted(list(cv2.boxPoints(cv2.minAreaRect(points))), key=lambda p: p[0])
+    a, d = (0, 1) if corners[1][1] > corners[0][1] else (1, 0)
+    b, c = (2, 3) if corners[3][1] > corners[2][1] else (3, 2)
+    return np.array([corners[a], corners[b], corners[c], corners[d]]).astype(np.int32)
+
+
 def _text_panel(size: tuple[int, int], box: np.ndarray, txt: str, face: Font) -> np.ndarray:
     """PaddleX draw_box_txt_fine: render txt on white at the box's size, warp it onto the box."""
     from PIL import Image, ImageDraw
@@ -91,6 +99,15 @@ def save_visualization(result: dict, image: np.ndarray, path: str | os.PathLike,
         color = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
         pts = np.array(box, np.int32).reshape((-1, 1, 2))
         cv2.fillPoly(filled, [pts], color)
+        if len(box) > 4:
+            # A seal polygon (PaddleX: outline width 8, then the text on its minimum-area rectangle,
+            # flattened to a band at most 20 px high).
+            cv2.polylines(filled, [pts], True, color, 8)
+            box = _minarea_rect(np.array(box))
+            height = int(0.5 * (max(box[:, 1]) - min(box[:, 1])))
+            box[:2, 1] = np.mean(box[:, 1])
+            box[2:, 1] = np.mean(box[:, 1]) + min(20, height)
+            pts = np.array(box, np.int32).reshape((-1, 1, 2))
         panel = np.full((h, w, 3), 255, dtype=np.uint8)
         face = fonts.font_for(txt) if txt else None
         if face is not None:

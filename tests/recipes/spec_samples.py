@@ -65,6 +65,10 @@ def samples() -> list[tuple[str, str, dict]]:
         ("text_det_bare", "PP-OCRv4_server_det",
          {"Global": {"model_name": "PP-OCRv4_server_det"}, "PreProcess": {"transform_ops": [{"DetResizeForTest": None}]},
           "PostProcess": {"name": "DBPostProcess"}}),
+        # PaddleX's PP-OCRv4_mobile_seal_det inference.yml (scripts/fetch_seal_model.py): 736, "min", polygons.
+        ("seal_det", "PP-OCRv4_mobile_seal_det", _edit(TEXT_DET, lambda c: (
+            c["Global"].update(model_name="PP-OCRv4_mobile_seal_det"), _ops(c, "DetResizeForTest").update(resize_long=736),
+            c["PostProcess"].update(thresh=0.2, unclip_ratio=0.5, box_type="poly")))),
         ("text_rec", "PP-OCRv4_mobile_rec", TEXT_REC),
         ("text_rec_rgb", "PP-OCRv3_mobile_rec", _edit(TEXT_REC, lambda c: c["PreProcess"].update(transform_ops=[]))),
         ("classification", "PP-LCNet_x1_0", cls()),
