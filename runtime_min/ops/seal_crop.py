@@ -18,7 +18,7 @@ pixel-identical; only PaddleX's dependency decorators, logger and the unused pol
 `AutoRectifier.run` are left out.
 
 Polygon validity and IoU use shapely (as PaddleX): imported when the first seal crop is made;
-`pip install shapely` where seal bundles run.
+`pip install 'hpi-aot[seal]'` where seal bundles run.
 """
 
 # ruff: noqa
@@ -44,7 +44,7 @@ def _polygon():
     except ImportError:
         from hpi.core.errors import BackendUnavailable
         raise BackendUnavailable("the seal pipeline's curved-text crop needs shapely (as PaddleX's): "
-                                 "pip install shapely") from None
+                                 "pip install 'hpi-aot[seal]'") from None
     return Polygon
 
 

@@ -73,7 +73,7 @@ def test_gpu_target_keeps_the_onnx_it_runs(model_dir, tmp_path):
     by_target = {}
     for a in _entry(bundle)["artifacts"]:
         by_target.setdefault(a["target"], []).append(a["format"])
-    assert by_target == {"cpu": ["openvino_ir"], "gpu_cuda13": ["onnx"]}
+    assert by_target == {"cpu": ["openvino_ir"], "gpu_cuda13": ["onnx", "torch_onnx"]}
     assert any(n.endswith("model.onnx") for n in bundle.members)
     # the ONNX the GPU runs was verified here on ONNX Runtime CPU, though the cpu target does not ship it
     assert set(_entry(bundle)["verification"]["backends"]) == {"onnxruntime", "openvino"}
