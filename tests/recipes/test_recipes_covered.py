@@ -3,8 +3,9 @@ model name a recipe accepts is compiled by some test.
 
 Parity test modules declare what they cover with module-level `PARITY_FAMILIES` / `PARITY_PIPELINES`
 tuples, and every test module under tests/ the model names it compiles with `COMPILED_MODELS` (a tuple, or a
-dict whose keys are the names); they are read with `ast`, so this check needs neither PaddleX nor the test
-images.
+dict whose keys are the names), and with `DICTIONARY_SIBLINGS` the names that differ from a compiled one only in
+their dictionary (test_model_names.py holds each to it); they are read with `ast`, so this check needs neither
+PaddleX nor the test images.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def test_every_pipeline_has_a_parity_test():
 
 def test_every_model_name_a_recipe_accepts_is_compiled_by_a_test():
     names = {name for recipe in all_model_recipes() for name in recipe.model_names}
-    compiled = _declared("COMPILED_MODELS", "test_*.py")
+    compiled = _declared("COMPILED_MODELS", "test_*.py") | _declared("DICTIONARY_SIBLINGS", "test_*.py")
     missing = names - compiled
     assert not missing, (f"model names no test compiles (declare them in a test's COMPILED_MODELS, e.g. "
                          f"tests/recipes/test_model_names.py): {sorted(missing)}")
