@@ -66,7 +66,7 @@ def rec_batch(imgs: Sequence[np.ndarray]) -> np.ndarray:
 
 
 class CTCLabelDecode:
-    """Greedy CTC decoding as PaddleX `CTCLabelDecode` (no word boxes).
+    """Greedy CTC decoding as PaddleX `CTCLabelDecode` (word boxes: ops/word_box.py).
 
     The class table is ["blank"] + character_list (+ [" "] when use_space_char), so output class
     0 is the CTC blank and class i is character_list[i - 1]. Per time step the argmax class and
@@ -84,20 +84,29 @@ class CTCLabelDecode:
 
     def __call__(self, preds: np.ndarray) -> tuple[list[str], list[float]]:
         """preds: [N, T, C] probabilities. Returns (texts, scores), one per row."""
+        return self.decode_best(*self.best(preds))
+
+    def best(self, preds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """preds: [N, T, C] probabilities. Returns each step's best class and its probability ([N, T] each)."""
         preds = np.asarray(preds)
         if preds.ndim != 3 or preds.shape[2] != len(self.character):
             raise ValueError(f"expected [N, T, {len(self.character)}] probabilities "
                              f"({len(self.character) - 1} characters + blank), got {preds.shape}")
-        return self.decode_best(preds.argmax(axis=-1), preds.max(axis=-1))
+        return preds.argmax(axis=-1), preds.max(axis=-1)
+
+    @staticmethod
+    def selection(idx: np.ndarray) -> np.ndarray:
+        """bool [N, T]: the time steps whose class is kept (not blank, not a repeat of the step before)."""
+        keep = np.ones(idx.shape, dtype=bool)
+        keep[:, 1:] = idx[:, 1:] != idx[:, :-1]
+        keep &= idx != 0
+        return keep
 
     def decode_best(self, idx: np.ndarray, prob: np.ndarray) -> tuple[list[str], list[float]]:
         """The same from each step's best class `idx` [N, T] and its probability `prob` [N, T] (a GPU backend
         takes them on the device and downloads those instead of every class's probability)."""
-        keep = np.ones(idx.shape, dtype=bool)
-        keep[:, 1:] = idx[:, 1:] != idx[:, :-1]
-        keep &= idx != 0
         texts, scores = [], []
-        for row_idx, row_prob, row_keep in zip(idx, prob, keep):
+        for row_idx, row_prob, row_keep in zip(idx, prob, self.selection(idx)):
             texts.append("".join(self.character[i] for i in row_idx[row_keep]))
             kept = row_prob[row_keep]
             # np.mean of the 1-D kept probabilities (float32 pairwise sum), exactly as PaddleX;

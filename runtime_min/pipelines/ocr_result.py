@@ -23,10 +23,10 @@ from hpi.runtime_min.pipelines.fonts import Font, FontChooser, default_chooser
 
 __all__ = ["to_json_dict", "save_visualization"]
 
-# The order of OCRResult._to_json (general text type, no word boxes).
+# The order of OCRResult._to_json; the word boxes' text_word only where text_word_boxes is.
 _JSON_KEYS = ("model_settings", "doc_preprocessor_res", "dt_polys", "text_det_params", "text_type",
               "textline_orientation_angles", "text_rec_score_thresh", "return_word_box",
-              "rec_texts", "rec_scores", "rec_polys", "rec_boxes")
+              "rec_texts", "rec_scores", "rec_polys", "rec_boxes", "text_word_boxes", "text_word")
 
 def to_json_dict(result: dict, input_path: str | os.PathLike | None = None,
                  page_index: int | None = None) -> dict:
@@ -39,7 +39,7 @@ def to_json_dict(result: dict, input_path: str | os.PathLike | None = None,
     out = {"input_path": os.fspath(input_path) if input_path is not None else None,
            "page_index": page_index}
     for key in _JSON_KEYS:
-        if key in result:
+        if key in result and (key != "text_word" or "text_word_boxes" in result):
             out[key] = plain(result[key])
     return out
 
@@ -84,6 +84,21 @@ def _text_panel(size: tuple[int, int], box: np.ndarray, txt: str, face: Font) ->
                                borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255))
 
 
+def _boxes_and_texts(result: dict) -> list:
+    """What the picture shows: each word's box with return_word_box (those of zero height or width left
+    out, as PaddleX), else each line's polygon."""
+    if "text_word_region" not in result:
+        return list(zip(result["rec_polys"], result["rec_texts"]))
+    pairs = []
+    for box, txt in zip((b for line in result["text_word_region"] for b in line),
+                        (t for line in result["text_word"] for t in line)):
+        height = int(math.hypot(box[0][0] - box[3][0], box[0][1] - box[3][1]))
+        width = int(math.hypot(box[0][0] - box[1][0], box[0][1] - box[1][1]))
+        if height and width:
+            pairs.append((box, txt))
+    return pairs
+
+
 def save_visualization(result: dict, image: np.ndarray, path: str | os.PathLike,
                        font_path: str | None = None, fonts: FontChooser | None = None) -> None:
     """Write the two-panel picture (width 2 * W) of a predict_one result on its BGR image.
@@ -95,7 +110,7 @@ def save_visualization(result: dict, image: np.ndarray, path: str | os.PathLike,
     filled = rgb.copy()
     right = np.full((h, w, 3), 255, dtype=np.uint8)
     rng = random.Random(0)  # PaddleX seeds the global generator with 0: same colour sequence
-    for box, txt in zip(result["rec_polys"], result["rec_texts"]):
+    for box, txt in _boxes_and_texts(result):
         color = (rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255))
         pts = np.array(box, np.int32).reshape((-1, 1, 2))
         cv2.fillPoly(filled, [pts], color)
