@@ -271,6 +271,25 @@ class InstanceSegmentationSpec(DetectionSpec):
     postprocess: InstanceSegPostProcessSpec
 
 
+# --- document image unwarping (PaddleX's WarpRunnerPredictor: fixed pre/post-processing) ----------
+
+
+@_record
+class DocTrPostProcessSpec(_Record):
+    NAME = "DocTrPostProcess"
+    scale: float  # the model's [0, 1] image times this, then truncated to uint8
+
+
+@_record
+class ImageUnwarpingSpec(FamilySpec):
+    """UVDoc: the BGR image times `normalize.scale` (mean 0, std 1) in, the unwarped image out."""
+
+    NESTED = {"normalize": NormalizeSpec, "postprocess": DocTrPostProcessSpec}
+    img_mode: str
+    normalize: NormalizeSpec
+    postprocess: DocTrPostProcessSpec
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 SPECS: dict[str, type[FamilySpec]] = {
@@ -284,6 +303,7 @@ SPECS: dict[str, type[FamilySpec]] = {
     "object_detection": DetectionSpec,
     "layout_detection": DetectionSpec,
     "instance_segmentation": InstanceSegmentationSpec,
+    "image_unwarping": ImageUnwarpingSpec,
 }
 
 
@@ -305,7 +325,7 @@ class OcrParams(_Record):
     switches are present only when the branch is on (bundles without it stay as they were)."""
 
     OMIT_NONE = ("use_textline_orientation", "textline_orientation_batch_size", "use_doc_preprocessor",
-                 "use_doc_orientation_classify")
+                 "use_doc_orientation_classify", "use_doc_unwarping")
     text_det_limit_side_len: int
     text_det_limit_type: str
     text_det_max_side_limit: int
@@ -318,6 +338,7 @@ class OcrParams(_Record):
     textline_orientation_batch_size: int | None = None
     use_doc_preprocessor: bool | None = None  # True with the document preprocessor, else absent
     use_doc_orientation_classify: bool | None = None
+    use_doc_unwarping: bool | None = None  # True with the document preprocessor's UVDoc model, else absent
 
 
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what

@@ -16,5 +16,6 @@ from hpi.recipes import detection as _detection  # noqa: F401  (object and layou
 from hpi.recipes import instance_segmentation as _instance_segmentation  # noqa: F401  (Mask-RT-DETR)
 from hpi.recipes import image_feature as _image_feature  # noqa: F401  (image and face feature embeddings)
 from hpi.recipes import seal as _seal  # noqa: F401  (seal text detection, seal_recognition)
+from hpi.recipes import image_unwarping as _image_unwarping  # noqa: F401  (UVDoc document unwarping)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -125,7 +125,7 @@ def doc_preprocessor(config: dict) -> dict | None:
 
     Only an explicit `use_doc_preprocessor: True` turns it on here (configs without the key keep
     compiling as before). Inside it PaddleX's defaults apply: orientation classification and unwarping
-    are on unless set to False; unwarping (UVDoc) is not supported.
+    are on unless set to False.
     """
     if not config.get("use_doc_preprocessor"):
         return None
@@ -133,10 +133,6 @@ def doc_preprocessor(config: dict) -> dict | None:
     if not sub:
         raise CompileError("use_doc_preprocessor is on but the config has no SubPipelines.DocPreprocessor; "
                            "add it or set use_doc_preprocessor: False")
-    if sub.get("use_doc_unwarping", True):
-        hint = "" if "use_doc_unwarping" in sub else " (not set, and PaddleX then turns it on)"
-        raise CompileError(f"SubPipelines.DocPreprocessor.use_doc_unwarping{hint} is not supported: set "
-                           "use_doc_unwarping: False")
     return sub
 
 
@@ -145,18 +141,22 @@ def use_doc_orientation_classify(sub: dict) -> bool:
     return bool(sub.get("use_doc_orientation_classify", True))
 
 
+def use_doc_unwarping(sub: dict) -> bool:
+    """PaddleX's `config.get("use_doc_unwarping", True)` of the DocPreprocessor sub-pipeline."""
+    return bool(sub.get("use_doc_unwarping", True))
+
+
 @register_pipeline
 class OcrRecipe(PipelineRecipe):
     name = "OCR"
     modules = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori",
-               "DocOrientationClassify": "doc_ori"}
+               "DocOrientationClassify": "doc_ori", "DocUnwarping": "doc_unwarp"}
 
     @classmethod
     def module_config(cls, config, key):
-        if key == "DocOrientationClassify":
+        if key in ("DocOrientationClassify", "DocUnwarping"):
             sub = (config.get("SubPipelines") or {}).get("DocPreprocessor") or {}
-            return ("SubPipelines.DocPreprocessor.SubModules.DocOrientationClassify",
-                    (sub.get("SubModules") or {}).get(key))
+            return (f"SubPipelines.DocPreprocessor.SubModules.{key}", (sub.get("SubModules") or {}).get(key))
         return super().module_config(config, key)
 
     @classmethod
@@ -169,6 +169,12 @@ class OcrRecipe(PipelineRecipe):
             raise CompileError("the document orientation model needs SubPipelines.DocPreprocessor.SubModules."
                                "DocOrientationClassify (model_name, model_dir); or set "
                                "use_doc_orientation_classify: False")
+        if sub is None or not use_doc_unwarping(sub):
+            del modules["DocUnwarping"]
+        elif not cls.module_config(config, "DocUnwarping")[1]:
+            hint = "" if "use_doc_unwarping" in sub else "use_doc_unwarping is not set, and PaddleX then turns it on; "
+            raise CompileError(f"{hint}the document unwarping model needs SubPipelines.DocPreprocessor.SubModules."
+                               "DocUnwarping (model_name UVDoc, model_dir); or set use_doc_unwarping: False")
         if not use_textline_orientation(config):
             del modules["TextLineOrientation"]
         elif not (config.get("SubModules") or {}).get("TextLineOrientation"):
@@ -204,6 +210,10 @@ class OcrRecipe(PipelineRecipe):
             if optional["use_doc_orientation_classify"] and "doc_ori" not in models:
                 raise CompileError("use_doc_orientation_classify is on but no document orientation model "
                                    "was compiled")
+            if use_doc_unwarping(sub):
+                if "doc_unwarp" not in models:
+                    raise CompileError("use_doc_unwarping is on but no document unwarping model was compiled")
+                optional.update(use_doc_unwarping=True)
         return OcrParams(
             text_det_limit_side_len=int(det.get("limit_side_len", unset["text_det_limit_side_len"])),
             text_det_limit_type=det.get("limit_type", unset["text_det_limit_type"]),

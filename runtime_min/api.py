@@ -113,7 +113,7 @@ class Pipeline:
           next input (collect them, log them, or raise to stop).
         params: PaddleX's per-call OCR parameters, same names and meaning as PaddleX 3.7.2's OCR
           `predict` (None or left out: the bundle's value): use_doc_orientation_classify,
-          use_doc_unwarping (True is refused: not supported), use_textline_orientation,
+          use_doc_unwarping (True needs the bundle's UVDoc model), use_textline_orientation,
           text_det_limit_side_len, text_det_limit_type, text_det_max_side_limit, text_det_thresh,
           text_det_box_thresh, text_det_unclip_ratio, text_rec_score_thresh, return_word_box (True is
           refused). The results' `model_settings` and `text_det_params` show the values used. An unknown

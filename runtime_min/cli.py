@@ -55,8 +55,8 @@ _OCR_SWITCHES = (
     ("use_textline_orientation", "turn upside-down text lines (needs the bundle's orientation model)"),
     ("use_doc_orientation_classify", "turn the whole image upright first (needs the bundle's document "
                                      "orientation model)"),
-    ("use_doc_unwarping", "document unwarping: true is not supported; false turns the document "
-                          "preprocessor off, as in PaddleX"),
+    ("use_doc_unwarping", "unwarp the (turned) image with the bundle's UVDoc model first; false alone "
+                          "turns the document preprocessor off, as in PaddleX"),
 )
 
 

@@ -27,6 +27,7 @@ _REGISTRY = {
     "layout_detection": "hpi.runtime_min.pipelines.detection",
     "instance_segmentation": "hpi.runtime_min.pipelines.instance_segmentation",
     "image_feature": "hpi.runtime_min.pipelines.image_feature",
+    "image_unwarping": "hpi.runtime_min.pipelines.image_unwarping",
 }
 
 

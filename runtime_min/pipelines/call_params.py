@@ -5,8 +5,9 @@ PaddleX. The model settings follow PaddleX's `get_model_settings`:
 
 * `use_doc_orientation_classify` / `use_doc_unwarping`: when either is given, the document
   preprocessor runs only if one of them is True (so `use_doc_unwarping=False` alone turns it off,
-  as in PaddleX); the preprocessor's own orientation setting is the given one, else the bundle's.
-  Unwarping (UVDoc) is not supported: True is refused.
+  as in PaddleX); the preprocessor's own orientation and unwarping settings are the given ones, else
+  the bundle's. True needs the bundle's model for it (PaddleX fails there too when its config did not
+  create that model).
 * `use_textline_orientation`: True needs the bundle's text line orientation model; PaddleX fails
   there too when its config did not create that model.
 * `return_word_box`: word boxes are not supported; True is refused.
@@ -32,7 +33,7 @@ def unknown_message(names, pipeline: str = "OCR") -> str:
             f"accepted (PaddleX's names): {', '.join(NAMES)}")
 
 
-def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool) -> dict:
+def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool, has_doc_unwarp: bool = False) -> dict:
     """The pipeline params with `call` applied; ValueError says which value is wrong and the fix."""
     call = {k: v for k, v in call.items() if v is not None}
     unknown = set(call) - set(NAMES)
@@ -41,9 +42,6 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool) 
     for key in ("use_doc_orientation_classify", "use_doc_unwarping", "use_textline_orientation", "return_word_box"):
         if key in call and not isinstance(call[key], bool):
             raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
-    if call.get("use_doc_unwarping"):
-        raise ValueError("use_doc_unwarping=True: document unwarping (UVDoc) is not supported by hpi; "
-                         "fix: leave it unset or False")
     if call.get("return_word_box"):
         raise ValueError("return_word_box=True: word boxes are not supported by hpi; fix: leave it unset or False")
     if "text_det_limit_type" in call and call["text_det_limit_type"] not in _LIMIT_TYPES:
@@ -56,7 +54,8 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool) 
     if orientation is not None or unwarping is not None:
         use_doc_preprocessor = bool(orientation or unwarping)
         if use_doc_preprocessor and not params["use_doc_preprocessor"]:
-            raise ValueError("use_doc_orientation_classify=True: this bundle's OCR pipeline has no document "
+            given = "use_doc_orientation_classify" if orientation else "use_doc_unwarping"
+            raise ValueError(f"{given}=True: this bundle's OCR pipeline has no document "
                              "preprocessor; fix: compile from a config with use_doc_preprocessor and "
                              "SubPipelines.DocPreprocessor, or leave it unset")
         if orientation and not has_doc_ori:
@@ -65,6 +64,12 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool) 
         p["use_doc_preprocessor"] = use_doc_preprocessor
         p["use_doc_orientation_classify"] = use_doc_preprocessor and bool(
             orientation if orientation is not None else params["use_doc_orientation_classify"])
+        if unwarping and not has_doc_unwarp:
+            raise ValueError("use_doc_unwarping=True: this bundle has no document unwarping model; fix: compile "
+                             "with SubPipelines.DocPreprocessor.use_doc_unwarping and SubModules.DocUnwarping "
+                             "(UVDoc), or leave it unset")
+        p["use_doc_unwarping"] = use_doc_preprocessor and bool(
+            unwarping if unwarping is not None else params.get("use_doc_unwarping", False))
 
     if "use_textline_orientation" in call:
         if call["use_textline_orientation"] and not has_textline:

@@ -1,6 +1,6 @@
 """The general OCR pipeline of PaddleX 3.7.2 (pipelines/ocr/pipeline.py): [document orientation ->
-turn the image] -> detect -> sort boxes -> crop -> [text line orientation -> turn 180] -> recognize.
-The document preprocessor's unwarping (UVDoc) is not supported.
+turn the image -> unwarp it (UVDoc)] -> detect -> sort boxes -> crop -> [text line orientation -> turn 180]
+-> recognize.
 
 The models are callables supplied by the caller; everything between them is ported from PaddleX
 so that a result equals PaddleX's `OCRResult` for the same model outputs.
@@ -15,12 +15,13 @@ import cv2
 import numpy as np
 
 from hpi.core.errors import BundleError, UsageError
-from hpi.core.specs import OCR_CONFIG_VALUES, ImageClassificationSpec, OcrParams
+from hpi.core.specs import OCR_CONFIG_VALUES, ImageClassificationSpec, ImageUnwarpingSpec, OcrParams
 from hpi.runtime_min.ops import classification as cls_ops
 from hpi.runtime_min.ops.image_io import read_image
 from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, normalize_to_chw
 from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, get_mini_boxes
 from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
+from hpi.runtime_min.ops.unwarping import unwarp
 from hpi.runtime_min.pipelines import call_params, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
 
@@ -46,6 +47,7 @@ DEFAULT_PARAMS = {
     "use_textline_orientation": False,
     "use_doc_preprocessor": False,
     "use_doc_orientation_classify": False,
+    "use_doc_unwarping": False,
 }
 
 
@@ -145,11 +147,13 @@ class OcrRunner:
           the text line orientation model and turn the upside-down ones by 180 degrees before
           recognition; needs `textline_infer` and `textline_spec`.
       textline_orientation_batch_size (6): crops per orientation model call (in detection order).
-      use_doc_preprocessor (False): run PaddleX's document preprocessor first (without unwarping);
-          results then carry `doc_preprocessor_res`.
+      use_doc_preprocessor (False): run PaddleX's document preprocessor first; results then carry
+          `doc_preprocessor_res`.
       use_doc_orientation_classify (False): with use_doc_preprocessor, classify the whole image as
           turned by 0/90/180/270 degrees with the document orientation model and turn it by that
           angle (PaddleX's rotate_image) before OCR; needs `doc_ori_infer` and `doc_ori_spec`.
+      use_doc_unwarping (False): with use_doc_preprocessor, unwarp the (turned) image with the UVDoc
+          model (ops.unwarping.unwarp) before OCR; needs `doc_unwarp_infer` and `doc_unwarp_spec`.
 
     A non-positive thresh/box_thresh/unclip_ratio/limit_side_len is refused: PaddleX would
     silently replace it (`value or default`) by the model's inference.yml value.
@@ -169,12 +173,15 @@ class OcrRunner:
                  textline_infer: Callable[[np.ndarray], np.ndarray] | None = None,
                  textline_spec: ImageClassificationSpec | None = None,
                  doc_ori_infer: Callable[[np.ndarray], np.ndarray] | None = None,
-                 doc_ori_spec: ImageClassificationSpec | None = None):
+                 doc_ori_spec: ImageClassificationSpec | None = None,
+                 doc_unwarp_infer: Callable[[np.ndarray], np.ndarray] | None = None,
+                 doc_unwarp_spec: ImageUnwarpingSpec | None = None):
         unknown = set(params or {}) - set(DEFAULT_PARAMS)
         if unknown:
             raise ValueError(
                 f"unknown OCR params: {sorted(unknown)}; known: {sorted(DEFAULT_PARAMS)}")
         self.doc_ori_infer, self.doc_ori_spec = doc_ori_infer, doc_ori_spec
+        self.doc_unwarp_infer, self.doc_unwarp_spec = doc_unwarp_infer, doc_unwarp_spec
         self.det_infer = det_infer
         self.rec_infer = rec_infer
         self.textline_infer, self.textline_spec = textline_infer, textline_spec
@@ -204,6 +211,11 @@ class OcrRunner:
         if p["use_doc_orientation_classify"] and (self.doc_ori_infer is None or self.doc_ori_spec is None):
             raise ValueError("use_doc_orientation_classify needs the document orientation model "
                              "(doc_ori_infer and its classification spec doc_ori_spec)")
+        if p["use_doc_unwarping"] and not p["use_doc_preprocessor"]:
+            raise ValueError("use_doc_unwarping needs use_doc_preprocessor")
+        if p["use_doc_unwarping"] and (self.doc_unwarp_infer is None or self.doc_unwarp_spec is None):
+            raise ValueError("use_doc_unwarping needs the document unwarping model "
+                             "(doc_unwarp_infer and its spec doc_unwarp_spec)")
         self.params = p
         self.resize = DetResize(p["text_det_limit_side_len"], p["text_det_limit_type"],
                                 p["text_det_max_side_limit"])
@@ -226,7 +238,8 @@ class OcrRunner:
         twin = copy.copy(self)
         try:
             twin._configure(call_params.resolve(self.params, call, has_textline=self.textline_infer is not None,
-                                                has_doc_ori=self.doc_ori_infer is not None))
+                                                has_doc_ori=self.doc_ori_infer is not None,
+                                                has_doc_unwarp=self.doc_unwarp_infer is not None))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         return twin
@@ -320,10 +333,13 @@ class OcrRunner:
             angle = self.doc_angle(img) if p["use_doc_orientation_classify"] else -1
             if angle >= 0:
                 img = rotate_image(img, angle)
+            if p["use_doc_unwarping"]:
+                img = unwarp(img, self.doc_unwarp_infer, self.doc_unwarp_spec)
+                res["doc_output_img"] = img  # what PaddleX draws on; not in the JSON
             res["doc_preprocessor_res"] = {
                 "input_path": None, "page_index": None,
                 "model_settings": {"use_doc_orientation_classify": bool(p["use_doc_orientation_classify"]),
-                                   "use_doc_unwarping": False},
+                                   "use_doc_unwarping": bool(p["use_doc_unwarping"])},
                 "angle": angle}
         dt_polys = self.detect(img)
         res.update({
@@ -364,7 +380,9 @@ class OcrRunner:
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
         # PaddleX draws on the preprocessed image, where the polygons are.
         angle = (data.get("doc_preprocessor_res") or {}).get("angle", -1)
-        if angle >= 0:
+        if data.get("doc_output_img") is not None:
+            image = data["doc_output_img"]
+        elif angle >= 0:
             image = rotate_image(image, angle)
         ocr_result.save_visualization(data, image, path, fonts=fonts or self.fonts)
 
@@ -387,6 +405,10 @@ def build(name: str, models: dict, params: dict) -> OcrRunner:
     doc_ori = models.get("doc_ori")
     if params.get("use_doc_orientation_classify") and doc_ori is None:
         raise BundleError("the bundle's OCR pipeline has use_doc_orientation_classify but no 'doc_ori' model")
+    doc_unwarp = models.get("doc_unwarp")
+    if params.get("use_doc_unwarping") and doc_unwarp is None:
+        raise BundleError("the bundle's OCR pipeline has use_doc_unwarping but no 'doc_unwarp' model")
     return OcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, params,
                        textline_infer=textline, textline_spec=textline.entry.spec if textline else None,
-                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None)
+                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None,
+                       doc_unwarp_infer=doc_unwarp, doc_unwarp_spec=doc_unwarp.entry.spec if doc_unwarp else None)

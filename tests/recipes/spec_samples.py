@@ -94,6 +94,9 @@ def samples() -> list[tuple[str, str, dict]]:
             layout_nms=True, layout_unclip_ratio=1.05, layout_merge_bboxes_mode="large", draw_threshold=0.4))),
         ("detection_class_thresholds", "PicoDet-S", _edit(det(), lambda c: c.update(draw_threshold={0: 0.3, 1: 0.6}))),
         ("detection_int_threshold", "RT-DETR-L", _edit(det("RT-DETR-L"), lambda c: c.update(draw_threshold=1))),
+        # PaddleX's UVDoc inference.yml (scripts/fetch_uvdoc_model.py): the predictor hard-codes the rest.
+        ("image_unwarping", "UVDoc", {"Global": {"model_name": "UVDoc"}, "Hpi": {"backend_configs": {
+            "paddle_infer": {"trt_dynamic_shapes": {"img": [[1, 3, 128, 64], [1, 3, 256, 128], [8, 3, 512, 256]]}}}}}),
     ]
     out += [(name, name, det(name)) for name in make_detection_model.MODELS]
     return out

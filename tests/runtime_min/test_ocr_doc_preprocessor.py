@@ -1,4 +1,4 @@
-"""The OCR pipeline's document preprocessor (orientation only): recipe checks and runtime flow."""
+"""The OCR pipeline's document preprocessor (orientation, unwarping): recipe checks and runtime flow."""
 
 from __future__ import annotations
 
@@ -66,12 +66,14 @@ def test_recipe_modules_and_params():
 
 def test_recipe_refusals():
     ocr = pipeline_recipe_for("OCR")
-    with pytest.raises(CompileError, match="use_doc_unwarping is not supported"):
+    with pytest.raises(CompileError, match=r"SubModules.DocUnwarping \(model_name UVDoc, model_dir\)"):
         ocr.modules_for(doc_config(use_doc_unwarping=True))
     unset = doc_config()
     del unset["SubPipelines"]["DocPreprocessor"]["use_doc_unwarping"]
-    with pytest.raises(CompileError, match="not set, and PaddleX then turns it on"):
-        ocr.params(unset, {})
+    with pytest.raises(CompileError, match="use_doc_unwarping is not set, and PaddleX then turns it on"):
+        ocr.modules_for(unset)
+    with pytest.raises(CompileError, match="no document unwarping model was compiled"):
+        ocr.params(unset, {"doc_ori": SPEC})
     nodir = doc_config()
     nodir["SubPipelines"]["DocPreprocessor"]["SubModules"] = {}
     with pytest.raises(CompileError, match=r"DocOrientationClassify \(model_name, model_dir\)"):

@@ -95,7 +95,7 @@ def test_a_score_threshold_drops_lines(pipeline, text_image):
 def test_unknown_or_unsupported_parameters_are_refused_before_any_result(pipeline, text_image):
     with pytest.raises(UsageError, match="unknown predict parameter.*text_det_treshold.*accepted.*text_det_thresh"):
         pipeline.predict(text_image, text_det_treshold=0.5)
-    with pytest.raises(UsageError, match="use_doc_unwarping=True: document unwarping .* not supported"):
+    with pytest.raises(UsageError, match="use_doc_unwarping=True: this bundle's OCR pipeline has no document preprocessor"):
         pipeline.predict(text_image, use_doc_unwarping=True)
     with pytest.raises(UsageError, match="no text line orientation model; fix: compile"):
         pipeline.predict(text_image, use_textline_orientation=True)
