@@ -36,7 +36,12 @@ class Result:
         return self._runner.to_json(self._data, self.input_path)
 
     def __getitem__(self, key):
-        return self.to_dict()[key]
+        """A field of the JSON form, else one PaddleX's result holds but leaves out of its JSON (the
+        doc preprocessor's `output_img` and `rot_img`, BGR arrays)."""
+        data = self.to_dict()
+        if key not in data and key in self._data:
+            return self._data[key]
+        return data[key]
 
     def _target(self, path, suffix: str) -> Path:
         path = Path(path)

@@ -28,6 +28,7 @@ _REGISTRY = {
     "instance_segmentation": "hpi.runtime_min.pipelines.instance_segmentation",
     "image_feature": "hpi.runtime_min.pipelines.image_feature",
     "image_unwarping": "hpi.runtime_min.pipelines.image_unwarping",
+    "doc_preprocessor": "hpi.runtime_min.pipelines.doc_preprocessor",
 }
 
 
