@@ -325,7 +325,7 @@ class OcrParams(_Record):
     switches are present only when the branch is on (bundles without it stay as they were)."""
 
     OMIT_NONE = ("use_textline_orientation", "textline_orientation_batch_size", "use_doc_preprocessor",
-                 "use_doc_orientation_classify", "use_doc_unwarping")
+                 "use_doc_orientation_classify", "return_word_box", "use_doc_unwarping")
     text_det_limit_side_len: int
     text_det_limit_type: str
     text_det_max_side_limit: int
@@ -338,6 +338,7 @@ class OcrParams(_Record):
     textline_orientation_batch_size: int | None = None
     use_doc_preprocessor: bool | None = None  # True with the document preprocessor, else absent
     use_doc_orientation_classify: bool | None = None
+    return_word_box: bool | None = None  # True when SubModules.TextRecognition says so, else absent
     use_doc_unwarping: bool | None = None  # True with the document preprocessor's UVDoc model, else absent
 
 

@@ -214,6 +214,11 @@ class OcrRecipe(PipelineRecipe):
                 if "doc_unwarp" not in models:
                     raise CompileError("use_doc_unwarping is on but no document unwarping model was compiled")
                 optional.update(use_doc_unwarping=True)
+        word_box = rec.get("return_word_box", False)
+        if not isinstance(word_box, bool):
+            raise CompileError(f"SubModules.TextRecognition.return_word_box must be true or false, got {word_box!r}")
+        if word_box:
+            optional.update(return_word_box=True)
         return OcrParams(
             text_det_limit_side_len=int(det.get("limit_side_len", unset["text_det_limit_side_len"])),
             text_det_limit_type=det.get("limit_type", unset["text_det_limit_type"]),

@@ -115,10 +115,11 @@ class Pipeline:
           `predict` (None or left out: the bundle's value): use_doc_orientation_classify,
           use_doc_unwarping (True needs the bundle's UVDoc model), use_textline_orientation,
           text_det_limit_side_len, text_det_limit_type, text_det_max_side_limit, text_det_thresh,
-          text_det_box_thresh, text_det_unclip_ratio, text_rec_score_thresh, return_word_box (True is
-          refused). The results' `model_settings` and `text_det_params` show the values used. An unknown
-          name, a bad value, or any parameter for a pipeline that takes none, is a UsageError, raised
-          here (before the first result).
+          text_det_box_thresh, text_det_unclip_ratio, text_rec_score_thresh, return_word_box. The
+          results' `model_settings` and `text_det_params` show the values used. seal_recognition takes
+          PaddleX's seal_det_* and seal_rec_score_thresh. An unknown name, a bad value, or any
+          parameter for a pipeline that takes none, is a UsageError, raised here (before the first
+          result).
         """
         report = _error_handler(on_error)
         runner = self._runner_with(params)

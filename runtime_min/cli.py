@@ -52,6 +52,7 @@ _OCR_OPTIONS = (
     ("text_rec_score_thresh", float, "X", "drop lines whose recognition score is below X"),
 )
 _OCR_SWITCHES = (
+    ("return_word_box", "also give each line's words and their boxes (text_word, text_word_boxes)"),
     ("use_textline_orientation", "turn upside-down text lines (needs the bundle's orientation model)"),
     ("use_doc_orientation_classify", "turn the whole image upright first (needs the bundle's document "
                                      "orientation model)"),
@@ -77,11 +78,22 @@ def _add_ocr_options(p: argparse.ArgumentParser) -> None:
     for name, text in _OCR_SWITCHES:
         group.add_argument("--" + name.replace("_", "-"), dest=name, type=_true_or_false, metavar="true|false",
                            help=text)
+    seal = p.add_argument_group("seal_recognition parameters", "PaddleX's names for the seal text detector and "
+                                                               "recognizer; default: the bundle's value")
+    for name, kind, metavar, text in _seal_options():
+        seal.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, help=text)
+
+
+def _seal_options() -> list[tuple]:
+    from hpi.runtime_min.pipelines.call_params import SEAL_TO_OCR
+
+    ocr = {name: rest for name, *rest in _OCR_OPTIONS}
+    return [(seal, *ocr[text]) for seal, text in SEAL_TO_OCR.items()]
 
 
 def _ocr_params(args) -> dict:
     """The per-call parameters given on the command line (PaddleX's names)."""
-    names = [name for name, *_ in _OCR_OPTIONS] + [name for name, _ in _OCR_SWITCHES]
+    names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options())]
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

@@ -10,7 +10,7 @@ PaddleX. The model settings follow PaddleX's `get_model_settings`:
   create that model).
 * `use_textline_orientation`: True needs the bundle's text line orientation model; PaddleX fails
   there too when its config did not create that model.
-* `return_word_box`: word boxes are not supported; True is refused.
+* `return_word_box`: the words of each line and their boxes (ops/word_box.py), as PaddleX computes them.
 
 Difference kept on purpose: a non-positive `text_det_*` size or threshold is refused, where PaddleX
 would use the value in `text_det_params` but silently run with the model's own (`value or default`).
@@ -42,13 +42,11 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool, 
     for key in ("use_doc_orientation_classify", "use_doc_unwarping", "use_textline_orientation", "return_word_box"):
         if key in call and not isinstance(call[key], bool):
             raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
-    if call.get("return_word_box"):
-        raise ValueError("return_word_box=True: word boxes are not supported by hpi; fix: leave it unset or False")
     if "text_det_limit_type" in call and call["text_det_limit_type"] not in _LIMIT_TYPES:
         raise ValueError(f"text_det_limit_type must be one of {', '.join(_LIMIT_TYPES)}, "
                          f"got {call['text_det_limit_type']!r}")
     p = dict(params)
-    p.update({k: call[k] for k in _DET if k in call})
+    p.update({k: call[k] for k in (*_DET, "return_word_box") if k in call})
 
     orientation, unwarping = call.get("use_doc_orientation_classify"), call.get("use_doc_unwarping")
     if orientation is not None or unwarping is not None:
@@ -78,3 +76,36 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool, 
                              "(e.g. fetch_models' OCR-textline.yaml), or leave it unset")
         p["use_textline_orientation"] = call["use_textline_orientation"]
     return p
+
+
+# PaddleX 3.7.2's per-call seal_recognition parameters (`_SealRecognitionPipeline.predict`) that reach its
+# seal OCR, by the OCR name they are handed on as.
+SEAL_TO_OCR = {"seal_det_limit_side_len": "text_det_limit_side_len", "seal_det_limit_type": "text_det_limit_type",
+               "seal_det_thresh": "text_det_thresh", "seal_det_box_thresh": "text_det_box_thresh",
+               "seal_det_unclip_ratio": "text_det_unclip_ratio", "seal_rec_score_thresh": "text_rec_score_thresh"}
+# Branches hpi's seal pipeline does not have: False is what it does anyway, True is refused.
+_SEAL_OFF = {"use_doc_orientation_classify": "the document preprocessor",
+             "use_doc_unwarping": "the document preprocessor", "use_layout_detection": "layout detection"}
+_SEAL_LAYOUT = ("layout_det_res", "layout_threshold", "layout_nms", "layout_unclip_ratio", "layout_merge_bboxes_mode")
+SEAL_NAMES = (*_SEAL_OFF, *_SEAL_LAYOUT, *SEAL_TO_OCR)
+
+
+def seal_to_ocr(call: dict) -> dict:
+    """The seal OCR's per-call parameters for a seal_recognition `predict()` call (None: the bundle's value);
+    ValueError names a parameter this pipeline does not take."""
+    call = {k: v for k, v in call.items() if v is not None}
+    unknown = sorted(set(call) - set(SEAL_NAMES))
+    if unknown:
+        raise ValueError(f"unknown predict parameter(s) {', '.join(unknown)} for the seal_recognition pipeline; "
+                         f"accepted (PaddleX's names): {', '.join(SEAL_NAMES)}")
+    for key, branch in _SEAL_OFF.items():
+        if key in call and not isinstance(call[key], bool):
+            raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+        if call.get(key):
+            raise ValueError(f"{key}=True: hpi's seal_recognition pipeline runs without {branch}; "
+                             "fix: leave it unset or False")
+    layout = [k for k in _SEAL_LAYOUT if k in call]
+    if layout:
+        raise ValueError(f"{', '.join(layout)}: hpi's seal_recognition pipeline runs without layout detection; "
+                         "fix: leave them unset")
+    return {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR}

@@ -22,6 +22,7 @@ from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD, normalize
 from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize, get_mini_boxes
 from hpi.runtime_min.ops.text_rec import CTCLabelDecode, rec_batch, rec_resize_norm
 from hpi.runtime_min.ops.unwarping import unwarp
+from hpi.runtime_min.ops.word_box import ocr_word_boxes, word_info
 from hpi.runtime_min.pipelines import call_params, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
 
@@ -48,6 +49,7 @@ DEFAULT_PARAMS = {
     "use_doc_preprocessor": False,
     "use_doc_orientation_classify": False,
     "use_doc_unwarping": False,
+    "return_word_box": False,
 }
 
 
@@ -293,12 +295,16 @@ class OcrRunner:
             raise ValueError(f"the document orientation model gave angle {angle}; expected [0, 360)")
         return angle
 
-    def recognize(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def recognize(self, crops: list[np.ndarray], word_boxes: bool = False) -> list[tuple]:
         """(text, score) per crop, in the given order; batches are formed after sorting the
-        crops by width/height so each batch pads to a similar width (as PaddleX does)."""
+        crops by width/height so each batch pads to a similar width (as PaddleX does).
+
+        With word_boxes, (text, score, (columns, words, word columns, word kinds)) for
+        ops.word_box.ocr_word_boxes: columns is the line's share of the time steps, PaddleX's
+        T * (crop width/height) / max(the batch's widest, the rec input's width/height)."""
         ratios = [c.shape[1] / float(c.shape[0]) for c in crops]
         order = sorted(range(len(crops)), key=lambda i: ratios[i])  # stable, as PaddleX
-        results: list = [None] * len(crops)
+        results: dict = {}
         bs = self.params["rec_batch_size"]
         for start in range(0, len(order), bs):
             ids = order[start : start + bs]
@@ -308,10 +314,16 @@ class OcrRunner:
             x = rec_batch([rec_resize_norm(im, self.params["rec_image_shape"]) for im in imgs])
             on_device = getattr(self.rec_infer, "infer_best_class", None)  # GPU backends take the argmax there
             best = on_device(x, len(self.decode.character)) if on_device else None
-            texts, scores = self.decode.decode_best(*best) if best is not None else self.decode(self.rec_infer(x))
-            for i, text, score in zip(ids, texts, scores):
-                results[i] = (text, score)
-        return results
+            idx, prob = best if best is not None else self.decode.best(self.rec_infer(x))
+            texts, scores = self.decode.decode_best(idx, prob)
+            if not word_boxes:
+                results.update(zip(ids, zip(texts, scores)))
+                continue
+            _, img_h, img_w = self.params["rec_image_shape"][:3]
+            widest = max([img_w / img_h] + [ratios[i] for i in ids])
+            for i, text, score, keep in zip(ids, texts, scores, self.decode.selection(idx)):
+                results[i] = (text, score, (idx.shape[1] * (ratios[i] / widest), *word_info(text, keep)))
+        return [results[i] for i in range(len(crops))]
 
     def predict_one(self, image) -> dict:
         """OCR one image (BGR uint8 array, or a path read with ops.image_io.read_image).
@@ -321,6 +333,8 @@ class OcrRunner:
         model, else -1; absent when nothing was detected, as in PaddleX), text_rec_score_thresh,
         return_word_box, rec_texts, rec_scores, rec_polys (boxes whose score >=
         text_rec_score_thresh), rec_boxes ([N, 4] left, top, right, bottom). Polygons are int16 [4, 2] arrays.
+        With return_word_box, per kept line: text_word (its words) and text_word_region (their boxes, four
+        corners each), and text_word_boxes (those boxes as left, top, right, bottom; general text only).
         """
         img = read_image(image)
         p = self.params
@@ -347,11 +361,13 @@ class OcrRunner:
             "text_det_params": dict(self.text_det_params),
             "text_type": self.text_type,
             "text_rec_score_thresh": p["text_rec_score_thresh"],
-            "return_word_box": False,
+            "return_word_box": bool(p["return_word_box"]),
             "rec_texts": [],
             "rec_scores": [],
             "rec_polys": [],
         })
+        if p["return_word_box"]:
+            res.update(text_word=[], text_word_region=[])
         if len(dt_polys) > 0:
             crops, polys = [], []
             for poly in dt_polys:
@@ -366,12 +382,18 @@ class OcrRunner:
             else:
                 angles = [-1] * len(crops)
             res["textline_orientation_angles"] = angles
-            for poly, (text, score) in zip(polys, self.recognize(crops)):
+            for poly, (text, score, *words) in zip(polys, self.recognize(crops, p["return_word_box"])):
                 if score >= p["text_rec_score_thresh"]:
+                    if words:
+                        texts, boxes = ocr_word_boxes(text, poly, *words[0])
+                        res["text_word"].append(texts)
+                        res["text_word_region"].append(boxes)
                     res["rec_texts"].append(text)
                     res["rec_scores"].append(score)
                     res["rec_polys"].append(poly)
         res["rec_boxes"] = self.rec_boxes(res["rec_polys"])
+        if p["return_word_box"] and self.text_type == "general":
+            res["text_word_boxes"] = [convert_points_to_boxes(line) for line in res["text_word_region"]]
         return res
 
     def to_json(self, data: dict, input_path=None) -> dict:

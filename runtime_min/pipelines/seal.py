@@ -9,12 +9,14 @@ straightened by `CropByPolys(det_box_type="poly")` (ops/seal_crop.py), and `rec_
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from hpi.core.errors import BundleError
+from hpi.core.errors import BundleError, UsageError
 from hpi.core.specs import OcrParams
 from hpi.runtime_min.ops.image_io import read_image
-from hpi.runtime_min.pipelines import ocr_result
+from hpi.runtime_min.pipelines import call_params, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
 from hpi.runtime_min.pipelines.ocr import OcrRunner
 
@@ -65,6 +67,24 @@ class SealRecognitionRunner:
     @fonts.setter
     def fonts(self, value: FontChooser | None) -> None:
         self.ocr.fonts = value
+
+    def with_params(self, **call) -> "SealRecognitionRunner":
+        """This pipeline with PaddleX's per-call `predict()` parameters applied (None: the bundle's value);
+        UsageError names a parameter it does not take or a bad value."""
+        try:
+            ocr_call = call_params.seal_to_ocr(call)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            ocr = self.ocr.with_params(**ocr_call)
+        except UsageError as exc:  # say it in the names the caller used
+            message = str(exc)
+            for seal, text in call_params.SEAL_TO_OCR.items():
+                message = message.replace(text, seal)
+            raise UsageError(message) from None
+        twin = copy.copy(self)
+        twin.ocr = ocr
+        return twin
 
     def predict_one(self, image) -> dict:
         img = read_image(image)

@@ -49,7 +49,7 @@ def test_ocr_matches_paddlex_on_every_image(ocr_bundle, paddlex_results, backend
 # PaddleX's per-call predict() parameters, each different from the bundle's (OCR.yaml) value.
 CALL_PARAMS = {"text_det_limit_side_len": 640, "text_det_limit_type": "min", "text_det_thresh": 0.35,
                "text_det_box_thresh": 0.5, "text_det_unclip_ratio": 1.6, "text_rec_score_thresh": 0.8,
-               "use_textline_orientation": False, "use_doc_orientation_classify": False}
+               "use_textline_orientation": False, "use_doc_orientation_classify": False, "return_word_box": True}
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,6 @@ def test_per_call_parameters_match_paddlex(ocr_bundle, paddlex_call_results, pad
     # The parameters changed what PaddleX found, so the comparison above tested them.
     assert any(paddlex_call_results[i.name]["rec_texts"] != paddlex_results[i.name]["rec_texts"] for i in OCR_IMAGES)
     assert paddlex_call_results[OCR_IMAGES[0].name]["text_det_params"]["limit_type"] == "min"
+    # Word boxes of every kind were compared: CJK characters (one box each) and Latin/digit words.
+    words = [w for i in OCR_IMAGES for line in paddlex_call_results[i.name]["text_word"] for w in line]
+    assert any("\u4e00" <= w <= "\u9fff" for w in words) and any(w.isascii() and w.isalnum() for w in words)

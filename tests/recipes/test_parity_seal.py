@@ -176,6 +176,27 @@ def test_seal_recognition_matches_paddlex(seal_bundle, seal_setup, paddlex_resul
     print(f"{case}: {len(seal_setup[2])} images, worst: {report(case)}")
 
 
+# PaddleX's per-call seal parameters, chosen to change what the drawn seals give (wider polygons, fewer lines).
+SEAL_CALL = {"seal_det_unclip_ratio": 0.8, "seal_det_box_thresh": 0.7, "seal_rec_score_thresh": 0.9}
+
+
+def test_per_call_seal_parameters_match_paddlex(seal_bundle, seal_setup, paddlex_results, tmp_path):
+    """PaddleX's seal_det_* / seal_rec_score_thresh per `predict()` call, on the drawn seals (ONNX Runtime)."""
+    from hpi.runtime_min import open_bundle
+
+    images = seal_setup[2][:len(SEALS)]
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(seal_setup[1]), str(tmp_path),
+                    "--params", json.dumps(SEAL_CALL), *map(str, images)], check=True, capture_output=True)
+    pipeline = open_bundle(seal_bundle, backend="onnxruntime")
+    mismatches, changed = [], 0
+    for image, result in zip(images, pipeline.predict(list(map(str, images)), **SEAL_CALL)):
+        theirs = json.loads((tmp_path / f"{image.stem}.json").read_text(encoding="utf-8"))
+        changed += theirs["seal_res_list"] != paddlex_results[image.name]["seal_res_list"]
+        mismatches += compare(image.name, result.to_dict(), theirs, TOLERANCES, case="seal_recognition/per-call")
+    assert not mismatches, "\n".join(mismatches)
+    assert changed == len(images)  # the parameters took effect in PaddleX, so the comparison means something
+
+
 def test_hpi_run_writes_json_and_picture(seal_bundle, seal_setup, paddlex_results, tmp_path):
     import cv2
 

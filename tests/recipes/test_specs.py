@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hpi.core.canonical import canonical_json
-from hpi.core.errors import BundleError
+from hpi.core.errors import BundleError, CompileError
 from hpi.core.specs import SPECS, OcrParams, spec_from_dict
 from hpi.recipes import model_recipe_for, pipeline_recipe_for
 from hpi.recipes.base import all_model_recipes
@@ -92,3 +92,18 @@ def test_ocr_params_with_the_optional_branches():
     assert OcrParams.from_dict(params).to_dict() == params
     with pytest.raises(BundleError, match="unknown 'text_det_tresh'"):
         OcrParams.from_dict({**params, "text_det_tresh": 0.3})
+
+
+def test_ocr_return_word_box_from_the_config():
+    """PaddleX reads SubModules.TextRecognition.return_word_box as the pipeline's default; the bundle keeps it
+    only when true (bundles without it stay as they were)."""
+    ocr = pipeline_recipe_for("OCR")
+    config = {"use_textline_orientation": False,
+              "SubModules": {"TextDetection": {}, "TextRecognition": {"return_word_box": True}}}
+    params = ocr.params(config, {})
+    assert params["return_word_box"] is True and OcrParams.from_dict(params).to_dict() == params
+    config["SubModules"]["TextRecognition"]["return_word_box"] = False
+    assert "return_word_box" not in ocr.params(config, {})
+    config["SubModules"]["TextRecognition"]["return_word_box"] = "yes"
+    with pytest.raises(CompileError, match="return_word_box must be true or false"):
+        ocr.params(config, {})

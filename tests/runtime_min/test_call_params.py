@@ -62,7 +62,7 @@ def test_textline_orientation_needs_its_model():
 
 @pytest.mark.parametrize("call, message", [
     ({"use_doc_unwarping": True}, "use_doc_unwarping=True: this bundle's OCR pipeline has no document preprocessor"),
-    ({"return_word_box": True}, "word boxes are not supported"),
+    ({"return_word_box": 1}, "return_word_box must be True, False or None"),
     ({"use_doc_orientation_classify": True}, "no document preprocessor"),
     ({"use_textline_orientation": "yes"}, "must be True, False or None"),
     ({"text_det_limit_type": "long"}, "must be one of min, max, resize_long"),
@@ -73,6 +73,33 @@ def test_refused_with_the_reason(call, message):
         resolve(DEFAULT_PARAMS, **call)
 
 
+def test_return_word_box_per_call():
+    assert resolve(DEFAULT_PARAMS, return_word_box=True)["return_word_box"] is True
+    assert resolve({**DEFAULT_PARAMS, "return_word_box": True}, return_word_box=False)["return_word_box"] is False
+    assert resolve({**DEFAULT_PARAMS, "return_word_box": True})["return_word_box"] is True
+
+
 def test_doc_orientation_needs_its_model():
     with pytest.raises(ValueError, match="no document orientation model"):
         resolve({**DOC, "use_doc_orientation_classify": False}, use_doc_orientation_classify=True)
+
+
+def test_seal_parameters_are_handed_on_under_the_ocr_names():
+    call = {"seal_det_limit_side_len": 960, "seal_det_limit_type": "max", "seal_det_thresh": 0.3,
+            "seal_det_box_thresh": 0.7, "seal_det_unclip_ratio": 0.8, "seal_rec_score_thresh": 0.5,
+            "use_doc_orientation_classify": False, "use_layout_detection": None, "layout_nms": None}
+    assert call_params.seal_to_ocr(call) == {
+        "text_det_limit_side_len": 960, "text_det_limit_type": "max", "text_det_thresh": 0.3,
+        "text_det_box_thresh": 0.7, "text_det_unclip_ratio": 0.8, "text_rec_score_thresh": 0.5}
+
+
+@pytest.mark.parametrize("call, message", [
+    ({"use_layout_detection": True}, "use_layout_detection=True: .* runs without layout detection"),
+    ({"use_doc_unwarping": True}, "runs without the document preprocessor"),
+    ({"use_doc_orientation_classify": "no"}, "must be True, False or None"),
+    ({"layout_threshold": 0.5, "layout_nms": True}, "layout_threshold, layout_nms: .* leave them unset"),
+    ({"text_det_thresh": 0.3}, r"unknown predict parameter\(s\) text_det_thresh for the seal_recognition pipeline"),
+])
+def test_seal_parameters_refused_with_the_reason(call, message):
+    with pytest.raises(ValueError, match=message):
+        call_params.seal_to_ocr(call)
