@@ -99,6 +99,20 @@ def simplify(src: Path, out: Path, simplifier: str) -> Path:
     return out
 
 
+def _loops_hoisted(src: Path, out: Path) -> Path:
+    """`src`, or where it has a Loop with pass-through carried values, a copy at `out` with them read from
+    the outer scope (compiler/loops.py: exact; OpenVINO's frontend refuses the pass-through form)."""
+    import onnx
+
+    from hpi.compiler.loops import hoist_loop_invariants
+
+    model = onnx.load(str(src))
+    if not any(n.op_type == "Loop" for n in model.graph.node) or not hoist_loop_invariants(model):
+        return src
+    onnx.save(model, str(out))
+    return out
+
+
 def ir_from_onnx(src: Path, out_xml: Path) -> Path:
     """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default).
 
@@ -106,6 +120,8 @@ def ir_from_onnx(src: Path, out_xml: Path) -> Path:
     fresh process gives the same IR bytes for the same ONNX on every compile. Standard ONNX operators
     OpenVINO's frontend lacks are converted by compiler/ov_extensions.py.
     """
+    out_xml.parent.mkdir(parents=True, exist_ok=True)
+    src = _loops_hoisted(src, out_xml.parent / "loops-hoisted.onnx")
     code = ("import sys, openvino as ov; from hpi.compiler.ov_extensions import extensions; "
             "ov.save_model(ov.convert_model(sys.argv[1], extension=extensions()), sys.argv[2], "
             "compress_to_fp16=False)")

@@ -290,6 +290,35 @@ class ImageUnwarpingSpec(FamilySpec):
     postprocess: DocTrPostProcessSpec
 
 
+# --- table structure recognition (PaddleX's TableRunnerPredictor: SLANet, SLANet_plus) -------------
+
+
+@_record
+class TableLabelDecodeSpec(_Record):
+    """PaddleX's TableLabelDecode: structure tokens by argmax until `eos`, a box per cell token."""
+
+    NAME = "TableLabelDecode"
+    character_dict: list[str]  # PostProcess.character_dict as inference.yml lists it
+    merge_no_span_structure: bool  # `<td></td>` appended and `<td>` removed before decoding
+    # How a box in [0, 1] becomes pixels (PaddleX's _get_bbox_scales, keyed by model name): "original"
+    # (SLANet: times the original width / height) or "padded" (times the padded size / resize ratio).
+    box_scale: str
+
+
+@_record
+class TableStructureSpec(FamilySpec):
+    """The BGR image resized so its long side is `resize_long`, normalized, zero-padded at the bottom /
+    right to `pad_size` x `pad_size`; the model returns cell boxes and structure token probabilities."""
+
+    NESTED = {"normalize": NormalizeSpec, "postprocess": TableLabelDecodeSpec}
+    img_mode: str
+    resize_long: int
+    normalize: NormalizeSpec
+    pad_size: int
+    pad_value: float
+    postprocess: TableLabelDecodeSpec
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 SPECS: dict[str, type[FamilySpec]] = {
@@ -304,6 +333,7 @@ SPECS: dict[str, type[FamilySpec]] = {
     "layout_detection": DetectionSpec,
     "instance_segmentation": InstanceSegmentationSpec,
     "image_unwarping": ImageUnwarpingSpec,
+    "table_structure_recognition": TableStructureSpec,
 }
 
 

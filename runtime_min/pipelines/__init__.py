@@ -29,6 +29,7 @@ _REGISTRY = {
     "image_feature": "hpi.runtime_min.pipelines.image_feature",
     "image_unwarping": "hpi.runtime_min.pipelines.image_unwarping",
     "doc_preprocessor": "hpi.runtime_min.pipelines.doc_preprocessor",
+    "table_structure_recognition": "hpi.runtime_min.pipelines.table_structure",
 }
 
 

@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+import fetch_table_model  # noqa: E402  (scripts/; yaml only, no onnx)
 import make_anomaly_model  # noqa: E402  (yaml only, no paddle)
 import make_classification_model  # noqa: E402
 import make_detection_model  # noqa: E402
@@ -97,6 +99,9 @@ def samples() -> list[tuple[str, str, dict]]:
         # PaddleX's UVDoc inference.yml (scripts/fetch_uvdoc_model.py): the predictor hard-codes the rest.
         ("image_unwarping", "UVDoc", {"Global": {"model_name": "UVDoc"}, "Hpi": {"backend_configs": {
             "paddle_infer": {"trt_dynamic_shapes": {"img": [[1, 3, 128, 64], [1, 3, 256, 128], [8, 3, 512, 256]]}}}}}),
+        # The real SLANet / SLANet_plus inference.yml of scripts/fetch_table_model.py (yaml only, no onnx).
+        ("table_structure", "SLANet", fetch_table_model.table_config("SLANet")),
+        ("table_structure_plus", "SLANet_plus", fetch_table_model.table_config("SLANet_plus")),
     ]
     out += [(name, name, det(name)) for name in make_detection_model.MODELS]
     return out
