@@ -372,6 +372,23 @@ class OcrParams(_Record):
     use_doc_unwarping: bool | None = None  # True with the document preprocessor's UVDoc model, else absent
 
 
+@_record
+class SealParams(OcrParams):
+    """The seal_recognition pipeline's parameters as a bundle stores them: its SealOCR's OcrParams (the
+    document preprocessor's switches there are the seal pipeline's own, run on the whole image before layout
+    detection) and, with layout detection on, the layout model's effective post-processing (PaddleX's
+    pipeline config values, else the model's inference.yml). Optional fields are absent when their branch is
+    off, so bundles without layout detection stay as they were."""
+
+    OMIT_NONE = (*OcrParams.OMIT_NONE, "use_layout_detection", "layout_threshold", "layout_nms",
+                 "layout_unclip_ratio", "layout_merge_bboxes_mode")
+    use_layout_detection: bool | None = None  # True with the layout model, else absent
+    layout_threshold: float | int | dict | None = None  # as DetPostProcessSpec.threshold
+    layout_nms: bool | None = None
+    layout_unclip_ratio: list[float] | None = None  # [w, h]; absent: no unclipping
+    layout_merge_bboxes_mode: str | None = None  # "union", "large", "small"; absent: none
+
+
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
 # create_pipeline("OCR") runs with): the runtime's OcrRunner defaults (DEFAULT_PARAMS).
 OCR_CONFIG_VALUES = {

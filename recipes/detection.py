@@ -22,7 +22,7 @@ _INTERP = {0: "NEAREST", 1: "LINEAR", 2: "BICUBIC", 3: "AREA", 4: "LANCZOS4"}
 # PaddleX's DetPredictor.build_to_batch: models whose name contains one of these get `im_shape` first.
 _NEEDS_IM_SHAPE = ("DETR", "DINO", "RCNN", "YOLOv3", "CenterNet", "BlazeFace", "PP-DocLayout-L",
                    "PP-DocLayout_plus-L", "PP-DocBlockLayout", "PP-DocLayoutV2")
-_MERGE_MODES = ("union", "large", "small")
+MERGE_MODES = ("union", "large", "small")
 
 
 def det_resize(args: dict) -> DetectionResizeSpec:
@@ -56,14 +56,15 @@ def det_ops(config: dict) -> dict[str, dict]:
                             required=_KNOWN_OPS)
 
 
-def _threshold(value):
-    """draw_threshold as PaddleX uses it: a float filters, a {class id: float} dict filters per class."""
+def threshold_value(value, where: str = "inference.yml draw_threshold"):
+    """A detection threshold as PaddleX uses it: a float filters, a {class id: float} dict filters per class."""
     if isinstance(value, dict):
         return {int(k): float(v) for k, v in value.items()}
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         # PaddleX filters only when the threshold is a float (`isinstance(threshold, float)`).
         return float(value) if isinstance(value, float) else int(value)
-    raise CompileError(f"inference.yml draw_threshold must be a number or a {{class id: number}} map, got {value!r}")
+    raise CompileError(f"{where} must be a number or a {{class id: number}} map, got {value!r}")
+
 
 
 def _unclip(value):
@@ -134,9 +135,9 @@ class ObjectDetectionRecipe(ModelRecipe):
         if not labels:
             raise CompileError("inference.yml of a detection model has no label_list")
         merge = config.get("layout_merge_bboxes_mode")
-        if merge is not None and merge not in _MERGE_MODES:
+        if merge is not None and merge not in MERGE_MODES:
             raise CompileError(f"inference.yml layout_merge_bboxes_mode {merge!r} is not supported "
-                               f"({', '.join(_MERGE_MODES)}; per-class maps are not ported)")
+                               f"({', '.join(MERGE_MODES)}; per-class maps are not ported)")
         name = (config.get("Global") or {}).get("model_name", "")
         return DetectionSpec(
             # Backends may reorder boxes Paddle writes in a defined order (runtime_min.compare.canonical).
@@ -144,7 +145,7 @@ class ObjectDetectionRecipe(ModelRecipe):
             feeds=(["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
             resize=det_resize(ops["Resize"]),
             normalize=det_normalize(ops["NormalizeImage"]),
-            postprocess=DetPostProcessSpec(threshold=_threshold(config.get("draw_threshold", 0.5)),
+            postprocess=DetPostProcessSpec(threshold=threshold_value(config.get("draw_threshold", 0.5)),
                                            label_list=[str(v) for v in labels],
                                            layout_nms=bool(config.get("layout_nms") or False),
                                            layout_unclip_ratio=_unclip(config.get("layout_unclip_ratio")),

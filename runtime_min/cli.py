@@ -78,10 +78,24 @@ def _add_ocr_options(p: argparse.ArgumentParser) -> None:
     for name, text in _OCR_SWITCHES:
         group.add_argument("--" + name.replace("_", "-"), dest=name, type=_true_or_false, metavar="true|false",
                            help=text)
-    seal = p.add_argument_group("seal_recognition parameters", "PaddleX's names for the seal text detector and "
-                                                               "recognizer; default: the bundle's value")
-    for name, kind, metavar, text in _seal_options():
+    seal = p.add_argument_group("seal_recognition parameters", "PaddleX's names for the seal text detector, "
+                                                               "recognizer and layout detection; default: the "
+                                                               "bundle's value")
+    for name, kind, metavar, text in (*_seal_options(), *_LAYOUT_OPTIONS):
         seal.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, help=text)
+
+
+# The seal pipeline's layout detection parameters (use_doc_orientation_classify / use_doc_unwarping above
+# apply to its document preprocessor too).
+_LAYOUT_OPTIONS = (
+    ("use_layout_detection", _true_or_false, "true|false", "crop the layout model's seal boxes first (false: "
+                                                           "read the whole image)"),
+    ("layout_threshold", float, "X", "layout boxes scoring above X are kept"),
+    ("layout_nms", _true_or_false, "true|false", "layout NMS (true turns it on; false keeps the bundle's)"),
+    ("layout_unclip_ratio", float, "X", "scale each layout box by X about its centre"),
+    ("layout_merge_bboxes_mode", str, "union|large|small", "large: drop boxes inside another; small: drop "
+                                                           "boxes holding another"),
+)
 
 
 def _seal_options() -> list[tuple]:
@@ -93,7 +107,7 @@ def _seal_options() -> list[tuple]:
 
 def _ocr_params(args) -> dict:
     """The per-call parameters given on the command line (PaddleX's names)."""
-    names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options())]
+    names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options(), *_LAYOUT_OPTIONS)]
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

@@ -12,6 +12,11 @@ PaddleX. The model settings follow PaddleX's `get_model_settings`:
   there too when its config did not create that model.
 * `return_word_box`: the words of each line and their boxes (ops/word_box.py), as PaddleX computes them.
 
+The seal_recognition pipeline's own parameters (`split_seal`): the document preprocessor's two switches,
+layout detection's (`use_layout_detection`, `layout_threshold`, `layout_nms`, `layout_unclip_ratio`,
+`layout_merge_bboxes_mode`) and `seal_det_*` / `seal_rec_score_thresh`, handed to its SealOCR under the
+`text_det_*` / `text_rec_score_thresh` names.
+
 Difference kept on purpose: a non-positive `text_det_*` size or threshold is refused, where PaddleX
 would use the value in `text_det_params` but silently run with the model's own (`value or default`).
 """
@@ -83,29 +88,65 @@ def resolve(params: dict, call: dict, *, has_textline: bool, has_doc_ori: bool, 
 SEAL_TO_OCR = {"seal_det_limit_side_len": "text_det_limit_side_len", "seal_det_limit_type": "text_det_limit_type",
                "seal_det_thresh": "text_det_thresh", "seal_det_box_thresh": "text_det_box_thresh",
                "seal_det_unclip_ratio": "text_det_unclip_ratio", "seal_rec_score_thresh": "text_rec_score_thresh"}
-# Branches hpi's seal pipeline does not have: False is what it does anyway, True is refused.
-_SEAL_OFF = {"use_doc_orientation_classify": "the document preprocessor",
-             "use_doc_unwarping": "the document preprocessor", "use_layout_detection": "layout detection"}
-_SEAL_LAYOUT = ("layout_det_res", "layout_threshold", "layout_nms", "layout_unclip_ratio", "layout_merge_bboxes_mode")
-SEAL_NAMES = (*_SEAL_OFF, *_SEAL_LAYOUT, *SEAL_TO_OCR)
+# The seal pipeline's own per-call parameters: the document preprocessor's switches (PaddleX hands them to its
+# doc_preprocessor sub-pipeline) and layout detection's.
+SEAL_DOC = ("use_doc_orientation_classify", "use_doc_unwarping")
+SEAL_LAYOUT = ("use_layout_detection", "layout_threshold", "layout_nms", "layout_unclip_ratio",
+               "layout_merge_bboxes_mode")
+# PaddleX's external layout results (DetResult objects from another run) are not taken.
+_SEAL_REFUSED = ("layout_det_res",)
+SEAL_NAMES = (*SEAL_DOC, *SEAL_LAYOUT, *_SEAL_REFUSED, *SEAL_TO_OCR)
+_MERGE_MODES = ("union", "large", "small")
 
 
-def seal_to_ocr(call: dict) -> dict:
-    """The seal OCR's per-call parameters for a seal_recognition `predict()` call (None: the bundle's value);
-    ValueError names a parameter this pipeline does not take."""
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_layout(call: dict) -> dict:
+    """The layout parameters of a call, checked as PaddleX's DetPredictor takes them; ValueError names a bad one.
+    layout_unclip_ratio comes back as [w, h] (a float means both, as PaddleX's post-processing reads it)."""
+    out = dict(call)
+    for key in ("use_layout_detection", "layout_nms"):
+        if key in call and not isinstance(call[key], bool):
+            raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+    if "layout_threshold" in call:
+        value = call["layout_threshold"]
+        if isinstance(value, dict):
+            if not all(_number(v) and not isinstance(k, bool) and str(k).lstrip("-").isdigit() for k, v in value.items()):
+                raise ValueError(f"layout_threshold as a map must be {{class id: number}}, got {value!r}")
+            out["layout_threshold"] = {int(k): float(v) for k, v in value.items()}
+        elif not _number(value):
+            raise ValueError(f"layout_threshold must be a number or a {{class id: number}} map, got {value!r}")
+    if "layout_unclip_ratio" in call:
+        value = call["layout_unclip_ratio"]
+        if isinstance(value, float):
+            out["layout_unclip_ratio"] = [value, value]
+        elif isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_number, value)):
+            out["layout_unclip_ratio"] = [float(v) for v in value]
+        else:  # PaddleX raises on an int too; its per-class map is not ported
+            raise ValueError(f"layout_unclip_ratio must be a float or a (width, height) pair, got {value!r}")
+    if "layout_merge_bboxes_mode" in call and call["layout_merge_bboxes_mode"] not in _MERGE_MODES:
+        raise ValueError(f"layout_merge_bboxes_mode must be one of {', '.join(_MERGE_MODES)} (per-class maps are "
+                         f"not ported), got {call['layout_merge_bboxes_mode']!r}")
+    return out
+
+
+def split_seal(call: dict) -> tuple[dict, dict, dict]:
+    """A seal_recognition `predict()` call's parameters (None: the bundle's value, left out here) as
+    (document preprocessor switches, layout parameters, the seal OCR's parameters under the OCR names);
+    ValueError names a parameter this pipeline does not take or a bad value."""
     call = {k: v for k, v in call.items() if v is not None}
     unknown = sorted(set(call) - set(SEAL_NAMES))
     if unknown:
         raise ValueError(f"unknown predict parameter(s) {', '.join(unknown)} for the seal_recognition pipeline; "
-                         f"accepted (PaddleX's names): {', '.join(SEAL_NAMES)}")
-    for key, branch in _SEAL_OFF.items():
+                         f"accepted (PaddleX's names): {', '.join(n for n in SEAL_NAMES if n not in _SEAL_REFUSED)}")
+    if "layout_det_res" in call:
+        raise ValueError("layout_det_res (layout results from elsewhere) is not taken by hpi's seal_recognition; "
+                         "fix: leave it unset (the bundle's layout model runs) or use_layout_detection=False")
+    for key in SEAL_DOC:
         if key in call and not isinstance(call[key], bool):
             raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
-        if call.get(key):
-            raise ValueError(f"{key}=True: hpi's seal_recognition pipeline runs without {branch}; "
-                             "fix: leave it unset or False")
-    layout = [k for k in _SEAL_LAYOUT if k in call]
-    if layout:
-        raise ValueError(f"{', '.join(layout)}: hpi's seal_recognition pipeline runs without layout detection; "
-                         "fix: leave them unset")
-    return {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR}
+    return ({k: call[k] for k in SEAL_DOC if k in call},
+            _check_layout({k: call[k] for k in SEAL_LAYOUT if k in call}),
+            {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR})

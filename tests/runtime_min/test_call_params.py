@@ -84,22 +84,36 @@ def test_doc_orientation_needs_its_model():
         resolve({**DOC, "use_doc_orientation_classify": False}, use_doc_orientation_classify=True)
 
 
-def test_seal_parameters_are_handed_on_under_the_ocr_names():
+def test_seal_parameters_are_split_into_doc_layout_and_ocr():
     call = {"seal_det_limit_side_len": 960, "seal_det_limit_type": "max", "seal_det_thresh": 0.3,
             "seal_det_box_thresh": 0.7, "seal_det_unclip_ratio": 0.8, "seal_rec_score_thresh": 0.5,
-            "use_doc_orientation_classify": False, "use_layout_detection": None, "layout_nms": None}
-    assert call_params.seal_to_ocr(call) == {
+            "use_doc_orientation_classify": False, "use_doc_unwarping": None, "use_layout_detection": True,
+            "layout_threshold": {"16": 0.4}, "layout_nms": None, "layout_unclip_ratio": 1.2,
+            "layout_merge_bboxes_mode": "small"}
+    doc, layout, ocr = call_params.split_seal(call)
+    assert doc == {"use_doc_orientation_classify": False}
+    assert layout == {"use_layout_detection": True, "layout_threshold": {16: 0.4}, "layout_unclip_ratio": [1.2, 1.2],
+                      "layout_merge_bboxes_mode": "small"}
+    assert ocr == {
         "text_det_limit_side_len": 960, "text_det_limit_type": "max", "text_det_thresh": 0.3,
         "text_det_box_thresh": 0.7, "text_det_unclip_ratio": 0.8, "text_rec_score_thresh": 0.5}
+    assert call_params.split_seal({"layout_unclip_ratio": (1, 1.5), "layout_threshold": 0.5})[1] == {
+        "layout_unclip_ratio": [1.0, 1.5], "layout_threshold": 0.5}
 
 
 @pytest.mark.parametrize("call, message", [
-    ({"use_layout_detection": True}, "use_layout_detection=True: .* runs without layout detection"),
-    ({"use_doc_unwarping": True}, "runs without the document preprocessor"),
+    ({"use_layout_detection": "yes"}, "use_layout_detection must be True, False or None"),
     ({"use_doc_orientation_classify": "no"}, "must be True, False or None"),
-    ({"layout_threshold": 0.5, "layout_nms": True}, "layout_threshold, layout_nms: .* leave them unset"),
+    ({"layout_nms": 1}, "layout_nms must be True, False or None"),
+    ({"layout_threshold": "high"}, "layout_threshold must be a number"),
+    ({"layout_threshold": {"seal": 0.5}}, r"layout_threshold as a map must be \{class id: number\}"),
+    ({"layout_unclip_ratio": 2}, "layout_unclip_ratio must be a float or a \\(width, height\\) pair"),
+    ({"layout_unclip_ratio": {16: (1.0, 1.0)}}, "layout_unclip_ratio must be a float"),
+    ({"layout_merge_bboxes_mode": {16: "large"}}, "layout_merge_bboxes_mode must be one of union, large, small"),
+    ({"layout_det_res": [{}]}, "layout_det_res .* is not taken"),
     ({"text_det_thresh": 0.3}, r"unknown predict parameter\(s\) text_det_thresh for the seal_recognition pipeline"),
 ])
 def test_seal_parameters_refused_with_the_reason(call, message):
-    with pytest.raises(ValueError, match=message):
-        call_params.seal_to_ocr(call)
+    with pytest.raises(ValueError, match=message) as exc:
+        call_params.split_seal(call)
+    assert "\n" not in str(exc.value)
