@@ -99,33 +99,22 @@ def simplify(src: Path, out: Path, simplifier: str) -> Path:
     return out
 
 
-def _loops_hoisted(src: Path, out: Path) -> Path:
-    """`src`, or where it has a Loop with pass-through carried values, a copy at `out` with them read from
-    the outer scope (compiler/loops.py: exact; OpenVINO's frontend refuses the pass-through form)."""
-    import onnx
-
-    from hpi.compiler.loops import hoist_loop_invariants
-
-    model = onnx.load(str(src))
-    if not any(n.op_type == "Loop" for n in model.graph.node) or not hoist_loop_invariants(model):
-        return src
-    onnx.save(model, str(out))
-    return out
-
-
 def ir_from_onnx(src: Path, out_xml: Path) -> Path:
     """OpenVINO IR with fp32 weights (save_model would compress them to fp16 by default).
 
     Runs in a fresh process: OpenVINO names unnamed nodes from a process-wide counter, so only a
     fresh process gives the same IR bytes for the same ONNX on every compile. Standard ONNX operators
-    OpenVINO's frontend lacks are converted by compiler/ov_extensions.py.
+    OpenVINO's frontend lacks are converted by compiler/ov_extensions.py; Loops that carry values through
+    unchanged are rewritten first (compiler/loops.py), which OpenVINO's frontend otherwise refuses.
     """
     out_xml.parent.mkdir(parents=True, exist_ok=True)
-    src = _loops_hoisted(src, out_xml.parent / "loops-hoisted.onnx")
+    # A graph with Loops goes through compiler/loops.py first (in the child: no model in this process).
     code = ("import sys, openvino as ov; from hpi.compiler.ov_extensions import extensions; "
-            "ov.save_model(ov.convert_model(sys.argv[1], extension=extensions()), sys.argv[2], "
-            "compress_to_fp16=False)")
-    proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml)], capture_output=True, text=True)
+            "from hpi.compiler.loops import onnx_for_openvino; "
+            "ov.save_model(ov.convert_model(onnx_for_openvino(sys.argv[1], sys.argv[3]), extension=extensions()), "
+            "sys.argv[2], compress_to_fp16=False)")
+    proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml),
+                           str(out_xml.parent / "loops-hoisted.onnx")], capture_output=True, text=True)
     if proc.returncode != 0 or not out_xml.is_file():
         raise CompileError(f"OpenVINO cannot convert {src.name}: "
                            f"{last_error_line(proc.stderr, f'exit {proc.returncode}')}")

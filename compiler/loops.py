@@ -8,7 +8,9 @@ it drops such pass-through body parameters. The rewrite is exact: a body may rea
 value, so each pass-through carried value is read from the Loop's own input instead, and leaves the
 carried list (and the Loop's outputs, whose consumers then read the input it always equalled).
 
-`hoist_loop_invariants(model) -> int` changes the ModelProto in place and returns how many values moved.
+`hoist_loop_invariants(model) -> int` changes the ModelProto in place and returns how many values moved;
+`onnx_for_openvino(path, scratch) -> path` is the file to hand OpenVINO (`path`, or the rewritten copy at
+`scratch`), used by compiler/convert.py's IR conversion (the ONNX artifact keeps the source graph).
 """
 
 from __future__ import annotations
@@ -77,3 +79,14 @@ def _hoist(graph) -> int:
 def hoist_loop_invariants(model) -> int:
     """Move every pass-through loop-carried value of `model`'s Loops to an outer-scope read (in place)."""
     return _hoist(model.graph)
+
+
+def onnx_for_openvino(path: str, scratch: str) -> str:
+    """`path`, or where its graph has a Loop with pass-through carried values, the rewritten copy at `scratch`."""
+    import onnx
+
+    model = onnx.load(path)
+    if not any(n.op_type == "Loop" for n in model.graph.node) or not hoist_loop_invariants(model):
+        return path
+    onnx.save(model, scratch)
+    return scratch
