@@ -120,8 +120,8 @@ def _check_layout(call: dict) -> dict:
             raise ValueError(f"layout_threshold must be a number or a {{class id: number}} map, got {value!r}")
     if "layout_unclip_ratio" in call:
         value = call["layout_unclip_ratio"]
-        if isinstance(value, float):
-            out["layout_unclip_ratio"] = [value, value]
+        if isinstance(value, float):  # 0.0: the pipeline's, as PaddleX's `value or the pipeline's`
+            out["layout_unclip_ratio"] = [value, value] if value else None
         elif isinstance(value, (list, tuple)) and len(value) == 2 and all(map(_number, value)):
             out["layout_unclip_ratio"] = [float(v) for v in value]
         else:  # PaddleX raises on an int too; its per-class map is not ported
@@ -147,6 +147,7 @@ def split_seal(call: dict) -> tuple[dict, dict, dict]:
     for key in SEAL_DOC:
         if key in call and not isinstance(call[key], bool):
             raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+    layout = _check_layout({k: call[k] for k in SEAL_LAYOUT if k in call})
     return ({k: call[k] for k in SEAL_DOC if k in call},
-            _check_layout({k: call[k] for k in SEAL_LAYOUT if k in call}),
+            {k: v for k, v in layout.items() if v is not None},
             {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR})

@@ -99,6 +99,8 @@ def test_seal_parameters_are_split_into_doc_layout_and_ocr():
         "text_det_box_thresh": 0.7, "text_det_unclip_ratio": 0.8, "text_rec_score_thresh": 0.5}
     assert call_params.split_seal({"layout_unclip_ratio": (1, 1.5), "layout_threshold": 0.5})[1] == {
         "layout_unclip_ratio": [1.0, 1.5], "layout_threshold": 0.5}
+    # 0.0 is falsy: PaddleX then keeps the pipeline's ratio
+    assert call_params.split_seal({"layout_unclip_ratio": 0.0})[1] == {}
 
 
 @pytest.mark.parametrize("call, message", [
