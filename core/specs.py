@@ -103,7 +103,11 @@ class DBPostProcessSpec(_Record):
 @_record
 class CTCLabelDecodeSpec(_Record):
     NAME = "CTCLabelDecode"
+    OMIT_NONE = ("display_order",)
     character_list: list[str]
+    # "bidi": PaddleX turns the decoded (logical-order) text into display order with python-bidi's get_display
+    # (its Arabic recognizers); absent: the text as decoded.
+    display_order: str | None = None
 
 
 class FamilySpec(_Record):

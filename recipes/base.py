@@ -73,9 +73,6 @@ class ModelRecipe:
     fp16_tolerance: ClassVar[Tolerance | None] = None
     # Values for inputs that carry data (profile_input_data) when inference.yml has none.
     default_profile_input_data: ClassVar[dict] = {}
-    # Names of this family that are refused, with the one-line reason (e.g. PaddleX post-processing per
-    # name that the runtime does not reproduce).
-    refused_names: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def profile(cls, config: dict) -> Profile:
@@ -142,14 +139,12 @@ class PipelineRecipe:
 
 
 _MODELS: dict[str, type[ModelRecipe]] = {}
-_REFUSED: dict[str, str] = {}
 _PIPELINES: dict[str, type[PipelineRecipe]] = {}
 
 
 def register_model(cls: type[ModelRecipe]) -> type[ModelRecipe]:
     for name in cls.model_names:
         _MODELS[name] = cls
-    _REFUSED.update(cls.refused_names)
     return cls
 
 
@@ -159,8 +154,6 @@ def register_pipeline(cls: type[PipelineRecipe]) -> type[PipelineRecipe]:
 
 
 def model_recipe_for(model_name: str) -> type[ModelRecipe]:
-    if model_name in _REFUSED:
-        raise CompileError(f"model {model_name!r} is not supported: {_REFUSED[model_name]}")
     if model_name not in _MODELS:
         raise CompileError(f"unknown model {model_name!r} (Global.model_name in inference.yml); "
                            f"supported: {', '.join(sorted(_MODELS))}")

@@ -75,12 +75,14 @@ class CTCLabelDecode:
     float. Without a character_list PaddleX uses "0123456789abcdefghijklmnopqrstuvwxyz".
     """
 
-    def __init__(self, character_list: Sequence[str] | None = None, use_space_char: bool = True):
+    def __init__(self, character_list: Sequence[str] | None = None, use_space_char: bool = True,
+                 display_order: str | None = None):
         chars = list(character_list) if character_list is not None else list(
             "0123456789abcdefghijklmnopqrstuvwxyz")
         if use_space_char:
             chars.append(" ")
         self.character = ["blank"] + chars
+        self.for_display = _display_order(display_order)
 
     def __call__(self, preds: np.ndarray) -> tuple[list[str], list[float]]:
         """preds: [N, T, C] probabilities. Returns (texts, scores), one per row."""
@@ -113,3 +115,21 @@ class CTCLabelDecode:
             # a whole-batch reduction would sum in a different order.
             scores.append(np.mean(kept).tolist() if len(kept) else 0.0)
         return texts, scores
+
+
+def _display_order(order: str | None):
+    """text -> the text as PaddleX's predictor hands it out: unchanged, or for "bidi" (its Arabic recognizers)
+    python-bidi's get_display of the decoded logical-order text (word boxes are computed before, on the
+    logical order, as PaddleX does)."""
+    if order is None:
+        return lambda text: text
+    if order != "bidi":
+        from hpi.core.errors import BundleError
+        raise BundleError(f"text recognition display_order {order!r} is not known to this runtime (known: bidi)")
+    try:
+        from bidi.algorithm import get_display
+    except ImportError:
+        from hpi.core.errors import BackendUnavailable
+        raise BackendUnavailable("this bundle's Arabic text recognizer puts its texts in display order with "
+                                 "python-bidi (as PaddleX does): pip install 'hpi-aot[arabic]'") from None
+    return get_display

@@ -177,7 +177,7 @@ class OcrRunner:
                  doc_ori_infer: Callable[[np.ndarray], np.ndarray] | None = None,
                  doc_ori_spec: ImageClassificationSpec | None = None,
                  doc_unwarp_infer: Callable[[np.ndarray], np.ndarray] | None = None,
-                 doc_unwarp_spec: ImageUnwarpingSpec | None = None):
+                 doc_unwarp_spec: ImageUnwarpingSpec | None = None, display_order: str | None = None):
         unknown = set(params or {}) - set(DEFAULT_PARAMS)
         if unknown:
             raise ValueError(
@@ -187,7 +187,7 @@ class OcrRunner:
         self.det_infer = det_infer
         self.rec_infer = rec_infer
         self.textline_infer, self.textline_spec = textline_infer, textline_spec
-        self.decode = CTCLabelDecode(characters)
+        self.decode = CTCLabelDecode(characters, display_order=display_order)
         self.fonts: FontChooser | None = None  # None: the process-wide default chooser
         self._configure({**copy.deepcopy(DEFAULT_PARAMS), **(params or {})})
 
@@ -316,13 +316,15 @@ class OcrRunner:
             best = on_device(x, len(self.decode.character)) if on_device else None
             idx, prob = best if best is not None else self.decode.best(self.rec_infer(x))
             texts, scores = self.decode.decode_best(idx, prob)
+            shown = [self.decode.for_display(text) for text in texts]
             if not word_boxes:
-                results.update(zip(ids, zip(texts, scores)))
+                results.update(zip(ids, zip(shown, scores)))
                 continue
             _, img_h, img_w = self.params["rec_image_shape"][:3]
             widest = max([img_w / img_h] + [ratios[i] for i in ids])
-            for i, text, score, keep in zip(ids, texts, scores, self.decode.selection(idx)):
-                results[i] = (text, score, (idx.shape[1] * (ratios[i] / widest), *word_info(text, keep)))
+            # the words come from the decoded (logical-order) text, the boxes' text is the shown one, as PaddleX
+            for i, text, line, score, keep in zip(ids, texts, shown, scores, self.decode.selection(idx)):
+                results[i] = (line, score, (idx.shape[1] * (ratios[i] / widest), *word_info(text, keep)))
         return [results[i] for i in range(len(crops))]
 
     def predict_one(self, image) -> dict:
@@ -431,6 +433,7 @@ def build(name: str, models: dict, params: dict) -> OcrRunner:
     if params.get("use_doc_unwarping") and doc_unwarp is None:
         raise BundleError("the bundle's OCR pipeline has use_doc_unwarping but no 'doc_unwarp' model")
     return OcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, params,
-                       textline_infer=textline, textline_spec=textline.entry.spec if textline else None,
-                       doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None,
-                       doc_unwarp_infer=doc_unwarp, doc_unwarp_spec=doc_unwarp.entry.spec if doc_unwarp else None)
+                     textline_infer=textline, textline_spec=textline.entry.spec if textline else None,
+                     doc_ori_infer=doc_ori, doc_ori_spec=doc_ori.entry.spec if doc_ori else None,
+                     doc_unwarp_infer=doc_unwarp, doc_unwarp_spec=doc_unwarp.entry.spec if doc_unwarp else None,
+                     display_order=rec.postprocess.display_order)

@@ -203,7 +203,8 @@ def build(name: str, models: dict, params: dict) -> SealRecognitionRunner:
         "max_candidates": post.max_candidates, "use_dilation": post.use_dilation, "score_mode": post.score_mode,
         "box_type": post.box_type,
     }
-    ocr = SealOcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, ocr_params)
+    ocr = SealOcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, ocr_params,
+                        display_order=rec.postprocess.display_order)
     doc = None
     if seal.use_doc_preprocessor:
         doc = doc_preprocessor.build("doc_preprocessor", {role: models[role] for role in ("doc_ori", "doc_unwarp")

@@ -43,12 +43,12 @@ class TextRecognitionRunner(SingleModelRunner):
 
     def __init__(self, model, spec: TextRecognitionSpec):
         super().__init__(model, spec)
-        self.decode = CTCLabelDecode(spec.postprocess.character_list)
+        self.decode = CTCLabelDecode(spec.postprocess.character_list, display_order=spec.postprocess.display_order)
 
     def predict_one(self, image: np.ndarray) -> dict:
         x = rec_resize_norm(_to_mode(image, self.spec.img_mode), self.spec.rec_image_shape)[None]
         texts, scores = self.decode(self.model(x))
-        return {"rec_text": texts[0], "rec_score": scores[0]}
+        return {"rec_text": self.decode.for_display(texts[0]), "rec_score": scores[0]}
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
         """The image over a white row with `text (score)`, like PaddleX's TextRecResult._to_img: the font

@@ -49,7 +49,7 @@ COMPILED_MODELS = {
     "PP-OCRv4_server_det": "PP-OCRv4_mobile_det", "PP-OCRv3_mobile_det": "PP-OCRv4_mobile_det",
     "PP-OCRv3_server_det": "PP-OCRv4_mobile_det",
     "PP-OCRv4_server_rec": "PP-OCRv4_mobile_rec", "PP-OCRv3_mobile_rec": "PP-OCRv4_mobile_rec",
-    "latin_PP-OCRv5_mobile_rec": "PP-OCRv5_mobile_rec",
+    "latin_PP-OCRv5_mobile_rec": "PP-OCRv5_mobile_rec", "arabic_PP-OCRv3_mobile_rec": "PP-OCRv4_mobile_rec",
 }
 # name -> the compiled name whose every setting but the dictionary it shares (test_recipes_covered.py reads them)
 DICTIONARY_SIBLINGS = {

@@ -7,6 +7,10 @@ the runtime spec, the spec goes through the manifest's canonical JSON, and the r
 probabilities that pick those entries; PaddleX reads the same inference.yml with its own loader, builds its
 decoder as its predictor does (tests/oracle/paddlex_ctc_decode.py) and decodes the same array. Texts and
 scores must be equal.
+
+Arabic: PaddleX's predictor puts the texts of its two Arabic recognizers in display order (python-bidi's
+get_display); the same real model under the Arabic name, with Arabic letters in its dictionary, is compiled
+and run alone against PaddleX's own predictor on the OCR images.
 """
 
 from __future__ import annotations
@@ -20,12 +24,15 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
 
 sys.path.insert(0, str(REPO / "scripts"))
 import fetch_ppocr_onnx  # noqa: E402
 
 NAME = "latin_PP-OCRv5_mobile_rec"
+ARABIC = "arabic_PP-OCRv5_mobile_rec"
+# The model names this module compiles (tests/recipes/test_recipes_covered.py reads them).
+COMPILED_MODELS = ("arabic_PP-OCRv5_mobile_rec",)
 FLAG_DE = "\U0001F1E9\U0001F1EA"
 FLAG_US = "\U0001F1FA\U0001F1F8"
 
@@ -108,10 +115,58 @@ def test_an_entry_yaml_reads_as_no_string_is_refused():
         model_recipe_for(NAME).runtime_spec(config)
 
 
-@pytest.mark.parametrize("name", ["arabic_PP-OCRv5_mobile_rec", "arabic_PP-OCRv3_mobile_rec"])
-def test_arabic_is_refused_by_name(name):
-    from hpi.core.errors import CompileError
-    from hpi.recipes.base import model_recipe_for
+@pytest.fixture(scope="module")
+def arabic_dir(model_dir, tmp_path_factory):
+    """The real v5 rec under the Arabic name, its dictionary's non-ASCII entries swapped for Arabic letters
+    (same length, so the model's classes still map): the real model then reads Chinese as Arabic letters
+    between the digits and Latin it reads as such, lines of mixed direction that get_display reorders."""
+    model = tmp_path_factory.mktemp("arabic") / ARABIC
+    shutil.copytree(model_dir, model)
+    config = yaml.safe_load((model / "inference.yml").read_text(encoding="utf-8"))
+    config["Global"]["model_name"] = ARABIC
+    letters = [chr(c) for c in range(0x0621, 0x064B)]
+    config["PostProcess"]["character_dict"] = [c if c.isascii() else letters[i % len(letters)]
+                                               for i, c in enumerate(config["PostProcess"]["character_dict"])]
+    (model / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+    return model
 
-    with pytest.raises(CompileError, match=f"model '{name}' is not supported: PaddleX reorders .*python-bidi"):
-        model_recipe_for(name)
+
+def test_arabic_recognizers_keep_paddlexs_display_order():
+    from hpi.recipes.base import model_recipe_for
+    from hpi.runtime_min.ops.text_rec import CTCLabelDecode
+
+    config = yaml.safe_load("PreProcess:\n  transform_ops:\n  - RecResizeImg: {image_shape: [3, 48, 320]}\n"
+                            "PostProcess:\n  name: CTCLabelDecode\n  character_dict: ['a', 'b']\n")
+    for name, order in ((ARABIC, "bidi"), ("arabic_PP-OCRv3_mobile_rec", "bidi"), (NAME, None)):
+        config["Global"] = {"model_name": name}
+        spec = model_recipe_for(name).runtime_spec(config)
+        assert spec.postprocess.display_order == order
+        assert ("display_order" in spec.to_dict()["postprocess"]) == (order is not None)  # others byte-identical
+    # the first strong character is Arabic: a right-to-left line, the Arabic run reversed, the runs swapped
+    assert CTCLabelDecode(["a"], display_order="bidi").for_display("12 \u0633\u0644\u0645 ab") == \
+        "ab \u0645\u0644\u0633 12"
+
+
+@needs_oracle()
+@needs_testdata()
+def test_arabic_texts_match_paddlex(arabic_dir, hpi_config, tmp_path):
+    """The Arabic-named real model compiled and run alone vs PaddleX's own predictor on the same dir
+    (engine onnxruntime): rec_text equal (in display order), scores within OCR's tolerance."""
+    from hpi.runtime_min import open_bundle
+
+    out = tmp_path / "arabic.hpi"
+    assert compile_cli(arabic_dir, "--output", out, "--quiet", "--cpu-backend", "onnxruntime") == 0
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(arabic_dir),
+                    str(tmp_path / "paddlex"), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
+                   check=True, capture_output=True)
+    model, arabic, mixed = open_bundle(out), 0, 0
+    for image in OCR_IMAGES:
+        ours = model.predict_one(str(image)).to_dict()
+        theirs = json.loads((tmp_path / "paddlex" / f"{image.stem}.json").read_text(encoding="utf-8"))
+        assert ours["rec_text"] == theirs["rec_text"], image.name
+        assert abs(ours["rec_score"] - theirs["rec_score"]) <= 3e-4, image.name
+        letters = sum("\u0621" <= c <= "\u064a" for c in theirs["rec_text"])
+        arabic += letters >= 2  # reversed for display
+        mixed += letters > 0 and any(c.isascii() and c.isalnum() for c in theirs["rec_text"])
+    # measured: 7 of the 18 texts have two or more Arabic letters, 1 mixes them with Latin (ch_en_num.jpg)
+    assert arabic >= 5 and mixed >= 1, f"{arabic} Arabic texts, {mixed} mixed: the display order is barely tested"
