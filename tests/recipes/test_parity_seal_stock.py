@@ -217,7 +217,8 @@ def test_per_call_layout_and_doc_parameters_match_paddlex(bundle, setup, paddlex
     assert all(r["doc_preprocessor_res"]["model_settings"] == {"use_doc_orientation_classify": True,
                                                                "use_doc_unwarping": False} for r in theirs.values())
     assert sum(theirs[p.name] != paddlex_stock[p.name] for p in images) >= 4  # the parameters took effect
-    case = f"seal_recognition stock yaml, per call (CALL) vs PaddleX onnxruntime/{backend}"
+    case = ("seal_recognition stock yaml, per call (orientation, no unwarping, layout 0.2 / 1.1) vs PaddleX "
+            f"onnxruntime/{backend}")
     mismatches = _compare(open_bundle(bundle, backend=backend), images, theirs, case,
                           exact_polys=backend == "onnxruntime", **CALL)
     print(f"{case}: {len(images)} images; {report(case)}")
