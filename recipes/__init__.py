@@ -19,5 +19,6 @@ from hpi.recipes import seal as _seal  # noqa: F401  (seal text detection, seal_
 from hpi.recipes import image_unwarping as _image_unwarping  # noqa: F401  (UVDoc document unwarping)
 from hpi.recipes import doc_preprocessor as _doc_preprocessor  # noqa: F401  (the doc_preprocessor pipeline)
 from hpi.recipes import table_structure as _table_structure  # noqa: F401  (SLANet table structure)
+from hpi.recipes import table_recognition as _table_recognition  # noqa: F401  (table_recognition)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

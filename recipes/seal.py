@@ -76,24 +76,25 @@ def _at(config: dict, where: str):
     return value
 
 
-def _check_keys(config: dict) -> None:
-    for where, known in _KNOWN_KEYS.items():
+def check_keys(config: dict, known_keys: dict = _KNOWN_KEYS, pipeline: str = "seal_recognition") -> None:
+    """Refuse, by name, a key the pipeline's PaddleX code does not read (`known_keys`: place → keys)."""
+    for where, known in known_keys.items():
         section = _at(config, where)
         if section is None:
             continue
         if not isinstance(section, dict):
-            raise CompileError(f"seal_recognition {where} must be a map, got {section!r}")
+            raise CompileError(f"{pipeline} {where} must be a map, got {section!r}")
         unknown = sorted(set(section) - set(known))
         if unknown:
-            raise CompileError(f"seal_recognition {'config' if not where else where} keys {unknown} are not read "
-                               f"by PaddleX's seal pipeline (known: {', '.join(known)})")
+            raise CompileError(f"{pipeline} {'config' if not where else where} keys {unknown} are not read "
+                               f"by PaddleX's {pipeline} pipeline (known: {', '.join(known)})")
 
 
-def _switch(config: dict, key: str, where: str = "") -> bool:
+def switch(config: dict, key: str, where: str = "", pipeline: str = "seal_recognition") -> bool:
     """PaddleX's `config.get(key, True)`, a boolean."""
     value = config.get(key, True)
     if not isinstance(value, bool):
-        raise CompileError(f"seal_recognition {where}{key} must be true or false, got {value!r}")
+        raise CompileError(f"{pipeline} {where}{key} must be true or false, got {value!r}")
     return value
 
 
@@ -105,47 +106,47 @@ def _seal_ocr(config: dict) -> dict:
     return sub
 
 
-def doc_preprocessor(config: dict) -> dict | None:
+def doc_preprocessor(config: dict, pipeline: str = "seal_recognition") -> dict | None:
     """SubPipelines.DocPreprocessor when `use_doc_preprocessor` is on (PaddleX: unless False), else None."""
-    if not _switch(config, "use_doc_preprocessor"):
+    if not switch(config, "use_doc_preprocessor", pipeline=pipeline):
         return None
     sub = (config.get("SubPipelines") or {}).get("DocPreprocessor")
     if not sub:
         hint = "" if "use_doc_preprocessor" in config else "use_doc_preprocessor is not set, and PaddleX then turns it on; "
-        raise CompileError(f"{hint}seal_recognition needs SubPipelines.DocPreprocessor (PaddleX's doc_preprocessor "
+        raise CompileError(f"{hint}{pipeline} needs SubPipelines.DocPreprocessor (PaddleX's doc_preprocessor "
                            "pipeline); or set use_doc_preprocessor: False")
     if sub.get("pipeline_name", "doc_preprocessor") != "doc_preprocessor":
-        raise CompileError("seal_recognition SubPipelines.DocPreprocessor.pipeline_name must be 'doc_preprocessor', "
+        raise CompileError(f"{pipeline} SubPipelines.DocPreprocessor.pipeline_name must be 'doc_preprocessor', "
                            f"got {sub.get('pipeline_name')!r}")
     return sub
 
 
-def _doc_modules(sub: dict) -> dict[str, str]:
+def doc_modules(sub: dict, pipeline: str = "seal_recognition") -> dict[str, str]:
     try:
         return DocPreprocessorRecipe.modules_for(sub)
     except CompileError as exc:
-        raise CompileError(f"seal_recognition SubPipelines.DocPreprocessor: {exc}") from None
+        raise CompileError(f"{pipeline} SubPipelines.DocPreprocessor: {exc}") from None
 
 
-def layout_detection(config: dict) -> dict | None:
+def layout_detection(config: dict, pipeline: str = "seal_recognition") -> dict | None:
     """SubModules.LayoutDetection when `use_layout_detection` is on (PaddleX: unless False), else None."""
-    if not _switch(config, "use_layout_detection"):
+    if not switch(config, "use_layout_detection", pipeline=pipeline):
         return None
     module = (config.get("SubModules") or {}).get("LayoutDetection")
     if not module:
         hint = "" if "use_layout_detection" in config else "use_layout_detection is not set, and PaddleX then turns it on; "
-        raise CompileError(f"{hint}seal_recognition needs SubModules.LayoutDetection (model_name, model_dir; e.g. "
+        raise CompileError(f"{hint}{pipeline} needs SubModules.LayoutDetection (model_name, model_dir; e.g. "
                            "PP-DocLayout-L); or set use_layout_detection: False")
     return module
 
 
-def layout_params(module: dict, spec: dict) -> dict:
+def layout_params(module: dict, spec: dict, pipeline: str = "seal_recognition") -> dict:
     """The layout model's effective post-processing in the pipeline, as PaddleX's DetPredictor resolves it:
     the pipeline config's threshold / layout_unclip_ratio / layout_merge_bboxes_mode where given (not None),
     else the model's inference.yml; layout_nms where true, else the model's."""
     post = spec.get("postprocess") or {}
     if post.get("name") != "DetPostProcess":
-        raise CompileError("seal_recognition SubModules.LayoutDetection must be a layout detection model "
+        raise CompileError(f"{pipeline} SubModules.LayoutDetection must be a layout detection model "
                            f"(DetPostProcess), got {post.get('name')!r}")
     where = "SubModules.LayoutDetection"
     threshold = post["threshold"] if module.get("threshold") is None else \
@@ -174,6 +175,24 @@ def layout_params(module: dict, spec: dict) -> dict:
             "layout_merge_bboxes_mode": merge}
 
 
+def doc_layout_params(config: dict, models: dict, pipeline: str = "seal_recognition") -> dict:
+    """The SealParams fields of the document preprocessor and layout detection branches that are on (absent
+    otherwise, so bundles without them stay as they were); shared with table_recognition."""
+    optional = {}
+    doc = doc_preprocessor(config, pipeline)
+    if doc is not None:
+        switches = DocPreprocessorRecipe.params(doc, models)
+        # As the OCR pipeline's: the switch present with the preprocessor, unwarping only when on.
+        optional.update(use_doc_preprocessor=True,
+                        use_doc_orientation_classify=switches["use_doc_orientation_classify"])
+        if switches["use_doc_unwarping"]:
+            optional.update(use_doc_unwarping=True)
+    layout = layout_detection(config, pipeline)
+    if layout is not None:
+        optional.update(layout_params(layout, models["layout_det"], pipeline))
+    return optional
+
+
 @register_pipeline
 class SealRecognitionRecipe(PipelineRecipe):
     name = "seal_recognition"
@@ -192,11 +211,11 @@ class SealRecognitionRecipe(PipelineRecipe):
 
     @classmethod
     def modules_for(cls, config):
-        _check_keys(config)
+        check_keys(config)
         modules = {}
         doc = doc_preprocessor(config)
         if doc is not None:
-            modules.update(_doc_modules(doc))
+            modules.update(doc_modules(doc))
         if layout_detection(config) is not None:
             modules["LayoutDetection"] = "layout_det"
         sub = _seal_ocr(config)
@@ -215,18 +234,7 @@ class SealRecognitionRecipe(PipelineRecipe):
 
     @classmethod
     def params(cls, config, models):
-        optional = {}
-        doc = doc_preprocessor(config)
-        if doc is not None:
-            switches = DocPreprocessorRecipe.params(doc, models)
-            # As the OCR pipeline's: the switch present with the preprocessor, unwarping only when on.
-            optional.update(use_doc_preprocessor=True,
-                            use_doc_orientation_classify=switches["use_doc_orientation_classify"])
-            if switches["use_doc_unwarping"]:
-                optional.update(use_doc_unwarping=True)
-        layout = layout_detection(config)
-        if layout is not None:
-            optional.update(layout_params(layout, models["layout_det"]))
+        optional = doc_layout_params(config, models)
         sub = _seal_ocr(config)
         det = sub["SubModules"]["TextDetection"]
         rec = sub["SubModules"]["TextRecognition"]

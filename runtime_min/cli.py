@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="image files, folders of images, or glob patterns")
     p.add_argument("--output", "-o", metavar="DIR", help="write one <image>_res.json per image into DIR")
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
+    p.add_argument("--save-html", metavar="DIR", help="table_recognition: write each table's HTML as "
+                                                      "<image>_table_<n>.html into DIR (PaddleX's save_to_html)")
     add_run_args(p, backend_help="default: the bundle's choice among those that work here")
     add_trust_args(p)
     p.add_argument("--serial-number", metavar="SERIAL", help="serial number of the license a license-bound bundle "
@@ -83,6 +85,11 @@ def _add_ocr_options(p: argparse.ArgumentParser) -> None:
                                                                "bundle's value")
     for name, kind, metavar, text in (*_seal_options(), *_LAYOUT_OPTIONS):
         seal.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, help=text)
+    table = p.add_argument_group("table_recognition parameters", "PaddleX's per-call table options (its text_det_*, "
+                                 "text_rec_score_thresh, use_doc_* and --use-layout-detection above apply too)")
+    for name, text in _TABLE_SWITCHES:
+        table.add_argument("--" + name.replace("_", "-"), dest=name, type=_true_or_false, metavar="true|false",
+                           help=text)
 
 
 # The seal pipeline's layout detection parameters (use_doc_orientation_classify / use_doc_unwarping above
@@ -98,6 +105,13 @@ _LAYOUT_OPTIONS = (
 )
 
 
+_TABLE_SWITCHES = (
+    ("use_ocr_model", "read the page with the bundle's OCR (only true: hpi takes no OCR results from elsewhere)"),
+    ("use_ocr_results_with_table_cells", "read each cell's crop with the OCR instead of matching the page's lines"),
+    ("cell_sort_by_y_projection", "order a cell's lines by rows (vertical overlap), each row left to right"),
+)
+
+
 def _seal_options() -> list[tuple]:
     from hpi.runtime_min.pipelines.call_params import SEAL_TO_OCR
 
@@ -107,7 +121,8 @@ def _seal_options() -> list[tuple]:
 
 def _ocr_params(args) -> dict:
     """The per-call parameters given on the command line (PaddleX's names)."""
-    names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options(), *_LAYOUT_OPTIONS)]
+    names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options(), *_LAYOUT_OPTIONS,
+                                   *_TABLE_SWITCHES)]
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
@@ -153,6 +168,8 @@ def _run(args) -> None:
             result.save_to_json(args.output)
         if args.save_vis:
             result.save_to_img(args.save_vis)
+        if args.save_html:
+            result.save_to_html(args.save_html)
     if skipped and done:
         _err(f"{done} input(s) done, {len(skipped)} failed")
     elif skipped:

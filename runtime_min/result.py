@@ -57,6 +57,26 @@ class Result:
         target.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=4), encoding="utf-8")
         return target
 
+    def save_to_html(self, path) -> list[Path]:
+        """PaddleX's `save_to_html` (table pipelines): a folder to write `<input stem>_<key>.html` into, one per
+        table (`table_<region id>`), or one `.html` path (the first table's). UsageError for a pipeline whose
+        results have no HTML."""
+        to_html = getattr(self._runner, "to_html", None)
+        if to_html is None:
+            from hpi.core.errors import UsageError
+
+            raise UsageError("this bundle's pipeline writes no HTML (only table_recognition does); drop --save-html")
+        pages, path = to_html(self._data), Path(path)
+        if path.suffix.lower() == ".html":
+            targets = [(path, next(iter(pages.values())))] if pages else []
+        else:
+            stem = Path(self.input_path).stem if self.input_path else "array"
+            targets = [(path / f"{stem}_{key}.html", html) for key, html in pages.items()]
+        for target, html in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, encoding="utf-8")
+        return [target for target, _ in targets]
+
     def save_to_img(self, path, font_path=None) -> Path:
         """A `.png` path, or a folder to write `<input stem>_res.png` into.
 

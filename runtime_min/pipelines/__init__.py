@@ -17,6 +17,7 @@ from hpi.core.errors import BundleError
 _REGISTRY = {
     "OCR": "hpi.runtime_min.pipelines.ocr",
     "seal_recognition": "hpi.runtime_min.pipelines.seal",
+    "table_recognition": "hpi.runtime_min.pipelines.table_recognition",
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",
     "image_classification": "hpi.runtime_min.pipelines.classification",

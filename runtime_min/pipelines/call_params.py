@@ -151,3 +151,40 @@ def split_seal(call: dict) -> tuple[dict, dict, dict]:
     return ({k: call[k] for k in SEAL_DOC if k in call},
             {k: v for k, v in layout.items() if v is not None},
             {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR})
+
+
+# PaddleX 3.7.2's per-call table_recognition parameters (`_TableRecognitionPipeline.predict`): the document
+# preprocessor's switches, use_layout_detection, the GeneralOCR's text_det_* / text_rec_score_thresh (no
+# text_det_max_side_limit: PaddleX's predict does not hand it on) and the table's own two.
+TABLE_OCR = ("text_det_limit_side_len", "text_det_limit_type", "text_det_thresh", "text_det_box_thresh",
+             "text_det_unclip_ratio", "text_rec_score_thresh")
+TABLE_OWN = ("use_ocr_results_with_table_cells", "cell_sort_by_y_projection")
+# use_ocr_model=False needs PaddleX's overall_ocr_res (an OCRResult from another run), which, like
+# layout_det_res, is not taken.
+_TABLE_REFUSED = ("overall_ocr_res", "layout_det_res")
+TABLE_NAMES = (*SEAL_DOC, "use_layout_detection", "use_ocr_model", *TABLE_OCR, *TABLE_OWN, *_TABLE_REFUSED)
+
+
+def split_table(call: dict) -> tuple[dict, dict, dict, dict]:
+    """A table_recognition `predict()` call's parameters (None: the bundle's value, left out here) as
+    (document preprocessor switches, layout parameters, GeneralOCR parameters, the table's own); ValueError
+    names a parameter this pipeline does not take or a bad value. PaddleX's predict swallows unknown names
+    (**kwargs); here they are refused."""
+    call = {k: v for k, v in call.items() if v is not None}
+    unknown = sorted(set(call) - set(TABLE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown predict parameter(s) {', '.join(unknown)} for the table_recognition pipeline; "
+                         f"accepted (PaddleX's names): {', '.join(n for n in TABLE_NAMES if n not in _TABLE_REFUSED)}")
+    for key in _TABLE_REFUSED:
+        if key in call:
+            raise ValueError(f"{key} (results from another run) is not taken by hpi's table_recognition; fix: leave "
+                             "it unset (the bundle's own models run)")
+    if call.get("use_ocr_model") is False:
+        raise ValueError("use_ocr_model=False needs overall_ocr_res, which hpi's table_recognition does not take; "
+                         "fix: leave use_ocr_model unset or True")
+    for key in (*SEAL_DOC, *TABLE_OWN):
+        if key in call and not isinstance(call[key], bool):
+            raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+    layout = _check_layout({k: call[k] for k in ("use_layout_detection",) if k in call})
+    return ({k: call[k] for k in SEAL_DOC if k in call}, layout,
+            {k: call[k] for k in TABLE_OCR if k in call}, {k: call[k] for k in TABLE_OWN if k in call})

@@ -107,30 +107,7 @@ class SealRecognitionRunner:
             raise UsageError(message) from None
         twin = copy.copy(self)
         twin.ocr = ocr
-        # PaddleX's get_model_settings: either switch given, the preprocessor runs only if one is True.
-        if doc_call:
-            twin.use_doc_preprocessor = any(doc_call.values())
-            if twin.use_doc_preprocessor and self.doc is None:
-                given = next(k for k, v in doc_call.items() if v)
-                raise UsageError(f"{given}=True: this bundle's seal_recognition pipeline has no document "
-                                 "preprocessor; fix: compile from a config with use_doc_preprocessor: True and "
-                                 "SubPipelines.DocPreprocessor, or leave it unset")
-            if twin.use_doc_preprocessor:
-                twin.doc = self.doc.with_params(**doc_call)
-        use_layout = layout_call.pop("use_layout_detection", None)
-        if use_layout is not None:
-            if use_layout and self.layout is None:
-                raise UsageError("use_layout_detection=True: this bundle's seal_recognition pipeline has no layout "
-                                 "detection model; fix: compile from a config with use_layout_detection: True and "
-                                 "SubModules.LayoutDetection, or leave it unset")
-            twin.use_layout_detection = use_layout
-        if layout_call and self.layout is not None:
-            post = self.layout.post
-            # PaddleX's DetPredictor.process: a given threshold replaces the pipeline's; the other three
-            # apply only when truthy (`value or the pipeline's`).
-            changes = {_LAYOUT_FIELDS[k]: v for k, v in layout_call.items() if k == "layout_threshold" or v}
-            spec = replace(self.layout.spec, postprocess=replace(post, **changes))
-            twin.layout = DetectionRunner(self.layout.model, spec)
+        apply_doc_layout("seal_recognition", self, twin, doc_call, layout_call)
         return twin
 
     def predict_one(self, image) -> dict:
@@ -184,8 +161,61 @@ class SealRecognitionRunner:
             draw(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
 
 
+def apply_doc_layout(pipeline: str, self, twin, doc_call: dict, layout_call: dict) -> None:
+    """Apply a call's document preprocessor switches and layout parameters (call_params._check_layout's
+    form) of `self` (a runner with `doc`, `layout` and their use_* flags) to its copy `twin`; shared by the
+    seal and table recognition pipelines. UsageError names a switch the bundle has no model for."""
+    # PaddleX's get_model_settings: either switch given, the preprocessor runs only if one is True.
+    if doc_call:
+        twin.use_doc_preprocessor = any(doc_call.values())
+        if twin.use_doc_preprocessor and self.doc is None:
+            given = next(k for k, v in doc_call.items() if v)
+            raise UsageError(f"{given}=True: this bundle's {pipeline} pipeline has no document "
+                             "preprocessor; fix: compile from a config with use_doc_preprocessor: True and "
+                             "SubPipelines.DocPreprocessor, or leave it unset")
+        if twin.use_doc_preprocessor:
+            twin.doc = self.doc.with_params(**doc_call)
+    use_layout = layout_call.pop("use_layout_detection", None)
+    if use_layout is not None:
+        if use_layout and self.layout is None:
+            raise UsageError(f"use_layout_detection=True: this bundle's {pipeline} pipeline has no layout "
+                             "detection model; fix: compile from a config with use_layout_detection: True and "
+                             "SubModules.LayoutDetection, or leave it unset")
+        twin.use_layout_detection = use_layout
+    if layout_call and self.layout is not None:
+        post = self.layout.post
+        # PaddleX's DetPredictor.process: a given threshold replaces the pipeline's; the other three
+        # apply only when truthy (`value or the pipeline's`).
+        changes = {_LAYOUT_FIELDS[k]: v for k, v in layout_call.items() if k == "layout_threshold" or v}
+        spec = replace(self.layout.spec, postprocess=replace(post, **changes))
+        twin.layout = DetectionRunner(self.layout.model, spec)
+
+
 # The OcrParams fields that are the seal pipeline's own branches, not its SealOCR's.
 _OWN = ("use_doc_preprocessor", "use_doc_orientation_classify", "use_doc_unwarping")
+
+
+def build_doc_layout(pipeline: str, models: dict, params: SealParams):
+    """(document preprocessor runner or None, layout DetectionRunner or None) of a bundle whose params
+    (SealParams or a subclass) say which branches are on; shared by the seal and table recognition pipelines."""
+    seal = params
+    doc = None
+    if seal.use_doc_preprocessor:
+        doc = doc_preprocessor.build("doc_preprocessor", {role: models[role] for role in ("doc_ori", "doc_unwarp")
+                                                          if role in models},
+                                     {"use_doc_orientation_classify": bool(seal.use_doc_orientation_classify),
+                                      "use_doc_unwarping": bool(seal.use_doc_unwarping)})
+    layout = None
+    if seal.use_layout_detection:
+        model = models.get("layout_det")
+        if model is None or not isinstance(model.entry.spec, DetectionSpec):
+            raise BundleError(f"the bundle's {pipeline} pipeline has use_layout_detection but no 'layout_det' "
+                              "detection model")
+        spec = model.entry.spec
+        layout = DetectionRunner(model, replace(spec, postprocess=replace(
+            spec.postprocess, threshold=seal.layout_threshold, layout_nms=bool(seal.layout_nms),
+            layout_unclip_ratio=seal.layout_unclip_ratio, layout_merge_bboxes_mode=seal.layout_merge_bboxes_mode)))
+    return doc, layout
 
 
 def build(name: str, models: dict, params: dict) -> SealRecognitionRunner:
@@ -205,20 +235,5 @@ def build(name: str, models: dict, params: dict) -> SealRecognitionRunner:
     }
     ocr = SealOcrRunner(models["text_det"], models["text_rec"], rec.postprocess.character_list, ocr_params,
                         display_order=rec.postprocess.display_order)
-    doc = None
-    if seal.use_doc_preprocessor:
-        doc = doc_preprocessor.build("doc_preprocessor", {role: models[role] for role in ("doc_ori", "doc_unwarp")
-                                                          if role in models},
-                                     {"use_doc_orientation_classify": bool(seal.use_doc_orientation_classify),
-                                      "use_doc_unwarping": bool(seal.use_doc_unwarping)})
-    layout = None
-    if seal.use_layout_detection:
-        model = models.get("layout_det")
-        if model is None or not isinstance(model.entry.spec, DetectionSpec):
-            raise BundleError("the bundle's seal_recognition pipeline has use_layout_detection but no 'layout_det' "
-                              "detection model")
-        spec = model.entry.spec
-        layout = DetectionRunner(model, replace(spec, postprocess=replace(
-            spec.postprocess, threshold=seal.layout_threshold, layout_nms=bool(seal.layout_nms),
-            layout_unclip_ratio=seal.layout_unclip_ratio, layout_merge_bboxes_mode=seal.layout_merge_bboxes_mode)))
+    doc, layout = build_doc_layout("seal_recognition", models, seal)
     return SealRecognitionRunner(ocr, doc, layout)

@@ -119,3 +119,27 @@ def test_seal_parameters_refused_with_the_reason(call, message):
     with pytest.raises(ValueError, match=message) as exc:
         call_params.split_seal(call)
     assert "\n" not in str(exc.value)
+
+
+def test_table_recognition_call_is_split_by_paddlex_names():
+    doc, layout, ocr, own = call_params.split_table({
+        "use_doc_unwarping": False, "use_layout_detection": False, "use_ocr_model": True, "text_det_thresh": 0.4,
+        "text_rec_score_thresh": 0.5, "cell_sort_by_y_projection": True, "use_ocr_results_with_table_cells": None})
+    assert doc == {"use_doc_unwarping": False}
+    assert layout == {"use_layout_detection": False}
+    assert ocr == {"text_det_thresh": 0.4, "text_rec_score_thresh": 0.5}
+    assert own == {"cell_sort_by_y_projection": True}
+
+
+@pytest.mark.parametrize("call, message", [
+    ({"layout_threshold": 0.3}, "unknown predict parameter.*layout_threshold.*table_recognition"),
+    ({"text_det_max_side_limit": 900}, "unknown predict parameter.*text_det_max_side_limit"),
+    ({"overall_ocr_res": {}}, "overall_ocr_res .* is not taken"),
+    ({"layout_det_res": {}}, "layout_det_res .* is not taken"),
+    ({"use_ocr_model": False}, "use_ocr_model=False needs overall_ocr_res"),
+    ({"cell_sort_by_y_projection": 1}, "cell_sort_by_y_projection must be True, False or None"),
+])
+def test_table_recognition_call_refusals_are_one_line(call, message):
+    with pytest.raises(ValueError, match=message) as exc:
+        call_params.split_table(call)
+    assert "\n" not in str(exc.value)
