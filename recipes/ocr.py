@@ -67,22 +67,23 @@ class TextDetectionRecipe(ModelRecipe):
         return {"x": normalize(resized, spec.normalize)[None]}
 
 
+ARABIC = ("arabic_PP-OCRv5_mobile_rec", "arabic_PP-OCRv3_mobile_rec")  # PaddleX's list in TextRecRunnerPredictor
+
+
 @register_model
 class TextRecognitionRecipe(ModelRecipe):
     family = "text_recognition"
     # The PP-OCRv5 language variants differ from PP-OCRv5_mobile_rec only in their dictionary (inference.yml's
     # PostProcess.character_dict); PaddleX decodes them all with the same CTCLabelDecode, left to right, with
-    # no reordering (Thai, Devanagari, Tamil and Telugu signs stay in the model's emitted order) but for Arabic.
+    # no reordering (Thai, Devanagari, Tamil and Telugu signs stay in the model's emitted order) but for Arabic,
+    # whose texts its predictor puts in display order with python-bidi (ARABIC: the spec's display_order).
     model_names = ("PP-OCRv4_mobile_rec", "PP-OCRv4_server_rec", "PP-OCRv4_server_rec_doc", "PP-OCRv3_mobile_rec",
                    "PP-OCRv5_mobile_rec",
                    "PP-OCRv5_server_rec", "PP-OCRv6_medium_rec", "PP-OCRv6_small_rec", "PP-OCRv6_tiny_rec",
                    "latin_PP-OCRv5_mobile_rec", "eslav_PP-OCRv5_mobile_rec", "korean_PP-OCRv5_mobile_rec",
                    "en_PP-OCRv5_mobile_rec", "el_PP-OCRv5_mobile_rec", "th_PP-OCRv5_mobile_rec",
                    "cyrillic_PP-OCRv5_mobile_rec", "devanagari_PP-OCRv5_mobile_rec", "ta_PP-OCRv5_mobile_rec",
-                   "te_PP-OCRv5_mobile_rec")
-    refused_names = {name: "PaddleX reorders its texts for display with python-bidi (get_display), which hpi's "
-                     "runtime does not reproduce"
-                     for name in ("arabic_PP-OCRv5_mobile_rec", "arabic_PP-OCRv3_mobile_rec")}
+                   "te_PP-OCRv5_mobile_rec", *ARABIC)
     default_profile = {"x": ([1, 3, 48, 160], [1, 3, 48, 320], [8, 3, 48, 3200])}
     fp16_tolerance = Tolerance(atol=1e-2)  # CTC keeps the argmax per step; 1e-2 on probabilities rarely moves it
     # Softmax over 6625 classes; paddle2onnx 1.3.1 differs from Paddle by ~1.3e-5.
@@ -106,7 +107,8 @@ class TextRecognitionRecipe(ModelRecipe):
         return TextRecognitionSpec(
             img_mode=_img_mode(ops),
             rec_image_shape=[int(v) for v in ops.get("RecResizeImg", {}).get("image_shape", [3, 48, 320])],
-            postprocess=CTCLabelDecodeSpec(character_list=list(characters)),
+            postprocess=CTCLabelDecodeSpec(character_list=list(characters), display_order="bidi"
+                                           if (config.get("Global") or {}).get("model_name") in ARABIC else None),
         )
 
     @classmethod
