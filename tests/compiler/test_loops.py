@@ -2,7 +2,9 @@
 Loop (a weight carried through unchanged, a state updated, a scan output), the rewritten graph gives ONNX
 Runtime's outputs (to float rounding: with the weight a constant ONNX Runtime may pick another MatMul kernel,
 3e-8 here) and OpenVINO converts and runs it to the same values. The real case (SLANet's
-500-step GRU decoder) is compiled and compared with PaddleX in tests/recipes/test_parity_table_structure.py."""
+500-step GRU decoder) is compiled and compared with PaddleX in tests/recipes/test_parity_table_structure.py, and
+its paddle 3.0 PIR export through paddle2onnx 2.1.0 in test_parity_table_structure_paddle.py (whose Loop the
+last test here mimics)."""
 
 from __future__ import annotations
 
@@ -82,3 +84,65 @@ def test_openvino_runs_the_hoisted_loop():
     got = compiled([x])
     for port, expected in zip(compiled.outputs, want):
         np.testing.assert_allclose(got[port], expected, atol=1e-6)
+
+
+def _pir_while(tmp_path):
+    """A Loop as paddle2onnx 2.1.0 writes a PIR while loop: body inputs named after the Loop's outer inputs,
+    the body condition declared a scalar while the Loop's is [1], a placeholder carried value nobody reads that
+    enters as a scalar and leaves as [1, 4], and a scalar step counter the body makes [1] (i * 1.0 + 1.0)."""
+    f, b, i64 = TensorProto.FLOAT, TensorProto.BOOL, TensorProto.INT64
+    body = helper.make_graph(
+        [helper.make_node("Cast", ["i"], ["i_f"], to=f),
+         helper.make_node("Mul", ["i_f", "one1"], ["i_m"]),
+         helper.make_node("Add", ["i_m", "one0"], ["i_a"]),
+         helper.make_node("Cast", ["i_a"], ["i_next"], to=i64),
+         helper.make_node("Less", ["i_a", "five"], ["cond_next"]),
+         helper.make_node("Tanh", ["x"], ["x_next"]),
+         helper.make_node("Identity", ["x_next"], ["last"])],
+        "body",
+        [helper.make_tensor_value_info("iter", i64, [1]), helper.make_tensor_value_info("cond", b, []),
+         helper.make_tensor_value_info("i", i64, []), helper.make_tensor_value_info("x", f, [1, 4]),
+         helper.make_tensor_value_info("placeholder", f, [1, 4])],
+        [helper.make_tensor_value_info("cond_next", b, []), helper.make_tensor_value_info("i_next", i64, []),
+         helper.make_tensor_value_info("x_next", f, [1, 4]), helper.make_tensor_value_info("last", f, [1, 4])],
+        [numpy_helper.from_array(np.array([1.0], np.float32), "one1"),
+         numpy_helper.from_array(np.array(1.0, np.float32), "one0"),
+         numpy_helper.from_array(np.array([5.0], np.float32), "five")])
+    graph = helper.make_graph(
+        [helper.make_node("Constant", [], ["cond"], value=numpy_helper.from_array(np.array([True]))),
+         helper.make_node("Constant", [], ["i"], value=numpy_helper.from_array(np.array(0, np.int64))),
+         helper.make_node("Constant", [], ["placeholder"], value=numpy_helper.from_array(np.array(0, np.float32))),
+         helper.make_node("Loop", ["", "cond", "i", "x", "placeholder"], ["i_out", "x_out", "last_out"], body=body),
+         helper.make_node("Cast", ["i_out"], ["steps"], to=f)],
+        "pir_while", [helper.make_tensor_value_info("x", f, [1, 4])],
+        [helper.make_tensor_value_info("x_out", f, [1, 4]), helper.make_tensor_value_info("steps", f, None)])
+    path = tmp_path / "pir_while.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
+    return path
+
+
+def test_paddle2onnx_pir_while_loop_runs_on_both_backends(tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    ov = pytest.importorskip("openvino")
+    from hpi.compiler.loops import loadable_loops, onnx_for_openvino
+
+    path = _pir_while(tmp_path)
+    with pytest.raises(Exception, match="declared"):  # as written, ONNX Runtime refuses the condition
+        ort.InferenceSession(str(path))
+    assert loadable_loops(path) > 0
+    x = np.random.default_rng(1).standard_normal((1, 4)).astype(np.float32)
+    expected = x
+    for _ in range(5):
+        expected = np.tanh(expected)
+    x_out, steps = ort.InferenceSession(str(path)).run(None, {"x": x})
+    np.testing.assert_allclose(x_out, expected, rtol=1e-6)
+    assert steps.reshape(-1).tolist() == [5.0]
+    core = ov.Core()
+    with pytest.raises(Exception, match="dynamic rank"):  # loadable, but the CPU plugin refuses the Loop
+        core.compile_model(core.read_model(str(path)), "CPU")
+    ov_path = onnx_for_openvino(str(path), str(tmp_path / "ov.onnx"))
+    assert ov_path != str(path)
+    compiled = core.compile_model(core.read_model(ov_path), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    out = compiled({"x": x})
+    np.testing.assert_allclose(out[compiled.outputs[0]], expected, rtol=1e-6)
+    assert out[compiled.outputs[1]].reshape(-1).tolist() == [5.0]
