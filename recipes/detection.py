@@ -173,6 +173,15 @@ class RTDETRRecipe(ObjectDetectionRecipe):
 
 
 @register_model
+class TableCellDetectionRecipe(RTDETRRecipe):
+    """PaddleX's table cell detectors (module `table_cells_detection`, used by table_recognition_v2): RT-DETR-L
+    run by the same DetPredictor, inference.yml's label list `cell`, 640 x 640 (PaddleX's
+    inference_meta._meta_det_rtdetr for them); the results are PaddleX's DetResult."""
+
+    model_names = ("RT-DETR-L_wired_table_cell_det", "RT-DETR-L_wireless_table_cell_det")
+
+
+@register_model
 class PicoDetLayoutRecipe(ObjectDetectionRecipe):
     """PaddleX's `layout_detection` module runs the same DetPredictor; only the labels differ."""
 
