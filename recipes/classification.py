@@ -109,6 +109,29 @@ class TextLineOrientationRecipe(ImageClassificationRecipe):
 
 
 @register_model
+class TableClassificationRecipe(ImageClassificationRecipe):
+    """PaddleX's `table_classification` module: a 2-way (wired_table / wireless_table) image classifier that
+    table_recognition_v2 runs on each table to choose the wired or wireless structure and cell models. PaddleX
+    runs it with the same ClasPredictor as image classification (PP-LCNet_x1_0's pre-processing, Topk 5 over
+    the two labels: inference_meta._meta_cls_table), so the family is image classification; the labels are
+    checked, since the pipeline picks the models by label name."""
+
+    family = "image_classification"
+    model_names = ("PP-LCNet_x1_0_table_cls",)
+    LABELS = ("wired_table", "wireless_table")
+
+    @classmethod
+    def runtime_spec(cls, config):
+        spec = super().runtime_spec(config)
+        labels = spec.postprocess.label_list
+        if labels is None or sorted(labels) != sorted(cls.LABELS):
+            raise CompileError(f"a table classification model has the labels {', '.join(cls.LABELS)} (the "
+                               f"table_recognition_v2 pipeline picks its models by them); its "
+                               f"PostProcess.Topk.label_list is {labels}")
+        return spec
+
+
+@register_model
 class DocOrientationRecipe(ImageClassificationRecipe):
     """PaddleX's `doc_text_orientation` module: a 4-way (0 / 90 / 180 / 270 degree) image classifier
     that the OCR pipeline's document preprocessor runs on the whole image

@@ -79,6 +79,7 @@ def samples() -> list[tuple[str, str, dict]]:
             c["PreProcess"]["transform_ops"].remove({"CropImage": _ops(c, "CropImage")}),
             c["PostProcess"]["Topk"].pop("label_list")))),
         ("doc_ori", "PP-LCNet_x1_0_doc_ori", cls(make_classification_model.DOC_ORI)),
+        ("table_cls", "PP-LCNet_x1_0_table_cls", cls(make_classification_model.TABLE_CLS)),
         ("textline_ori", "PP-LCNet_x0_25_textline_ori", _edit(cls("PP-LCNet_x0_25_textline_ori"), lambda c: (
             _ops(c, "ResizeImage").pop("resize_short"), _ops(c, "ResizeImage").update(size=[160, 80]),
             c["PreProcess"]["transform_ops"].remove({"CropImage": _ops(c, "CropImage")}),
