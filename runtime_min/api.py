@@ -117,7 +117,9 @@ class Pipeline:
           text_det_limit_side_len, text_det_limit_type, text_det_max_side_limit, text_det_thresh,
           text_det_box_thresh, text_det_unclip_ratio, text_rec_score_thresh, return_word_box. The
           results' `model_settings` and `text_det_params` show the values used. seal_recognition takes
-          PaddleX's seal_det_* and seal_rec_score_thresh. An unknown name, a bad value, or any
+          PaddleX's seal_det_* and seal_rec_score_thresh; table_recognition its use_layout_detection,
+          use_ocr_results_with_table_cells and cell_sort_by_y_projection (call_params.split_table; no
+          text_det_max_side_limit, as PaddleX's table predict). An unknown name, a bad value, or any
           parameter for a pipeline that takes none, is a UsageError, raised here (before the first
           result).
         """
