@@ -120,7 +120,10 @@ def test_every_model_name_has_its_family():
     assert families == {"PicoDet-S": "object_detection", "PP-YOLOE_plus-S": "object_detection",
                         "RT-DETR-L": "object_detection", "PicoDet_LCNet_x2_5_face": "object_detection",
                         "PP-ShiTuV2_det": "object_detection", "PicoDet_layout_1x": "layout_detection",
-                        "PP-DocLayout-L": "layout_detection"}
+                        "PP-DocLayout-L": "layout_detection",
+                        # PaddleX runs its table cell detectors with the same DetPredictor (labels: cell)
+                        "RT-DETR-L_wired_table_cell_det": "object_detection",
+                        "RT-DETR-L_wireless_table_cell_det": "object_detection"}
 
 
 def test_profile_is_cut_to_batch_one_and_input_data_follows():
