@@ -144,21 +144,33 @@ class SealRecognitionRunner:
         """PaddleX's pictures: `layout_det_res` (the layout boxes on the preprocessed image), `preprocessed_img`
         (the document preprocessor's panels), `seal_res_region<id>` (each seal region's OCR picture on its
         crop). One picture goes to `path`; several to `<path stem>_<name><suffix>` beside it."""
-        path = Path(path)
         fonts = fonts or self.ocr.fonts
-        pictures = []
-        if data["layout_det_res"]:
-            pictures.append(("layout_det_res", lambda target: self.layout.save_visualization(
-                data["layout_det_res"], data["page_img"], target)))
-        if data["model_settings"]["use_doc_preprocessor"]:
-            pictures.append(("preprocessed_img", lambda target: self.doc.save_visualization(
-                data["doc_preprocessor_res"], image, target, fonts=fonts)))
+        pictures = page_pictures(self, data, image, fonts)
         for seal, crop in zip(data["seal_res_list"], data["seal_imgs"]):
             pictures.append((f"seal_res_region{seal['seal_region_id']}",
                              lambda target, seal=seal, crop=crop: ocr_result.save_visualization(
                                  seal, crop, target, fonts=fonts)))
-        for name, draw in pictures:
-            draw(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
+        write_pictures(pictures, path)
+
+
+def page_pictures(runner, data: dict, image: np.ndarray, fonts: FontChooser | None) -> list:
+    """(name, draw(target)) for the pictures of the page stages a runner with `doc` and `layout` ran: PaddleX's
+    `layout_det_res` and `preprocessed_img`; shared by the seal and table recognition pipelines."""
+    pictures = []
+    if data["layout_det_res"]:
+        pictures.append(("layout_det_res", lambda target: runner.layout.save_visualization(
+            data["layout_det_res"], data["page_img"], target)))
+    if data["model_settings"]["use_doc_preprocessor"]:
+        pictures.append(("preprocessed_img", lambda target: runner.doc.save_visualization(
+            data["doc_preprocessor_res"], image, target, fonts=fonts)))
+    return pictures
+
+
+def write_pictures(pictures: list, path) -> None:
+    """Draw one picture to `path`, several to `<path stem>_<name><suffix>` beside it (PaddleX's naming)."""
+    path = Path(path)
+    for name, draw in pictures:
+        draw(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
 
 
 def apply_doc_layout(pipeline: str, self, twin, doc_call: dict, layout_call: dict) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +25,8 @@ from hpi.runtime_min.ops.image_io import read_image
 from hpi.runtime_min.ops.table_recognition import get_neighbor_boxes_idx, get_table_recognition_res
 from hpi.runtime_min.pipelines import call_params, ocr, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
-from hpi.runtime_min.pipelines.seal import apply_doc_layout, build_doc_layout, crop_by_box
+from hpi.runtime_min.pipelines.seal import (apply_doc_layout, build_doc_layout, crop_by_box, page_pictures,
+                                             write_pictures)
 from hpi.runtime_min.pipelines.table_structure import TableStructureRunner
 from hpi.runtime_min.result import plain
 
@@ -134,15 +134,8 @@ class TableRecognitionRunner:
         One picture goes to `path`; several to `<path stem>_<name><suffix>` beside it."""
         from PIL import Image, ImageDraw
 
-        path = Path(path)
         fonts = fonts or self.ocr.fonts
-        pictures = []
-        if data["layout_det_res"]:
-            pictures.append(("layout_det_res", lambda target: self.layout.save_visualization(
-                data["layout_det_res"], data["page_img"], target)))
-        if data["model_settings"]["use_doc_preprocessor"]:
-            pictures.append(("preprocessed_img", lambda target: self.doc.save_visualization(
-                data["doc_preprocessor_res"], image, target, fonts=fonts)))
+        pictures = page_pictures(self, data, image, fonts)
         pictures.append(("ocr_res_img", lambda target: ocr_result.save_visualization(
             data["overall_ocr_res"], data["page_img"], target, fonts=fonts)))
 
@@ -156,8 +149,7 @@ class TableRecognitionRunner:
 
         if data["table_res_list"]:
             pictures.append(("table_cell_img", cells))
-        for name, draw_one in pictures:
-            draw_one(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
+        write_pictures(pictures, path)
 
 
 def build(name: str, models: dict, params: dict) -> TableRecognitionRunner:
