@@ -67,6 +67,15 @@ def threshold_value(value, where: str = "inference.yml draw_threshold"):
 
 
 
+def merge_mode_value(value, where: str = "inference.yml layout_merge_bboxes_mode"):
+    """PaddleX's layout_merge_bboxes_mode: one of MERGE_MODES, or a {class id: mode} map (per class)."""
+    if isinstance(value, dict) and all(v in MERGE_MODES for v in value.values()):
+        return {int(k): v for k, v in value.items()}
+    if value in MERGE_MODES:
+        return value
+    raise CompileError(f"{where} must be one of {', '.join(MERGE_MODES)} or a {{class id: mode}} map, got {value!r}")
+
+
 def _unclip(value):
     if value is None or isinstance(value, bool):
         return None
@@ -135,9 +144,8 @@ class ObjectDetectionRecipe(ModelRecipe):
         if not labels:
             raise CompileError("inference.yml of a detection model has no label_list")
         merge = config.get("layout_merge_bboxes_mode")
-        if merge is not None and merge not in MERGE_MODES:
-            raise CompileError(f"inference.yml layout_merge_bboxes_mode {merge!r} is not supported "
-                               f"({', '.join(MERGE_MODES)}; per-class maps are not ported)")
+        if merge is not None:
+            merge = merge_mode_value(merge)
         name = (config.get("Global") or {}).get("model_name", "")
         return DetectionSpec(
             # Backends may reorder boxes Paddle writes in a defined order (runtime_min.compare.canonical).
@@ -195,6 +203,23 @@ class PPDocLayoutRecipe(PicoDetLayoutRecipe):
     model_names = ("PP-DocLayout-L",)
     output_order = "topk"
     default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=True)
+
+
+@register_model
+class PPDocLayoutPlusRecipe(PPDocLayoutRecipe):
+    """PP-StructureV3's layout model: RT-DETR-L at 800 x 800 with 20 labels (inference_meta._meta_det_rtdetr);
+    the same DetPredictor, export and post-processing as PP-DocLayout-L."""
+
+    model_names = ("PP-DocLayout_plus-L",)
+    default_profile, default_profile_input_data = hpi_defaults(800, 800, im_shape=True)
+
+
+@register_model
+class PPDocBlockLayoutRecipe(PPDocLayoutRecipe):
+    """PP-StructureV3's region detector: RT-DETR-L at 640 x 640, one label `Region`; the pipeline runs it with
+    layout_nms and merge mode "small"."""
+
+    model_names = ("PP-DocBlockLayout",)
 
 
 @register_model

@@ -17,7 +17,7 @@ from dataclasses import replace
 from hpi.core.errors import CompileError
 from hpi.core.specs import DetResizeSpec, SealParams
 from hpi.recipes.base import PipelineRecipe, register_model, register_pipeline, transform_ops
-from hpi.recipes.detection import MERGE_MODES, threshold_value
+from hpi.recipes.detection import merge_mode_value, threshold_value
 from hpi.recipes.doc_preprocessor import DocPreprocessorRecipe
 from hpi.recipes.ocr import TextDetectionRecipe
 
@@ -165,11 +165,8 @@ def layout_params(module: dict, spec: dict, pipeline: str = "seal_recognition") 
     else:  # PaddleX's DetPredictor raises on an int or a per-class map is not ported
         raise CompileError(f"{where}.layout_unclip_ratio must be a float or [w, h], got {unclip!r}")
     merge = module.get("layout_merge_bboxes_mode")
-    if merge is None:
-        merge = post["layout_merge_bboxes_mode"]
-    elif merge not in MERGE_MODES:
-        raise CompileError(f"{where}.layout_merge_bboxes_mode must be one of {', '.join(MERGE_MODES)} (per-class "
-                           f"maps are not ported), got {merge!r}")
+    merge = post["layout_merge_bboxes_mode"] if merge is None else \
+        merge_mode_value(merge, f"{where}.layout_merge_bboxes_mode")
     return {"use_layout_detection": True, "layout_threshold": threshold,
             "layout_nms": bool(nms or post["layout_nms"]), "layout_unclip_ratio": unclip,
             "layout_merge_bboxes_mode": merge}

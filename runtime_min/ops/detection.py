@@ -120,7 +120,9 @@ def _contained(a, b) -> bool:
     return (inter / area if area > 0 else 0) >= 0.9
 
 
-def _containment(boxes, formula_index):
+def _containment(boxes, formula_index, category_index=None, mode=None):
+    """PaddleX's `check_containment`; with a category and mode, only pairs where that category is the
+    container ("large") or the contained box ("small") count."""
     n = len(boxes)
     contains, contained = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     for i in range(n):
@@ -128,9 +130,30 @@ def _containment(boxes, formula_index):
             if i == j or (formula_index is not None and boxes[i][0] == formula_index
                           and boxes[j][0] != formula_index):
                 continue
+            if category_index is not None and mode is not None:
+                if boxes[j if mode == "large" else i][0] != category_index:
+                    continue
             if _contained(boxes[i], boxes[j]):
                 contained[i] = contains[j] = 1
     return contains, contained
+
+
+def _merge(boxes: np.ndarray, labels: list[str], merge_mode) -> np.ndarray:
+    """PaddleX's layout_merge_bboxes_mode: one mode for every box, or a {class id: mode} map applied per class."""
+    formula = labels.index("formula") if "formula" in labels else None
+    if isinstance(merge_mode, str):
+        if merge_mode == "union":
+            return boxes
+        contains, contained = _containment(boxes[:, :6], formula)
+        return boxes[contained == 0] if merge_mode == "large" else boxes[(contains == 0) | (contained == 1)]
+    keep = np.ones(len(boxes), dtype=bool)
+    # The manifest is JSON: a map read from a bundle has string keys (PaddleX compares them to the float ids).
+    for category, mode in merge_mode.items():
+        if mode == "union":
+            continue
+        contains, contained = _containment(boxes[:, :6], formula, int(category), mode)
+        keep &= (contained == 0) if mode == "large" else ((contains == 0) | (contained == 1))
+    return boxes[keep]
 
 
 def _unclip(boxes: np.ndarray, ratio) -> np.ndarray:
@@ -172,10 +195,8 @@ def postprocess(boxes: np.ndarray, img_size, threshold, labels: list[str], layou
         boxes = np.array(boxes[layout_nms(boxes[:, :6])])
     if len(boxes) > 1 and boxes.shape[1] == 6:
         boxes = _filter_large_image(boxes, labels, img_size)
-    if merge_mode in ("large", "small"):
-        formula = labels.index("formula") if "formula" in labels else None
-        contains, contained = _containment(boxes[:, :6], formula)
-        boxes = boxes[contained == 0] if merge_mode == "large" else boxes[(contains == 0) | (contained == 1)]
+    if merge_mode:
+        boxes = _merge(boxes, labels, merge_mode)
     if boxes.size == 0:
         return []
     if unclip_ratio:

@@ -123,7 +123,9 @@ def test_every_model_name_has_its_family():
                         "PP-DocLayout-L": "layout_detection",
                         # PaddleX runs its table cell detectors with the same DetPredictor (labels: cell)
                         "RT-DETR-L_wired_table_cell_det": "object_detection",
-                        "RT-DETR-L_wireless_table_cell_det": "object_detection"}
+                        "RT-DETR-L_wireless_table_cell_det": "object_detection",
+                        # PP-StructureV3's layout and region detectors
+                        "PP-DocLayout_plus-L": "layout_detection", "PP-DocBlockLayout": "layout_detection"}
 
 
 def test_profile_is_cut_to_batch_one_and_input_data_follows():
@@ -143,7 +145,7 @@ def test_profile_is_cut_to_batch_one_and_input_data_follows():
     (lambda c: c["Preprocess"][1].update(norm_type="minmax"), "norm_type 'minmax'"),
     (lambda c: c["Preprocess"][0].update(interp=9), "interp 9"),
     (lambda c: c.pop("label_list"), "no label_list"),
-    (lambda c: c.update(layout_merge_bboxes_mode={"1": "large"}), "layout_merge_bboxes_mode"),
+    (lambda c: c.update(layout_merge_bboxes_mode={"1": "largest"}), "layout_merge_bboxes_mode"),
     (lambda c: c.update(draw_threshold="high"), "draw_threshold"),
 ])
 def test_bad_inference_yml_gives_one_clear_error(edit, message):
