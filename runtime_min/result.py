@@ -88,3 +88,30 @@ class Result:
         fonts = (self._fonts or default_chooser()).using(font_path)
         self._runner.save_visualization(self._data, self._image, target, fonts)
         return target
+
+    def pictures(self, font_path=None) -> dict:
+        """PaddleX's pictures of this result by its keys (`result.img`): PIL images. A runner with several
+        names them (`named_pictures`); one picture has the runner's `picture_key` (PaddleX's models: "res")."""
+        import tempfile
+
+        from PIL import Image
+
+        from hpi.runtime_min.pipelines.fonts import default_chooser
+
+        fonts = (self._fonts or default_chooser()).using(font_path)
+        named = getattr(self._runner, "named_pictures", None)
+        if named is not None:
+            pictures = named(self._data, self._image, fonts)
+        else:
+            pictures = [(getattr(self._runner, "picture_key", "res"),
+                         lambda target: self._runner.save_visualization(self._data, self._image, target, fonts))]
+        with tempfile.TemporaryDirectory(prefix="hpi-img-") as tmp:
+            drawn = {}
+            for i, (key, draw) in enumerate(pictures):
+                draw(Path(tmp) / f"{i}.png")
+                drawn[key] = Image.open(Path(tmp) / f"{i}.png").copy()
+            return drawn
+
+    def has_html(self) -> bool:
+        return hasattr(self._runner, "to_html")
+

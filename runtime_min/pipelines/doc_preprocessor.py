@@ -16,6 +16,7 @@ from hpi.core.specs import ImageClassificationSpec, ImageUnwarpingSpec
 from hpi.runtime_min.ops import classification as cls_ops
 from hpi.runtime_min.ops.unwarping import unwarp
 from hpi.runtime_min.pipelines.ocr import rotate_image
+from hpi.runtime_min.pipelines.pictures import save_panels
 
 SWITCHES = ("use_doc_orientation_classify", "use_doc_unwarping")
 _MODELS = {"use_doc_orientation_classify": ("doc_ori", ImageClassificationSpec, "document orientation"),
@@ -35,6 +36,8 @@ def doc_angle(img: np.ndarray, infer, spec: ImageClassificationSpec) -> int:
 class DocPreprocessorRunner:
     """`predict_one(image)` gives PaddleX's DocPreprocessorResult fields; `with_params` takes its
     per-call `use_doc_orientation_classify` / `use_doc_unwarping` (None: the bundle's)."""
+
+    picture_key = "preprocessed_img"  # PaddleX's DocPreprocessorResult.img key
 
     def __init__(self, models: dict, params: dict):
         self.models = models  # switch -> loaded model, for the branches the bundle has
@@ -79,29 +82,7 @@ class DocPreprocessorRunner:
                 "angle": data["angle"]}
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts=None) -> None:
-        """PaddleX's picture: input, turned and unwarped image side by side over a row of captions."""
-        from PIL import Image, ImageDraw
-
-        from hpi.runtime_min.pipelines.fonts import default_chooser
-
-        settings = data["model_settings"]
-        panels = [image, data["rot_img"], data["output_img"]]
-        captions = ["Original Image", f"Rotated Image ({settings['use_doc_orientation_classify']}, {data['angle']})",
-                    f"Unwarping Image ({settings['use_doc_unwarping']})"]
-        height = max(p.shape[0] for p in panels)
-        canvas = Image.new("RGB", (sum(p.shape[1] for p in panels), height + 25), (255, 255, 255))
-        draw, left = ImageDraw.Draw(canvas), 0
-        for panel, caption in zip(panels, captions):
-            canvas.paste(Image.fromarray(np.ascontiguousarray(panel[:, :, 2::-1])), (left, 0))
-            face = (fonts or self.fonts or default_chooser()).font_for(caption)
-            if face is not None:
-                size = 20
-                while size > 1 and face.at(size).getbbox(caption)[2] > panel.shape[1] - 10:
-                    size -= 1
-                draw.text((10 + left, height + 2), caption, fill=(0, 0, 0), font=face.at(size))
-            left += panel.shape[1]
-        if not cv2.imwrite(str(path), cv2.cvtColor(np.asarray(canvas), cv2.COLOR_RGB2BGR)):
-            raise OSError(f"cannot write {path}")
+        save_panels(image, data, path, fonts or self.fonts)
 
 
 def build(name: str, models: dict, params: dict) -> DocPreprocessorRunner:

@@ -25,6 +25,7 @@ from hpi.runtime_min.ops.unwarping import unwarp
 from hpi.runtime_min.ops.word_box import ocr_word_boxes, word_info
 from hpi.runtime_min.pipelines import call_params, ocr_result
 from hpi.runtime_min.pipelines.fonts import FontChooser
+from hpi.runtime_min.pipelines.pictures import save_panels, write_pictures
 
 __all__ = ["DEFAULT_PARAMS", "OcrRunner", "sort_quad_boxes", "get_minarea_rect_crop",
            "get_rotate_crop_image", "convert_points_to_boxes", "rotate_image"]
@@ -401,14 +402,22 @@ class OcrRunner:
     def to_json(self, data: dict, input_path=None) -> dict:
         return ocr_result.to_json_dict(data, input_path)
 
+    def named_pictures(self, data: dict, image: np.ndarray, fonts: FontChooser | None = None) -> list:
+        """PaddleX's pictures, (key, draw(target)) each: `ocr_res_img` (drawn on the preprocessed page, where the
+        polygons are) and, with the document preprocessor, its `preprocessed_img` panels."""
+        fonts = fonts or self.fonts
+        doc = data.get("doc_preprocessor_res")
+        angle = (doc or {}).get("angle", -1)
+        rot_img = rotate_image(image, angle) if angle >= 0 else image
+        page = data["doc_output_img"] if data.get("doc_output_img") is not None else rot_img
+        pictures = [("ocr_res_img", lambda target: ocr_result.save_visualization(data, page, target, fonts=fonts))]
+        if doc is not None:
+            panels = {"model_settings": doc["model_settings"], "angle": angle, "rot_img": rot_img, "output_img": page}
+            pictures.append(("preprocessed_img", lambda target: save_panels(image, panels, target, fonts)))
+        return pictures
+
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
-        # PaddleX draws on the preprocessed image, where the polygons are.
-        angle = (data.get("doc_preprocessor_res") or {}).get("angle", -1)
-        if data.get("doc_output_img") is not None:
-            image = data["doc_output_img"]
-        elif angle >= 0:
-            image = rotate_image(image, angle)
-        ocr_result.save_visualization(data, image, path, fonts=fonts or self.fonts)
+        write_pictures(self.named_pictures(data, image, fonts), path)
 
 
 def build(name: str, models: dict, params: dict) -> OcrRunner:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import fields, replace
-from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from hpi.runtime_min.pipelines import call_params, doc_preprocessor, ocr_result
 from hpi.runtime_min.pipelines.detection import DetectionRunner
 from hpi.runtime_min.pipelines.fonts import FontChooser
 from hpi.runtime_min.pipelines.ocr import OcrRunner
+from hpi.runtime_min.pipelines.pictures import write_pictures
 
 __all__ = ["SealOcrRunner", "SealRecognitionRunner", "sort_poly_boxes"]
 
@@ -140,17 +140,20 @@ class SealRecognitionRunner:
         out["seal_res_list"] = [ocr_result.to_json_dict(seal) for seal in data["seal_res_list"]]
         return out
 
-    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
-        """PaddleX's pictures: `layout_det_res` (the layout boxes on the preprocessed image), `preprocessed_img`
-        (the document preprocessor's panels), `seal_res_region<id>` (each seal region's OCR picture on its
-        crop). One picture goes to `path`; several to `<path stem>_<name><suffix>` beside it."""
+    def named_pictures(self, data: dict, image: np.ndarray, fonts: FontChooser | None = None) -> list:
+        """PaddleX's pictures, (key, draw(target)) each: `layout_det_res` (the layout boxes on the preprocessed
+        image), `preprocessed_img` (the document preprocessor's panels), `seal_res_region<id>` (each seal
+        region's OCR picture on its crop)."""
         fonts = fonts or self.ocr.fonts
         pictures = page_pictures(self, data, image, fonts)
         for seal, crop in zip(data["seal_res_list"], data["seal_imgs"]):
             pictures.append((f"seal_res_region{seal['seal_region_id']}",
                              lambda target, seal=seal, crop=crop: ocr_result.save_visualization(
                                  seal, crop, target, fonts=fonts)))
-        write_pictures(pictures, path)
+        return pictures
+
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
+        write_pictures(self.named_pictures(data, image, fonts), path)
 
 
 def page_pictures(runner, data: dict, image: np.ndarray, fonts: FontChooser | None) -> list:
@@ -164,13 +167,6 @@ def page_pictures(runner, data: dict, image: np.ndarray, fonts: FontChooser | No
         pictures.append(("preprocessed_img", lambda target: runner.doc.save_visualization(
             data["doc_preprocessor_res"], image, target, fonts=fonts)))
     return pictures
-
-
-def write_pictures(pictures: list, path) -> None:
-    """Draw one picture to `path`, several to `<path stem>_<name><suffix>` beside it (PaddleX's naming)."""
-    path = Path(path)
-    for name, draw in pictures:
-        draw(path if len(pictures) == 1 else path.with_name(f"{path.stem}_{name}{path.suffix}"))
 
 
 def apply_doc_layout(pipeline: str, self, twin, doc_call: dict, layout_call: dict) -> None:

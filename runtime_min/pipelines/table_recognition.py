@@ -128,10 +128,10 @@ class TableRecognitionRunner:
         return {f"table_{t['table_region_id']}": t["pred_html"].replace("<table>", '<table border="1">')
                 for t in data["table_res_list"]}
 
-    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
-        """PaddleX's pictures: `layout_det_res`, `preprocessed_img` (the preprocessor's panels), `ocr_res_img`
-        (the page's OCR) and `table_cell_img` (every table's cell boxes, red, 2 px, on the preprocessed page).
-        One picture goes to `path`; several to `<path stem>_<name><suffix>` beside it."""
+    def named_pictures(self, data: dict, image: np.ndarray, fonts: FontChooser | None = None) -> list:
+        """PaddleX's pictures, (key, draw(target)) each: `layout_det_res`, `preprocessed_img` (the preprocessor's
+        panels), `ocr_res_img` (the page's OCR) and `table_cell_img` (every table's cell boxes, red, 2 px, on the
+        preprocessed page)."""
         from PIL import Image, ImageDraw
 
         fonts = fonts or self.ocr.fonts
@@ -149,7 +149,10 @@ class TableRecognitionRunner:
 
         if data["table_res_list"]:
             pictures.append(("table_cell_img", cells))
-        write_pictures(pictures, path)
+        return pictures
+
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
+        write_pictures(self.named_pictures(data, image, fonts), path)
 
 
 def build(name: str, models: dict, params: dict) -> TableRecognitionRunner:

@@ -113,3 +113,21 @@ def test_runtime_without_orientation_and_checks():
     with pytest.raises(ValueError, match="document orientation model"):
         OcrRunner(fake_det, FakeRec(), list("abc"),
                     {"use_doc_preprocessor": True, "use_doc_orientation_classify": True})
+
+
+def test_pictures_are_paddlexs_ocr_res_img_and_preprocessed_img(tmp_path):
+    """With the preprocessor PaddleX's OCR result has two pictures (`ocr_res_img`, `preprocessed_img`), written
+    as `<stem>_<key>.png`; without it one, written to the path given."""
+    import cv2
+
+    img = text_image()
+    params = {"rec_batch_size": 1, "use_doc_preprocessor": True, "use_doc_orientation_classify": True}
+    runner = OcrRunner(fake_det, FakeRec(), list("abc"), params, doc_ori_infer=FakeDocOri(1), doc_ori_spec=SPEC)
+    runner.save_visualization(runner.predict_one(img), img, tmp_path / "x_res.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x_res_ocr_res_img.png", "x_res_preprocessed_img.png"]
+    panels = cv2.imread(str(tmp_path / "x_res_preprocessed_img.png"))
+    h, w = img.shape[:2]  # input, turned 90 degrees, and the same again (no unwarping), over a caption row
+    assert panels.shape[:2] == (max(h, w) + 25, w + 2 * h)
+    plain = OcrRunner(fake_det, FakeRec(), list("abc"), {"rec_batch_size": 1})
+    plain.save_visualization(plain.predict_one(img), img, tmp_path / "one.png")
+    assert (tmp_path / "one.png").is_file() and not (tmp_path / "one_ocr_res_img.png").exists()
