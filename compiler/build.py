@@ -8,6 +8,7 @@ on every case within the recipe's tolerance is kept. The rest is recorded in the
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -378,7 +379,9 @@ def _bundle(pipeline: dict, models: dict[str, CompiledModel], options: CompileOp
         "models": {key: m.entry for key, m in models.items()},
         "targets": list(options.targets),
         "backend_preference": {t: _preference(t, first) for t in options.targets},
-        "compile_options": {**options.to_dict(), "source_config": source_config},
+        # Through JSON: a YAML map with integer keys (PP-StructureV3's per-class thresholds) must be stored as
+        # the string-keyed map a reader gets back, or the manifest is not in canonical form.
+        "compile_options": {**options.to_dict(), "source_config": json.loads(json.dumps(source_config))},
     }
     if options.license_product:
         manifest["license"], members = _licensed(options, members)

@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
     p.add_argument("--save-html", metavar="DIR", help="table_recognition: write each table's HTML as "
                                                       "<image>_table_<n>.html into DIR (PaddleX's save_to_html)")
+    p.add_argument("--save-markdown", metavar="DIR", help="PP-StructureV3: write each page as <image>.md with its "
+                                                          "pictures under DIR/imgs (PaddleX's save_to_markdown)")
     add_run_args(p, backend_help="default: the bundle's choice among those that work here")
     add_trust_args(p)
     p.add_argument("--serial-number", metavar="SERIAL", help="serial number of the license a license-bound bundle "
@@ -170,6 +172,8 @@ def _run(args) -> None:
             result.save_to_img(args.save_vis)
         if args.save_html:
             result.save_to_html(args.save_html)
+        if args.save_markdown:
+            result.save_to_markdown(args.save_markdown)
     if skipped and done:
         _err(f"{done} input(s) done, {len(skipped)} failed")
     elif skipped:

@@ -77,6 +77,16 @@ class Result:
             target.write_text(html, encoding="utf-8")
         return [target for target, _ in targets]
 
+    def save_to_markdown(self, path) -> Path:
+        """PaddleX's `save_to_markdown` (PP-StructureV3): a `.md` path, or a folder to write `<input stem>.md` into,
+        with the page's pictures beside it (imgs/...). UsageError for a pipeline whose results have no Markdown."""
+        save = getattr(self._runner, "save_markdown", None)
+        if save is None:
+            from hpi.core.errors import UsageError
+
+            raise UsageError("this bundle's pipeline writes no Markdown (only PP-StructureV3 does); drop --save-markdown")
+        return save(self._data, path, self.input_path)
+
     def save_to_img(self, path, font_path=None) -> Path:
         """A `.png` path, or a folder to write `<input stem>_res.png` into.
 

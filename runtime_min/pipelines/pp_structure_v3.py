@@ -1,0 +1,220 @@
+"""PaddleX 3.7.2's PP-StructureV3 pipeline (layout_parsing v2: pipelines/layout_parsing/pipeline_v2.py and
+result_v2.py): [document preprocessor] -> layout detection (PP-DocLayout_plus-L) -> [region detection
+(PP-DocBlockLayout, layout NMS, merge mode "small")] -> GeneralOCR on the page -> [seal recognition of each `seal`
+box] -> PaddleX's page assembly (ops/layout_parsing: OCR lines matched to blocks, blocks to regions, the enhanced
+XY-cut reading order) -> LayoutParsingResultV2's JSON and Markdown.
+
+Table, formula and chart recognition are sub-runners this module takes when given (`table`, `formula`), in
+PaddleX's places; bundles without them run as PaddleX does with use_table_recognition / use_formula_recognition /
+use_chart_recognition False (the recipe refuses the switches on until those runners exist).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+
+from hpi.core.errors import BundleError
+from hpi.runtime_min.ops.image_io import read_image
+from hpi.runtime_min.ops.layout_parsing.geometry import gather_imgs, get_seg_flag
+from hpi.runtime_min.ops.layout_parsing.markdown_converter import MarkdownConverter
+from hpi.runtime_min.ops.layout_parsing.markdown_format import (build_handle_funcs_dict, format_centered_by_html,
+                                                                format_image_plain, format_image_scaled_by_html,
+                                                                format_text_plain, simplify_table)
+from hpi.runtime_min.ops.layout_parsing.parsing import get_layout_parsing_res
+from hpi.runtime_min.pipelines import doc_preprocessor, ocr, ocr_result
+from hpi.runtime_min.pipelines.detection import DetectionRunner
+from hpi.runtime_min.pipelines.fonts import FontChooser
+from hpi.runtime_min.result import plain
+
+__all__ = ["LayoutParsingRunner"]
+
+NAME = "PP-StructureV3"
+# PaddleX's default when the config has no markdown_ignore_labels.
+MARKDOWN_IGNORE_LABELS = ["number", "footnote", "header", "header_image", "footer", "footer_image", "aside_text"]
+
+
+class LayoutParsingRunner:
+    """`predict_one(image)` gives the fields of PaddleX's LayoutParsingResultV2 (parsing_res_list holds its
+    LayoutBlock objects); `to_json` its `save_to_json` form, `to_markdown` its `_to_markdown(pretty=True)`.
+
+    Sub-runners: `seal` a SealOcrRunner (PaddleX's seal_recognition pipeline run with layout detection and the
+    preprocessor off, on each `seal` box of the page's layout); `table` and `formula` (not built yet) would
+    be called as PaddleX's table_recognition_v2 / formula_recognition pipelines are, see docs/pipelines.md."""
+
+    def __init__(self, general_ocr: ocr.OcrRunner, layout: DetectionRunner, settings: dict, region=None, doc=None,
+                 seal=None, table=None, formula=None):
+        self.ocr, self.layout, self.region, self.doc = general_ocr, layout, region, doc
+        self.seal, self.table, self.formula = seal, table, formula
+        self.settings = settings  # PaddleX's model_settings of the bundle
+
+    @property
+    def fonts(self) -> FontChooser | None:
+        return self.ocr.fonts
+
+    @fonts.setter
+    def fonts(self, value: FontChooser | None) -> None:
+        self.ocr.fonts = value
+
+    def _recognize(self, crops: list) -> list[dict]:
+        """PaddleX's `text_rec_model(crops)`: the GeneralOCR's recognizer alone."""
+        return [{"rec_text": text, "rec_score": score} for text, score, *_ in self.ocr.recognize(list(crops))]
+
+    def _seals(self, page: np.ndarray, layout_res: dict) -> list[dict]:
+        """PaddleX's seal_recognition with an external layout result: SealOCR on each `seal` box's crop."""
+        from hpi.runtime_min.pipelines.seal import crop_by_box
+
+        seals = []
+        for box in layout_res["boxes"]:
+            if box["label"].lower() == "seal":
+                seal = self.seal.predict_one(crop_by_box(page, box))
+                seal["seal_region_id"] = len(seals) + 1
+                seals.append(seal)
+        return seals
+
+    def predict_one(self, image) -> dict:
+        img = read_image(image)
+        settings = copy.deepcopy(self.settings)
+        doc_res = self.doc.predict_one(img) if settings["use_doc_preprocessor"] else None
+        page = doc_res["output_img"] if doc_res is not None else img
+        layout_res = self.layout.predict_one(page)
+        imgs_in_doc = gather_imgs(page, layout_res["boxes"])
+        region_res = self.region.predict_one(page) if settings["use_region_detection"] else {"boxes": []}
+        formula_res_list = []  # the formula runner's results, in PaddleX's place, when it exists
+        overall = self.ocr.predict_one(page)
+        overall["rec_labels"] = ["text"] * len(overall["rec_texts"])
+        table_res_list = []
+        seal_res_list = self._seals(page, layout_res) if settings["use_seal_recognition"] else []
+        parsing = get_layout_parsing_res(
+            page, region_det_res=region_res, layout_det_res=layout_res, overall_ocr_res=overall,
+            table_res_list=table_res_list, seal_res_list=seal_res_list, chart_res_list=[],
+            formula_res_list=formula_res_list, text_rec_score_thresh=None,
+            markdown_ignore_labels=settings["markdown_ignore_labels"], text_rec_model=self._recognize,
+            default_rec_score_thresh=self.ocr.params["text_rec_score_thresh"])
+        return {"width": page.shape[1], "height": page.shape[0], "model_settings": settings,
+                "doc_preprocessor_res": doc_res, "page_img": page, "layout_det_res": layout_res,
+                "region_det_res": region_res, "overall_ocr_res": overall, "table_res_list": table_res_list,
+                "seal_res_list": seal_res_list, "formula_res_list": formula_res_list, "parsing_res_list": parsing,
+                "imgs_in_doc": imgs_in_doc}
+
+    def _handle_funcs(self, data: dict, pretty: bool = True) -> dict:
+        """LayoutParsingResultV2._build_handle_funcs_dict: the Markdown formatter of each block label."""
+        settings, width = data["model_settings"], data["page_img"].shape[1]
+        if pretty:
+            def text_func(block):
+                return format_centered_by_html(format_text_plain(block))
+
+            def image_func(block):
+                return format_centered_by_html(format_image_scaled_by_html(block, original_image_width=width))
+        else:
+            def text_func(block):
+                return block.content
+            image_func = format_image_plain
+        seal_func = image_func
+        if settings.get("use_seal_recognition", False):
+            def seal_func(block):
+                return "\n".join([image_func(block), text_func(block)])
+        table_func = image_func
+        if settings.get("use_table_recognition", False):
+            if pretty:
+                def table_func(block):
+                    return "\n" + text_func(block).replace("<table>", '<table border="1">')
+            else:
+                def table_func(block):
+                    return simplify_table("\n" + block.content)
+        formula_func = image_func
+        if settings.get("use_formula_recognition", False):
+            def formula_func(block):
+                return f"$${block.content}$$"
+        funcs = build_handle_funcs_dict(text_func=text_func, image_func=image_func, chart_func=image_func,
+                                        table_func=table_func, formula_func=formula_func, seal_func=seal_func,
+                                        use_plain_header_footer_image=True)
+        for label in settings.get("markdown_ignore_labels", []):
+            funcs.pop(label, None)
+        return funcs
+
+    def to_json(self, data: dict, input_path=None) -> dict:
+        settings = data["model_settings"]
+        funcs = self._handle_funcs(data) if settings.get("format_block_content", False) else {}
+        blocks = []
+        for block in data["parsing_res_list"]:
+            content = block.content
+            if settings.get("format_block_content", False) and funcs.get(block.label):
+                content = funcs[block.label](block)
+            blocks.append({"block_label": block.label, "block_content": content, "block_bbox": block.bbox,
+                           "block_id": block.index, "block_order": block.order_index})
+        out = {"input_path": None if input_path is None else str(input_path), "page_index": None,
+               "page_count": None, "width": data["width"], "height": data["height"],
+               "model_settings": settings, "parsing_res_list": blocks}
+        if settings["use_doc_preprocessor"]:
+            out["doc_preprocessor_res"] = self.doc.to_json(data["doc_preprocessor_res"])
+        out["layout_det_res"] = self.layout.to_json(data["layout_det_res"])
+        out["overall_ocr_res"] = ocr_result.to_json_dict(data["overall_ocr_res"])
+        if settings["use_seal_recognition"] and data["seal_res_list"]:
+            out["seal_res_list"] = [ocr_result.to_json_dict(seal) for seal in data["seal_res_list"]]
+        return plain(out)
+
+    def to_markdown(self, data: dict, input_path=None, pretty: bool = True) -> dict:
+        """LayoutParsingResultV2._to_markdown: markdown_texts, markdown_images ({relative path: PIL image}),
+        page_continuation_flags, page_index, input_path."""
+        result = MarkdownConverter.convert(data["parsing_res_list"], handle_funcs_dict=self._handle_funcs(data, pretty),
+                                           show_formula_number=False, use_seg_flag=True,
+                                           get_seg_flag_func=get_seg_flag, imgs_in_doc=data["imgs_in_doc"])
+        result["page_index"] = None
+        result["input_path"] = None if input_path is None else str(input_path)
+        return result
+
+    def save_markdown(self, data: dict, path, input_path=None) -> Path:
+        """PaddleX's save_to_markdown: a `.md` path, or a folder to write `<input stem>.md` into; the images
+        beside it under their relative paths (imgs/...jpg), encoded as PaddleX's OpenCV image writer does."""
+        import cv2
+
+        path = Path(path)
+        if path.suffix.lower() not in (".md", ".markdown", ".mdown", ".mkd"):
+            path = path / f"{Path(input_path).stem if input_path else 'array'}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        markdown = self.to_markdown(data, input_path)
+        path.write_text(markdown["markdown_texts"], encoding="utf-8")
+        for relative, picture in markdown["markdown_images"].items():
+            if not picture:
+                continue
+            target = path.parent / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ok, buf = cv2.imencode(target.suffix, np.asarray(picture)[:, :, ::-1])
+            if ok:
+                target.write_bytes(buf.tobytes())
+        return path
+
+
+def _detector(models: dict, role: str, post: dict) -> DetectionRunner:
+    from dataclasses import replace
+
+    model = models.get(role)
+    if model is None:
+        raise BundleError(f"the bundle's {NAME} pipeline needs a '{role}' layout detection model")
+    spec = model.entry.spec
+    return DetectionRunner(model, replace(spec, postprocess=replace(spec.postprocess, **post)))
+
+
+def build(name: str, models: dict, params: dict) -> LayoutParsingRunner:
+    try:
+        settings, ocr_params, layout, region = (params["model_settings"], params["ocr"], params["layout"],
+                                                params.get("region"))
+    except KeyError as exc:
+        raise BundleError(f"the bundle's {NAME} params have no {exc}; recompile it") from None
+    general = ocr.build("OCR", {role: models[role] for role in ("text_det", "text_rec", "textline_ori")
+                                if role in models}, ocr_params)
+    doc = None
+    if settings["use_doc_preprocessor"]:
+        doc = doc_preprocessor.build("doc_preprocessor", {role: models[role] for role in ("doc_ori", "doc_unwarp")
+                                                          if role in models}, params["doc_preprocessor"])
+    seal = None
+    if settings["use_seal_recognition"]:
+        from hpi.runtime_min.pipelines import seal as seal_pipeline
+
+        seal = seal_pipeline.build("seal_recognition", {"text_det": models["seal_det"], "text_rec": models["seal_rec"]},
+                                   params["seal"]).ocr
+    return LayoutParsingRunner(general, _detector(models, "layout_det", layout), settings,
+                               region=_detector(models, "region_det", region) if region else None, doc=doc, seal=seal)

