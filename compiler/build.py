@@ -43,11 +43,11 @@ def _npy(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _write_reference_outputs(source: ModelSource, cases: list[StoredCase]) -> None:
+def _write_reference_outputs(source: ModelSource, cases: list[StoredCase], mkldnn: bool = True) -> None:
     if source.is_paddle:
         from hpi.compiler.reference import run_reference
 
-        run_reference(source, cases)
+        run_reference(source, cases, mkldnn=mkldnn)
         return
     # An ONNX source has no Paddle model: the source itself on ONNX Runtime is the reference.
     session = backends.get("onnxruntime").load({"model": source.files["inference.onnx"].read_bytes()}, {}, None)
@@ -76,7 +76,7 @@ def _cases(source: ModelSource, recipe, profile, spec, images: list[Path], work:
         except ValueError as exc:
             raise UsageError(f"calibration image {path}: {exc}") from None
         store(f"image:{path.name}", feeds)
-    _write_reference_outputs(source, cases)
+    _write_reference_outputs(source, cases, recipe.reference_mkldnn)
     return cases
 
 

@@ -9,7 +9,7 @@ Memory (measured on PP-OCRv4 mobile det at 1x3x4000x4000, docs/performance.md "C
 outputs, 4x faster. One predictor serving min, opt and max one after the other grew to 5.6 GB (buffers
 kept per shape), so each case gets a fresh predictor and the previous one's memory is released first.
 
-Child usage (internal): python -m hpi.compiler.reference MODEL PARAMS CASE_FOLDERS_JSON THREADS
+Child usage (internal): python -m hpi.compiler.reference MODEL PARAMS CASE_FOLDERS_JSON THREADS [mkldnn|plain]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from hpi.compiler.source import ModelSource
 from hpi.core.errors import CompileError
 
 
-def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int = 2) -> None:
+def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int = 2, mkldnn: bool = True) -> None:
     """Paddle's outputs for every case, written into the case's folder in the model's output order.
 
     One child process runs the cases one after the other, each on a fresh predictor."""
@@ -39,7 +39,8 @@ def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int
         folders = Path(tmp) / "cases.json"
         folders.write_text(json.dumps([str(c.folder) for c in cases]))
         proc = subprocess.run([sys.executable, "-m", "hpi.compiler.reference", str(model_file),
-                               str(source.files["inference.pdiparams"]), str(folders), str(num_threads)],
+                               str(source.files["inference.pdiparams"]), str(folders), str(num_threads),
+                               "mkldnn" if mkldnn else "plain"],
                               capture_output=True, text=True)
     if proc.returncode != 0:
         if proc.returncode < 0:
@@ -50,7 +51,7 @@ def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int
                            "exported by paddlepaddle 3.0 or earlier?")
 
 
-def _child(model_file: str, params_file: str, folders_file: str, num_threads: str) -> None:
+def _child(model_file: str, params_file: str, folders_file: str, num_threads: str, mode: str = "mkldnn") -> None:
     import paddle.inference as pi
 
     folders = [Path(f) for f in json.loads(Path(folders_file).read_text())]
@@ -58,7 +59,15 @@ def _child(model_file: str, params_file: str, folders_file: str, num_threads: st
     def predictor():
         config = pi.Config(model_file, params_file)
         config.disable_gpu()
-        config.enable_mkldnn()
+        if mode == "mkldnn":
+            config.enable_mkldnn()
+        else:
+            # PaddleX's CPU path for the models of its MKLDNN_BLOCKLIST (formula recognition): plain kernels,
+            # PIR and its executor (a PIR while loop does not run without enable_new_ir).
+            config.disable_mkldnn()
+            if model_file.endswith(".json"):
+                config.enable_new_ir(True)
+                config.enable_new_executor()
         if model_file.endswith(".pdmodel"):
             # Legacy programs keep every intermediate alive unless told to reuse buffers (same outputs, a
             # fifth of the memory). PIR programs free them as they go; paddle 3.0.0 refuses the option

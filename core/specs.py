@@ -323,6 +323,25 @@ class TableStructureSpec(FamilySpec):
     postprocess: TableLabelDecodeSpec
 
 
+@_record
+class UniMERNetDecodeSpec(_Record):
+    """PaddleX's UniMERNetDecode: the ids up to the first `eos`, the tokenizer's decode, its post_process."""
+
+    NAME = "UniMERNetDecode"
+    character_dict: dict  # PostProcess.character_dict: fast_tokenizer_file (tokenizer.json), tokenizer_config_file
+
+
+@_record
+class FormulaRecognitionSpec(FamilySpec):
+    """PP-FormulaNet: the RGB image margin-cropped, resized into `input_size` (PIL) and padded, grey-normalized,
+    one channel padded to a multiple of `pad_multiple`; the model returns token ids (decoding in the graph)."""
+
+    NESTED = {"postprocess": UniMERNetDecodeSpec}
+    input_size: list[int]  # [height, width]
+    pad_multiple: int  # LatexImageFormat 16
+    postprocess: UniMERNetDecodeSpec
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 SPECS: dict[str, type[FamilySpec]] = {
@@ -338,6 +357,7 @@ SPECS: dict[str, type[FamilySpec]] = {
     "instance_segmentation": InstanceSegmentationSpec,
     "image_unwarping": ImageUnwarpingSpec,
     "table_structure_recognition": TableStructureSpec,
+    "formula_recognition": FormulaRecognitionSpec,
 }
 
 

@@ -73,6 +73,9 @@ class ModelRecipe:
     fp16_tolerance: ClassVar[Tolerance | None] = None
     # Values for inputs that carry data (profile_input_data) when inference.yml has none.
     default_profile_input_data: ClassVar[dict] = {}
+    # Whether PaddleX runs the family on CPU with MKLDNN (its MKLDNN_BLOCKLIST says no for some models);
+    # the compiler's Paddle reference is configured the same way (compiler/reference.py).
+    reference_mkldnn: ClassVar[bool] = True
 
     @classmethod
     def profile(cls, config: dict) -> Profile:
@@ -153,7 +156,17 @@ def register_pipeline(cls: type[PipelineRecipe]) -> type[PipelineRecipe]:
     return cls
 
 
+_REFUSED: dict[str, str] = {}  # model name → the one-line reason it is refused
+
+
+def refuse_models(reasons: Mapping[str, str]) -> None:
+    """Names a family knows but does not compile: model_recipe_for raises each one's reason."""
+    _REFUSED.update(reasons)
+
+
 def model_recipe_for(model_name: str) -> type[ModelRecipe]:
+    if model_name in _REFUSED:
+        raise CompileError(_REFUSED[model_name])
     if model_name not in _MODELS:
         raise CompileError(f"unknown model {model_name!r} (Global.model_name in inference.yml); "
                            f"supported: {', '.join(sorted(_MODELS))}")

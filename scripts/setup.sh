@@ -43,9 +43,10 @@ if [ "$mode" != demo ]; then
     echo "setup: installing the PaddleX oracle into .venv-oracle (a few minutes)" >&2
     [ -x .venv-oracle/bin/python ] || $PY -m venv .venv-oracle
     # scikit-image: PaddleX's anomaly detection post-processing (MapToMask), which ocr-core lacks;
-    # onnxruntime: PaddleX's engine="onnxruntime", the oracle for real ONNX weights (PP-OCRv5/v6).
+    # onnxruntime: PaddleX's engine="onnxruntime", the oracle for real ONNX weights (PP-OCRv5/v6);
+    # tokenizers, ftfy: PaddleX's UniMERNetDecode (formula recognition), which ocr-core lacks.
     pip_in .venv-oracle/bin/python install -q "paddlex[ocr-core]==3.7.2" paddlepaddle==3.0.0 scikit-image==0.26.0 \
-      onnxruntime==1.32.0
+      onnxruntime==1.32.0 tokenizers==0.22.2 ftfy==6.3.1
   fi
 fi
 key=${HPI_SIGNING_KEY:-${HPI_CONFIG_DIR:-$HOME/.config/hpi}/signing_key.pem}

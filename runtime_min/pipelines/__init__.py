@@ -32,6 +32,7 @@ _REGISTRY = {
     "image_unwarping": "hpi.runtime_min.pipelines.image_unwarping",
     "doc_preprocessor": "hpi.runtime_min.pipelines.doc_preprocessor",
     "table_structure_recognition": "hpi.runtime_min.pipelines.table_structure",
+    "formula_recognition": "hpi.runtime_min.pipelines.formula_recognition",
 }
 
 

@@ -17,6 +17,7 @@ import fetch_table_model  # noqa: E402  (scripts/; yaml only, no onnx)
 import make_anomaly_model  # noqa: E402  (yaml only, no paddle)
 import make_classification_model  # noqa: E402
 import make_detection_model  # noqa: E402
+import make_formula_model  # noqa: E402  (yaml only: the tokenizer below is written out, not trained)
 import make_image_feature_model  # noqa: E402
 import make_instance_seg_model  # noqa: E402
 import make_multilabel_model  # noqa: E402
@@ -44,6 +45,18 @@ TEXT_REC = {
         {"RecResizeImg": {"image_shape": [3, 48, 320]}},
         {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}}]},
     "PostProcess": {"name": "CTCLabelDecode", "character_dict": ["a", "b", "1", "中"]},
+}
+
+
+# UniMERNetDecode's character_dict in PaddleX's form, cut to a few tokens (the recipe stores it as it is).
+FORMULA_TOKENIZER = {
+    "fast_tokenizer_file": {"version": "1.0", "added_tokens": [], "normalizer": None,
+                            "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
+                                              "use_regex": True},
+                            "post_processor": None, "decoder": {"type": "ByteLevel"},
+                            "model": {"type": "BPE", "unk_token": "<unk>", "merges": [],
+                                      "vocab": {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "x": 4, "\\": 5}}},
+    "tokenizer_config_file": {"bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"},
 }
 
 
@@ -103,6 +116,9 @@ def samples() -> list[tuple[str, str, dict]]:
         # The real SLANet / SLANet_plus inference.yml of scripts/fetch_table_model.py (yaml only, no onnx).
         ("table_structure", "SLANet", fetch_table_model.table_config("SLANet")),
         ("table_structure_plus", "SLANet_plus", fetch_table_model.table_config("SLANet_plus")),
+        ("formula", "PP-FormulaNet-S", make_formula_model.model_config("PP-FormulaNet-S", FORMULA_TOKENIZER)),
+        ("formula_768", "PP-FormulaNet_plus-L",
+         make_formula_model.model_config("PP-FormulaNet_plus-L", FORMULA_TOKENIZER)),
     ]
     out += [(name, name, det(name)) for name in make_detection_model.MODELS]
     return out
