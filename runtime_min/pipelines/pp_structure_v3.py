@@ -69,8 +69,10 @@ class LayoutParsingRunner:
         seals = []
         for box in layout_res["boxes"]:
             if box["label"].lower() == "seal":
-                seal = self.seal.predict_one(crop_by_box(page, box))
+                crop = crop_by_box(page, box)
+                seal = self.seal.predict_one(crop)
                 seal["seal_region_id"] = len(seals) + 1
+                seal["doc_input_img"] = crop  # what its picture is drawn on; not in the JSON
                 seals.append(seal)
         return seals
 
@@ -186,6 +188,56 @@ class LayoutParsingRunner:
             if ok:
                 target.write_bytes(buf.tobytes())
         return path
+
+
+    def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
+        """PaddleX's pictures (LayoutParsingResultV2._to_img): `preprocessed_img` (with the document preprocessor),
+        `layout_det_res`, `region_det_res` (with region detection), `overall_ocr_res`, `seal_res_region<id>` and
+        `layout_order_res` (each block tinted by its label, its reading-order number in red beside it). They go
+        to `<path stem>_<name><suffix>` beside `path`."""
+        from hpi.runtime_min.pipelines.seal import write_pictures
+
+        fonts = fonts or self.ocr.fonts
+        page = data["page_img"]
+        pictures = []
+        if data["model_settings"]["use_doc_preprocessor"]:
+            pictures.append(("preprocessed_img", lambda target: self.doc.save_visualization(
+                data["doc_preprocessor_res"], image, target, fonts=fonts)))
+        pictures.append(("layout_det_res", lambda target: self.layout.save_visualization(
+            data["layout_det_res"], page, target)))
+        if data["model_settings"]["use_region_detection"]:
+            pictures.append(("region_det_res", lambda target: self.region.save_visualization(
+                data["region_det_res"], page, target)))
+        pictures.append(("overall_ocr_res", lambda target: ocr_result.save_visualization(
+            data["overall_ocr_res"], page, target, fonts=fonts)))
+        for seal in data["seal_res_list"]:
+            pictures.append((f"seal_res_region{seal['seal_region_id']}", lambda target, seal=seal:
+                             ocr_result.save_visualization(seal, seal["doc_input_img"], target, fonts=fonts)))
+        pictures.append(("layout_order_res", lambda target: _order_picture(data, page, target, fonts)))
+        write_pictures(pictures, path)
+
+
+def _order_picture(data: dict, page: np.ndarray, target, fonts: FontChooser | None) -> None:
+    """PaddleX's `layout_order_res`: on the page, each block filled with its label's translucent colour and
+    its order index in red at its top-right corner (font size 0.018 * width + 2)."""
+    from PIL import Image, ImageDraw
+
+    from hpi.runtime_min.ops.layout_parsing.geometry import get_show_color
+
+    canvas = Image.fromarray(np.ascontiguousarray(page[:, :, ::-1]))
+    draw = ImageDraw.Draw(canvas, "RGBA")
+    size = int(0.018 * int(canvas.width)) + 2
+    face = fonts.font() if fonts is not None else None
+    font = face.at(size) if face is not None else None
+    for block in data["parsing_res_list"]:
+        bbox = [int(v) for v in block.bbox]
+        draw.rectangle(bbox, fill=get_show_color(block.label, False))
+        if block.order_index is not None and font is not None:
+            position = (bbox[2] + 2, bbox[1] - size // 2)
+            if int(canvas.width) - bbox[2] < size:
+                position = (int(bbox[2] - size * 1.1), bbox[1] - size // 2)
+            draw.text(position, str(block.order_index), font=font, fill="red")
+    canvas.save(target)
 
 
 def _detector(models: dict, role: str, post: dict) -> DetectionRunner:

