@@ -1,4 +1,5 @@
-"""Table structure recognition (PaddleX module `table_structure_recognition`): SLANet, SLANet_plus.
+"""Table structure recognition (PaddleX module `table_structure_recognition`): SLANet, SLANet_plus,
+SLANeXt_wired, SLANeXt_wireless (a SAM ViT encoder + the same SLAHead decoder, 512 x 512 input).
 
 PaddleX's TableRunnerPredictor builds its processing from inference.yml by position: the non-label
 ops of `PreProcess.transform_ops` must be DecodeImage, ResizeTableImage, NormalizeImage,
@@ -43,15 +44,32 @@ def _ops(config: dict) -> dict[str, dict]:
     return ops
 
 
+def _pad_size(pad: dict) -> int:
+    """PaddleX's build_padding: `Pad(target_size=size[0])`, a square (default [488, 448])."""
+    size = pad.get("size", [488, 448])
+    return int(size[0] if isinstance(size, list) else size)
+
+
 @register_model
 class TableStructureRecipe(ModelRecipe):
     family = "table_structure_recognition"
-    model_names = ("SLANet", "SLANet_plus")
-    # PaddleX pads every image to 488 x 488 (PaddingTableImage size[0]), one image per call.
+    model_names = ("SLANet", "SLANet_plus", "SLANeXt_wired", "SLANeXt_wireless")
+    # PaddleX pads every image to S x S (PaddingTableImage size[0]: 488 SLANet, 512 SLANeXt), one image per call.
     default_profile = {"x": ([1, 3, 488, 488], [1, 3, 488, 488], [2, 3, 488, 488])}
     # Boxes in [0, 1] and softmax probabilities; the decoded tokens are argmaxes, so only a step whose two
     # best tokens are within the tolerance could flip. Measured ~1e-5 (see docs/pipelines.md).
     tolerance = Tolerance(atol=2e-4)
+    # PaddleX's MKLDNN_BLOCKLIST holds all four names: it runs them on plain CPU kernels (oneDNN also corrupts the
+    # heap on SLANeXt's windowed attention in paddle 3.0.0), and so does the compiler's Paddle reference.
+    reference_mkldnn = False
+
+    @classmethod
+    def profile(cls, config):
+        """inference.yml's Hpi shapes, else the padded square PaddleX feeds (1 to 2 images)."""
+        if ((config.get("Hpi") or {}).get("backend_configs")):
+            return super().profile(config)
+        size = _pad_size(_ops(config)["PaddingTableImage"])
+        return {"x": ([1, 3, size, size], [1, 3, size, size], [2, 3, size, size])}
 
     @classmethod
     def runtime_spec(cls, config):
@@ -70,7 +88,6 @@ class TableStructureRecipe(ModelRecipe):
                                "(the table structure tokens)")
         norm = ops["NormalizeImage"]
         pad = ops["PaddingTableImage"]
-        size = pad.get("size", [488, 448])
         name = config["Global"]["model_name"]
         return TableStructureSpec(
             img_mode="BGR",
@@ -79,7 +96,7 @@ class TableStructureRecipe(ModelRecipe):
             # inference.yml says.
             normalize=NormalizeSpec(mean=channel_values(norm.get("mean", IMAGENET_MEAN)),
                                     std=channel_values(norm.get("std", IMAGENET_STD)), scale=1 / 255),
-            pad_size=int(size[0] if isinstance(size, list) else size),
+            pad_size=_pad_size(pad),
             pad_value=float(pad.get("pad_value", 0)),
             postprocess=TableLabelDecodeSpec(character_dict=list(tokens),
                                              merge_no_span_structure=bool(label["merge_no_span_structure"]),

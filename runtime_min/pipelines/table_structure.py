@@ -1,4 +1,4 @@
-"""Bundles of one table structure recognition model (SLANet, SLANet_plus), in PaddleX's `TableRecResult`
+"""Bundles of one table structure recognition model (SLANet, SLANet_plus, SLANeXt_wired, SLANeXt_wireless), in PaddleX's `TableRecResult`
 form: `bbox` (one 8-coordinate polygon per cell token, ints), `structure` (HTML tokens) and
 `structure_score`."""
 
