@@ -1,6 +1,6 @@
-"""Bundles of one table structure recognition model (SLANet, SLANet_plus, SLANeXt_wired, SLANeXt_wireless), in PaddleX's `TableRecResult`
-form: `bbox` (one 8-coordinate polygon per cell token, ints), `structure` (HTML tokens) and
-`structure_score`."""
+"""Bundles of one table structure recognition model (SLANet, SLANet_plus, SLANeXt_wired, SLANeXt_wireless), in
+PaddleX's `TableRecResult` form: `bbox` (one 8-coordinate polygon per cell token, ints), `structure` (HTML
+tokens) and `structure_score`."""
 
 from __future__ import annotations
 
