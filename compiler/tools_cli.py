@@ -1,4 +1,5 @@
-"""`hpi inspect | verify | diff | cache`: look at, check and compare bundles; manage the compile cache.
+"""`hpi inspect | verify | diff | serve | cache`: look at, check, compare and serve bundles; manage the compile
+cache.
 
 The CI tool sits with the compiler, at the top of the layers, because it reaches both sides (the
 runtime's self-test, the compiler's cache); it imports neither's heavy dependencies, so it works on a
@@ -145,9 +146,24 @@ def cmd_cache(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from hpi.runtime_min.api import open_bundle
+    from hpi.runtime_min.cli_args import one_backend
+    from hpi.runtime_min.serving import serve
+    from hpi.runtime_min.serving.app import Limits
+
+    pipeline = open_bundle(args.bundle, backend=one_backend(args, "hpi serve"), device=args.device,
+                           trusted_keys=args.trusted_key, allow_unsigned=args.allow_unsigned,
+                           num_threads=args.threads)
+    limits = Limits(workers=args.workers, max_queue=args.max_queue, max_body_bytes=args.max_body_mb * 1024 * 1024,
+                    request_timeout=args.timeout, graceful_timeout=args.graceful_timeout)
+    serve(pipeline, args.host, args.port, limits, visualize=not args.no_visualize)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify and compare hpi bundles; manage the "
-                                                        "compile cache.")
+    p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify, compare and serve hpi bundles; manage "
+                                                        "the compile cache.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name, func, help_text):
@@ -170,6 +186,24 @@ def _parser() -> argparse.ArgumentParser:
     s = add("diff", cmd_diff, "what changed between two bundles (exit 1 when anything did)")
     s.add_argument("a")
     s.add_argument("b")
+    s = sub.add_parser("serve", help="serve a bundle over HTTP with PaddleX's serving API (e.g. POST /ocr)",
+                       description="Serve a bundle with PaddleX 3.7.2's basic serving API (its routes, request and "
+                                   "response schemas), plus /health/ready, /metrics (Prometheus), a bounded queue "
+                                   "(503 when full), body and time limits, and graceful shutdown on SIGTERM. Needs "
+                                   "pip install 'hpi-aot[serve]'.")
+    s.set_defaults(func=cmd_serve)
+    s.add_argument("bundle")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    s.add_argument("--port", type=int, default=8080, help="port (default 8080, PaddleX's)")
+    s.add_argument("--workers", type=int, default=1, help="inferences at a time (default 1)")
+    s.add_argument("--max-queue", type=int, default=16, help="requests waiting for a worker before 503 (default 16)")
+    s.add_argument("--max-body-mb", type=int, default=32, help="largest request body in MiB (default 32)")
+    s.add_argument("--timeout", type=float, default=60.0, help="seconds per request before 504 (default 60)")
+    s.add_argument("--graceful-timeout", type=float, default=30.0,
+                   help="seconds in-flight requests get to finish on shutdown (default 30)")
+    s.add_argument("--no-visualize", action="store_true", help="leave the result pictures out (PaddleX's visualize)")
+    add_run_args(s, backend_help="give one (default: the bundle's choice)")
+    add_trust_args(s)
     s = add("cache", cmd_cache, "show (info) or shrink (prune) the compile cache")
     s.add_argument("action", choices=["info", "prune"])
     s.add_argument("--max-bytes", type=int, help="prune down to this size (default: the cap)")

@@ -135,6 +135,11 @@ def read_image(src: str | os.PathLike | np.ndarray,
     path = os.fspath(src)
     with open(path, "rb") as f:
         data = f.read()
+    return decode_image(data, path, max_pixels)
+
+
+def decode_image(data: bytes, path: str = "<bytes>", max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """An encoded image's bytes as read_image reads a file (`path` names it in errors)."""
     if not data:
         raise ImageReadError(path, "not an image (empty file)")
     size = _header_size(data)

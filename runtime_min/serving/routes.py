@@ -1,0 +1,123 @@
+"""PaddleX 3.7.2's serving routes, one per pipeline (serving/schemas/*.py, basic_serving/_pipeline_apps/*.py):
+the request fields (camelCase, as PaddleX's schema) mapped to the pipeline's per-call parameters, and the
+result built as PaddleX builds it: `prunedResult` (the result JSON without input_path / page_index), the
+pictures as Base64 JPEG (at most 2000 x 2000, PaddleX's default) when `visualize`, and `dataInfo`.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Callable, Literal, Optional
+
+import cv2
+import numpy as np
+from pydantic import BaseModel
+
+from hpi.runtime_min.serving.files import RequestError, decode_image, file_type, raw_bytes
+
+MAX_OUTPUT_IMG_SIZE = (2000, 2000)  # PaddleX's DEFAULT_MAX_OUTPUT_IMG_SIZE
+
+
+class BaseInferRequest(BaseModel):
+    file: str
+    fileType: Optional[Literal[0, 1]] = None
+    logId: Optional[str] = None
+    visualize: Optional[bool] = None
+
+
+class OcrRequest(BaseInferRequest):
+    useDocOrientationClassify: Optional[bool] = None
+    useDocUnwarping: Optional[bool] = None
+    useTextlineOrientation: Optional[bool] = None
+    textDetLimitSideLen: Optional[int] = None
+    textDetLimitType: Optional[str] = None
+    textDetThresh: Optional[float] = None
+    textDetBoxThresh: Optional[float] = None
+    textDetUnclipRatio: Optional[float] = None
+    textRecScoreThresh: Optional[float] = None
+    returnWordBox: Optional[bool] = None
+
+
+def prune(obj):
+    """PaddleX's prune_result: input_path and page_index left out at every level."""
+    if isinstance(obj, dict):
+        return {k: prune(v) for k, v in obj.items() if k not in ("input_path", "page_index")}
+    if isinstance(obj, list):
+        return [prune(v) for v in obj]
+    return obj
+
+
+def jpeg_base64(image: np.ndarray) -> str:
+    """PaddleX's postprocess_image: shrunk to fit MAX_OUTPUT_IMG_SIZE, JPEG, Base64."""
+    h, w = image.shape[:2]
+    if w > MAX_OUTPUT_IMG_SIZE[1] or h > MAX_OUTPUT_IMG_SIZE[0]:
+        factor = MAX_OUTPUT_IMG_SIZE[0] / w if w / h > MAX_OUTPUT_IMG_SIZE[0] / MAX_OUTPUT_IMG_SIZE[1] \
+            else MAX_OUTPUT_IMG_SIZE[1] / h
+        image = cv2.resize(image, (int(factor * w), int(factor * h)))
+    return base64.b64encode(cv2.imencode(".jpg", image)[1].tobytes()).decode("ascii")
+
+
+def pil_to_bgr(img) -> np.ndarray:
+    return cv2.cvtColor(np.array(img.convert("RGB")), cv2.COLOR_RGB2BGR)
+
+
+async def read_images(request: BaseInferRequest, limits) -> tuple[list[np.ndarray], dict]:
+    """The request's image(s) and PaddleX's dataInfo. PDF needs page rendering hpi does not carry."""
+    kind = file_type(request.file, request.fileType)
+    if kind == "PDF":
+        raise RequestError(422, "PDF input is not supported by hpi serve; send each page as an image (fileType 1)")
+    image = decode_image(await raw_bytes(request.file, limits.max_body_bytes, limits.url_timeout))
+    return [image], {"width": image.shape[1], "height": image.shape[0], "type": "image"}
+
+
+async def _ocr(pipeline, request: OcrRequest, admission, limits, visualize: bool) -> dict:
+    images, data_info = await read_images(request, limits)
+    params = dict(use_doc_orientation_classify=request.useDocOrientationClassify,
+                  use_doc_unwarping=request.useDocUnwarping,
+                  use_textline_orientation=request.useTextlineOrientation,
+                  text_det_limit_side_len=request.textDetLimitSideLen,
+                  text_det_limit_type=request.textDetLimitType, text_det_thresh=request.textDetThresh,
+                  text_det_box_thresh=request.textDetBoxThresh, text_det_unclip_ratio=request.textDetUnclipRatio,
+                  text_rec_score_thresh=request.textRecScoreThresh, return_word_box=request.returnWordBox)
+    show = request.visualize if request.visualize is not None else visualize
+
+    def infer():
+        from hpi.core.errors import UsageError
+
+        out = []
+        for image in images:
+            try:
+                result = pipeline.predict_one(image, **{k: v for k, v in params.items() if v is not None})
+            except UsageError as exc:
+                raise RequestError(422, str(exc)) from None
+            item = {"prunedResult": prune(result.to_dict()), "ocrImage": None, "docPreprocessingImage": None,
+                    "inputImage": None}
+            if show:
+                pictures = result.pictures()
+                item.update(inputImage=jpeg_base64(image), ocrImage=jpeg_base64(pil_to_bgr(pictures["ocr_res_img"])))
+                if "preprocessed_img" in pictures:
+                    item["docPreprocessingImage"] = jpeg_base64(pil_to_bgr(pictures["preprocessed_img"]))
+            out.append(item)
+        return out
+
+    return {"ocrResults": await admission.run(infer), "dataInfo": data_info}
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str
+    request_model: type
+    handle: Callable
+
+
+ROUTES = {"OCR": Route("/ocr", OcrRequest, _ocr)}
+
+
+def route_for(pipeline_name: str) -> Route:
+    from hpi.core.errors import UsageError
+
+    if pipeline_name not in ROUTES:
+        raise UsageError(f"hpi serve: the {pipeline_name} pipeline has no PaddleX serving route in hpi yet "
+                         f"(served: {', '.join(ROUTES)}); run it with hpi-run or the Python API")
+    return ROUTES[pipeline_name]
