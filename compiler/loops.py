@@ -48,6 +48,21 @@ def _rename_inputs(graph, rename: dict[str, str]) -> None:
                 _rename_inputs(sub, {k: v for k, v in rename.items() if k not in shadowed})
 
 
+def _keep_carried(node, body, keep: list[int]) -> None:
+    """Leave only the carried values `keep` (indices) in a Loop `node` and its `body`: their body inputs and
+    outputs, the Loop's inputs and outputs; the condition, the counter and the scan outputs stay."""
+    carried = len(node.input) - 2
+    body_inputs = [body.input[0], body.input[1]] + [body.input[2 + k] for k in keep]
+    body_outputs = [body.output[0]] + [body.output[1 + k] for k in keep] + list(body.output[1 + carried:])
+    inputs = list(node.input[:2]) + [node.input[2 + k] for k in keep]
+    outputs = [node.output[k] for k in keep] + list(node.output[carried:])
+    del body.input[:], body.output[:], node.input[:], node.output[:]
+    body.input.extend(body_inputs)
+    body.output.extend(body_outputs)
+    node.input.extend(inputs)
+    node.output.extend(outputs)
+
+
 def _hoist(graph) -> int:
     moved = 0
     for node in graph.node:
@@ -68,15 +83,7 @@ def _hoist(graph) -> int:
         if not rename:
             continue
         _rename_inputs(body, rename)
-        body_inputs = [body.input[0], body.input[1]] + [body.input[2 + k] for k in keep]
-        body_outputs = [body.output[0]] + [body.output[1 + k] for k in keep] + list(body.output[1 + carried:])
-        inputs = list(node.input[:2]) + [node.input[2 + k] for k in keep]
-        outputs = [node.output[k] for k in keep] + list(node.output[carried:])
-        del body.input[:], body.output[:], node.input[:], node.output[:]
-        body.input.extend(body_inputs)
-        body.output.extend(body_outputs)
-        node.input.extend(inputs)
-        node.output.extend(outputs)
+        _keep_carried(node, body, keep)
         graph_outputs = {o.name for o in graph.output}
         for name, outer in replaced.items():
             if name in graph_outputs:  # a graph output must keep its name: an Identity carries it
@@ -168,15 +175,7 @@ def _drop_dead_carried(graph) -> int:
         if not dead:
             continue
         keep = [k for k in range(carried) if k not in dead]
-        body_inputs = [body.input[0], body.input[1]] + [body.input[2 + k] for k in keep]
-        body_outputs = [body.output[0]] + [body.output[1 + k] for k in keep] + list(body.output[1 + carried:])
-        inputs = list(node.input[:2]) + [node.input[2 + k] for k in keep]
-        outputs = [node.output[k] for k in keep] + list(node.output[carried:])
-        del body.input[:], body.output[:], node.input[:], node.output[:]
-        body.input.extend(body_inputs)
-        body.output.extend(body_outputs)
-        node.input.extend(inputs)
-        node.output.extend(outputs)
+        _keep_carried(node, body, keep)
         dropped += len(dead)
     return dropped
 
