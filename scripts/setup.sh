@@ -39,7 +39,7 @@ if [ "$mode" != demo ]; then
     echo "setup: installing paddle2onnx 2.1.0 into $TOOLS" >&2
     pip_in .venv/bin/python install -q --no-deps --target "$TOOLS/paddle2onnx-2.1.0" paddle2onnx==2.1.0
   fi
-  if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import paddlex, skimage, onnxruntime" 2>/dev/null; then
+  if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import paddlex, skimage, onnxruntime, tokenizers, ftfy" 2>/dev/null; then
     echo "setup: installing the PaddleX oracle into .venv-oracle (a few minutes)" >&2
     [ -x .venv-oracle/bin/python ] || $PY -m venv .venv-oracle
     # scikit-image: PaddleX's anomaly detection post-processing (MapToMask), which ocr-core lacks;
