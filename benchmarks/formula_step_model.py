@@ -6,8 +6,9 @@ driven by a numpy loop with PaddleOCR's stopping rule; against the exported Loop
 
 The network is tests/fixtures/make_formula_model.py's (build_net: same seed, calibration images = the first
 10 IMAGEs, same eos lift), exported three ways by paddle 3.0 (the Loop graph as PaddleOCR's export, the encoder,
-the step) and converted by paddle2onnx 2.1.0 and simplified by onnxslim as hpi-compile does (compiler/convert.py), with
-compiler/loops.py's rewrites. Tokens must be equal between the two ways on every image; the medians are printed per backend.
+the step), converted by paddle2onnx 2.1.0 and simplified by onnxslim as hpi-compile does (compiler/convert.py),
+with compiler/loops.py's rewrites. Tokens must be equal between the two ways on every image; the medians are
+printed per backend.
 A PaddleX model dir holds only the Loop graph: the step models need the network's code, which is why this is
 a measurement and not a compile path (docs/pipelines.md, formula recognition).
 """
