@@ -8,8 +8,9 @@ PaddleX's inference.yml (UniMERNetImgDecode / UniMERNetTestTransform / LatexImag
 byte-level BPE tokenizer) under each of the five PP-FormulaNet names (384 x 384 or 768 x 768 as the name's
 export). PaddleX runs the same model dirs with its Paddle engine (tests/oracle/paddlex_table.py --engine=paddle:
 create_model, predict, save_to_img). Images: formulas drawn with matplotlib's mathtext
-(make_formula_model.render_formulas) and, where ../shared/testdata is present, four of its OCR images. On every image both CPU backends must give PaddleX's
-`rec_formula` string and its picture (without a LaTeX toolchain PaddleX's picture is the input image).
+(make_formula_model.render_formulas) and, where ../shared/testdata is present, four of its OCR images. On every
+image both CPU backends must give PaddleX's `rec_formula` string and its picture (without a LaTeX toolchain
+PaddleX's picture is the input image).
 """
 
 from __future__ import annotations
