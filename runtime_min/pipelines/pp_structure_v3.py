@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpi.core.errors import BundleError
+from hpi.core.errors import BundleError, UsageError
 from hpi.runtime_min.ops.image_io import read_image
 from hpi.runtime_min.ops.layout_parsing.geometry import gather_imgs, get_seg_flag
 from hpi.runtime_min.ops.layout_parsing.markdown_converter import MarkdownConverter
@@ -24,7 +24,7 @@ from hpi.runtime_min.ops.layout_parsing.markdown_format import (build_handle_fun
                                                                 format_image_plain, format_image_scaled_by_html,
                                                                 format_text_plain, simplify_table)
 from hpi.runtime_min.ops.layout_parsing.parsing import get_layout_parsing_res
-from hpi.runtime_min.pipelines import doc_preprocessor, ocr, ocr_result
+from hpi.runtime_min.pipelines import call_params, doc_preprocessor, ocr, ocr_result
 from hpi.runtime_min.pipelines.detection import DetectionRunner
 from hpi.runtime_min.pipelines.fonts import FontChooser
 from hpi.runtime_min.result import plain
@@ -34,6 +34,22 @@ __all__ = ["LayoutParsingRunner"]
 NAME = "PP-StructureV3"
 # PaddleX's default when the config has no markdown_ignore_labels.
 MARKDOWN_IGNORE_LABELS = ["number", "footnote", "header", "header_image", "footer", "footer_image", "aside_text"]
+
+
+# PaddleX's per-call predict() parameters, by where they go.
+_DOC = ("use_doc_orientation_classify", "use_doc_unwarping")
+_LAYOUT = {"layout_threshold": "threshold", "layout_nms": "layout_nms", "layout_unclip_ratio": "layout_unclip_ratio",
+           "layout_merge_bboxes_mode": "layout_merge_bboxes_mode"}
+_OCR = ("use_textline_orientation", "text_det_limit_side_len", "text_det_limit_type", "text_det_thresh",
+        "text_det_box_thresh", "text_det_unclip_ratio", "text_rec_score_thresh")
+_OWN = ("use_seal_recognition", "use_region_detection", "format_block_content", "markdown_ignore_labels")
+# On only with a runner hpi does not have yet; False (or None) is what the bundle does anyway.
+_NOT_BUILT = ("use_table_recognition", "use_formula_recognition", "use_chart_recognition")
+# Handed by PaddleX to table_recognition_v2 only: nothing to do while tables are off.
+_TABLE_ONLY = ("use_wired_table_cells_trans_to_html", "use_wireless_table_cells_trans_to_html",
+               "use_table_orientation_classify", "use_ocr_results_with_table_cells", "use_e2e_wired_table_rec_model",
+               "use_e2e_wireless_table_rec_model")
+CALL_NAMES = (*_DOC, *_LAYOUT, *_OCR, *call_params.SEAL_TO_OCR, *_OWN, *_NOT_BUILT, *_TABLE_ONLY)
 
 
 class LayoutParsingRunner:
@@ -49,6 +65,62 @@ class LayoutParsingRunner:
         self.ocr, self.layout, self.region, self.doc = general_ocr, layout, region, doc
         self.seal, self.table, self.formula = seal, table, formula
         self.settings = settings  # PaddleX's model_settings of the bundle
+        # The GeneralOCR's config threshold (PaddleX reads it for block crops) and a call's (for the re-reads).
+        self.default_rec_score_thresh = general_ocr.params["text_rec_score_thresh"]
+        self.call_rec_score_thresh = None
+
+    def with_params(self, **call) -> "LayoutParsingRunner":
+        """This pipeline with PaddleX's per-call `predict()` parameters applied (None: the bundle's value);
+        UsageError names a parameter it does not take, a bad value, or a branch the bundle has no model for."""
+        from dataclasses import replace
+
+        call = {k: v for k, v in call.items() if v is not None}
+        unknown = sorted(set(call) - set(CALL_NAMES))
+        if unknown:
+            raise UsageError(f"unknown predict parameter(s) {', '.join(unknown)} for the {NAME} pipeline; accepted "
+                             f"(PaddleX's names): {', '.join(CALL_NAMES)}")
+        for key in (*_DOC, *_NOT_BUILT, *_TABLE_ONLY, "use_seal_recognition", "use_region_detection",
+                    "format_block_content"):
+            if key in call and not isinstance(call[key], bool):
+                raise UsageError(f"{key} must be True, False or None, got {call[key]!r}")
+        for key in _NOT_BUILT:
+            if call.get(key):
+                raise UsageError(f"{key}=True: hpi's {NAME} has no such runner yet; fix: leave it unset or False")
+        twin = copy.copy(self)
+        twin.settings = copy.deepcopy(self.settings)
+        for key, runner in (("use_seal_recognition", self.seal), ("use_region_detection", self.region)):
+            if call.get(key) and runner is None:
+                raise UsageError(f"{key}=True: this bundle's {NAME} pipeline has no model for it; fix: compile from "
+                                 f"a config with {key}: True, or leave it unset")
+        ignore = call.get("markdown_ignore_labels", twin.settings["markdown_ignore_labels"])
+        if not isinstance(ignore, (list, tuple)) or not all(isinstance(v, str) for v in ignore):
+            raise UsageError(f"markdown_ignore_labels must be a list of labels, got {ignore!r}")
+        twin.settings.update({k: call[k] for k in ("use_seal_recognition", "use_region_detection",
+                                                   "format_block_content") if k in call},
+                             markdown_ignore_labels=list(ignore))
+        doc_call = {k: call[k] for k in _DOC if k in call}
+        if doc_call:  # PaddleX's get_model_settings: either given, the preprocessor runs only if one is True
+            twin.settings["use_doc_preprocessor"] = any(doc_call.values())
+            if twin.settings["use_doc_preprocessor"]:
+                if self.doc is None:
+                    raise UsageError(f"use_doc_*=True: this bundle's {NAME} pipeline has no document preprocessor; "
+                                     "fix: compile from a config that runs it, or leave them unset")
+                twin.doc = self.doc.with_params(**doc_call)
+        try:
+            layout_call = call_params._check_layout({k: call[k] for k in _LAYOUT if k in call})
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if layout_call:
+            # PaddleX's DetPredictor: a given threshold replaces the pipeline's, the others apply when truthy.
+            changes = {_LAYOUT[k]: v for k, v in layout_call.items() if k == "layout_threshold" or v}
+            post = replace(self.layout.post, **changes)
+            twin.layout = DetectionRunner(self.layout.model, replace(self.layout.spec, postprocess=post))
+        twin.ocr = self.ocr.with_params(**{k: call[k] for k in _OCR if k in call})
+        twin.call_rec_score_thresh = call.get("text_rec_score_thresh")
+        seal_call = {call_params.SEAL_TO_OCR[k]: v for k, v in call.items() if k in call_params.SEAL_TO_OCR}
+        if seal_call and self.seal is not None:
+            twin.seal = self.seal.with_params(**seal_call)
+        return twin
 
     @property
     def fonts(self) -> FontChooser | None:
@@ -92,9 +164,9 @@ class LayoutParsingRunner:
         parsing = get_layout_parsing_res(
             page, region_det_res=region_res, layout_det_res=layout_res, overall_ocr_res=overall,
             table_res_list=table_res_list, seal_res_list=seal_res_list, chart_res_list=[],
-            formula_res_list=formula_res_list, text_rec_score_thresh=None,
+            formula_res_list=formula_res_list, text_rec_score_thresh=self.call_rec_score_thresh,
             markdown_ignore_labels=settings["markdown_ignore_labels"], text_rec_model=self._recognize,
-            default_rec_score_thresh=self.ocr.params["text_rec_score_thresh"])
+            default_rec_score_thresh=self.default_rec_score_thresh)
         return {"width": page.shape[1], "height": page.shape[0], "model_settings": settings,
                 "doc_preprocessor_res": doc_res, "page_img": page, "layout_det_res": layout_res,
                 "region_det_res": region_res, "overall_ocr_res": overall, "table_res_list": table_res_list,

@@ -169,6 +169,56 @@ def test_hpi_run_writes_paddlex_markdown_json_and_pictures(bundle, variant, padd
     assert {p.name for p in tmp_path.glob("*.png")} == {f"{image.stem}_res_{n}.png" for n in names}
 
 
+# Per call (PaddleX's predict names), on the seal variant: orientation without unwarping (so OpenVINO is comparable
+# too), no region detection, a lower layout threshold (keeps the stand-in's `number` box) shown in the Markdown,
+# stricter OCR and seal thresholds, formatted block contents.
+CALL = {"use_doc_orientation_classify": True, "use_doc_unwarping": False, "use_region_detection": False,
+        "layout_threshold": 0.2, "text_rec_score_thresh": 0.8, "seal_rec_score_thresh": 0.5,
+        "markdown_ignore_labels": ["footer"], "format_block_content": True}
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "openvino"])
+def test_per_call_parameters_match_paddlex(bundle, variant, tmp_path_factory, tmp_path, backend):
+    from hpi.runtime_min import open_bundle
+
+    name, _, oracle, images = variant
+    if name != "seal":
+        pytest.skip("per call on the seal variant only")
+    out = Path(os.environ["PADDLE_PDX_CACHE_HOME"]).parent / f"paddlex-per-call-{name}"
+    if not out.is_dir():  # PaddleX once for both backends
+        pages.run_oracle(ORACLE_PYTHON, oracle, out, images, CALL)
+    theirs = {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
+    assert all(not r["model_settings"]["use_region_detection"] for r in theirs.values())
+    assert any(b["block_label"] == "number" for r in theirs.values() for b in r["parsing_res_list"])
+    case = f"PP-StructureV3 per call (orientation, no unwarping, no regions, layout 0.2, rec 0.8) vs PaddleX onnxruntime/{backend}"
+    mismatches = []
+    for image, result in zip(images, open_bundle(bundle, backend=backend).predict(list(map(str, images)), **CALL)):
+        mismatches += compare(image.name, result.to_dict(), theirs[image.name], TOLERANCES, case=case)
+        ours = result.save_to_markdown(tmp_path / image.stem)
+        if ours.read_text(encoding="utf-8") != (out / image.stem / f"{image.stem}.md").read_text(encoding="utf-8"):
+            mismatches.append(f"{image.name}: the Markdown differs from PaddleX's")
+    print(f"{case}: {len(images)} images; {report(case)}")
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_per_call_refusals_name_the_fix(bundle, variant):
+    from hpi.core.errors import UsageError
+    from hpi.runtime_min import open_bundle
+
+    pipeline = open_bundle(bundle, backend="onnxruntime")
+    image = str(variant[3][0])
+    for call, message in (({"use_table_recognition": True}, "use_table_recognition=True"),
+                          ({"use_chart_recognition": True}, "use_chart_recognition=True"),
+                          ({"layout_merge_bboxes_mode": "largest"}, "layout_merge_bboxes_mode"),
+                          ({"text_det_box_thres": 0.5}, "unknown predict parameter")):
+        with pytest.raises(UsageError, match=message) as info:
+            pipeline.predict_one(image, **call)
+        assert "\n" not in str(info.value)
+    if variant[0] == "stock":  # no seal models in this bundle
+        with pytest.raises(UsageError, match="use_seal_recognition=True"):
+            pipeline.predict_one(image, use_seal_recognition=True)
+
+
 @pytest.mark.parametrize("change, refused", [
     ({}, "use_table_recognition"),
     ({"use_table_recognition": False}, "use_formula_recognition"),
