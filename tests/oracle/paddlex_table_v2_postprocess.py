@@ -8,7 +8,8 @@ get_table_recognition_res (v2).
 
 Each case: table_box, cells, scores, structure (tokens), ocr ({rec_polys, rec_texts, rec_scores, rec_boxes}),
 img_shape [h, w], cells_texts, use_cells, angle. Writes per case the outputs of each step (PaddleX's _format_data),
-or `error` with the exception's type name where PaddleX raises (its KMeans needs scikit-learn).
+or `error` with the exception's type name where PaddleX raises (its KMeans merge needs scikit-learn;
+per-cell texts fewer than the merged cells index past the list).
 """
 
 import json
@@ -35,12 +36,12 @@ def _one(pipe, case):
     n = sum(t in ("<td></td>", "</td>") for t in case["structure"])
     try:
         cells = pipe.cells_det_results_reprocessing(boxes, scores, region, n)
-    except Exception as exc:  # noqa: BLE001  (the KMeans path without scikit-learn)
+        out["cells"] = _format_data(cells)
+        res = get_table_recognition_res(case["table_box"], case["structure"], cells, ocr, {}, case["cells_texts"],
+                                        case["use_cells"], False)
+    except Exception as exc:  # noqa: BLE001  (KMeans without scikit-learn; PaddleX's own IndexErrors)
         out["error"] = type(exc).__name__
         return out
-    out["cells"] = _format_data(cells)
-    res = get_table_recognition_res(case["table_box"], case["structure"], cells, ocr, {}, case["cells_texts"],
-                                    case["use_cells"], False)
     out.update(cell_box_list=_format_data(res["cell_box_list"]), pred_html=res["pred_html"],
                table_ocr_pred=_format_data(res["table_ocr_pred"]))
     h, w = case["img_shape"]
