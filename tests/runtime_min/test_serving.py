@@ -13,6 +13,7 @@ import base64
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, OCR_IMAGES, ORACLE_PYTHON, needs_oracle, needs_testdata
+from conftest import BIN, OCR_IMAGES, ORACLE_PYTHON, REPO, needs_oracle, needs_testdata
 from ocr_parity import compare_ocr
 
 pytestmark = [pytest.mark.slow, needs_testdata(OCR_IMAGES)]
@@ -173,3 +174,18 @@ def test_a_full_queue_answers_503_and_shutdown_finishes_the_request_in_flight(oc
             server.proc.send_signal(signal.SIGTERM)
             assert in_flight.result().status_code == 200
             assert server.stopped_gracefully()
+
+
+def test_round_robin_over_two_servers_loses_nothing_when_one_is_killed(ocr_bundle):
+    """benchmarks/load_test.py's client: 4 clients round robin over two servers, one SIGKILLed mid-run; every
+    request is answered (retried on the survivor), and the survivor keeps serving after the kill."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from load_test import run
+
+    payload = {"file": _image_b64("en.jpg"), "fileType": 1, "visualize": False}
+    with Server(ocr_bundle) as survivor, Server(ocr_bundle) as victim:
+        row = run([survivor.url, victim.url], payload, concurrency=4, duration=6, retries=1, route="/ocr",
+                  kill_after=2, kill_pid=victim.proc.pid)
+        assert victim.proc.wait(10) == -signal.SIGKILL
+        assert row["lost"] == 0 and row["retried"] > 0 and row["answered"] > 4, row
+        assert survivor.post(payload).status_code == 200
