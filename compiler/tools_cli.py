@@ -1,5 +1,5 @@
-"""`hpi inspect | verify | diff | serve | cache`: look at, check, compare and serve bundles; manage the compile
-cache.
+"""`hpi inspect | verify | diff | serve | export | cache`: look at, check, compare, serve and export bundles;
+manage the compile cache.
 
 The CI tool sits with the compiler, at the top of the layers, because it reaches both sides (the
 runtime's self-test, the compiler's cache); it imports neither's heavy dependencies, so it works on a
@@ -161,9 +161,22 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_export_triton(args) -> int:
+    from hpi.runtime_min.cli_args import one_backend
+    from hpi.runtime_min.serving.triton_export import export_triton
+
+    model_dir = export_triton(args.bundle, args.output, model_name=args.model_name, instances=args.instances,
+                              backend=one_backend(args, "hpi export triton"), threads=args.threads,
+                              trusted_keys=args.trusted_key, allow_unsigned=args.allow_unsigned,
+                              python_env=args.python_env, force=args.force)
+    print(f"wrote {model_dir} (model {model_dir.name!r}, {args.instances} instance(s)); serve it with "
+          f"tritonserver --model-repository {args.output}", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify, compare and serve hpi bundles; manage "
-                                                        "the compile cache.")
+    p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify, compare, serve and export hpi bundles; "
+                                                        "manage the compile cache.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name, func, help_text):
@@ -203,6 +216,27 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds in-flight requests get to finish on shutdown (default 30)")
     s.add_argument("--no-visualize", action="store_true", help="leave the result pictures out (PaddleX's visualize)")
     add_run_args(s, backend_help="give one (default: the bundle's choice)")
+    add_trust_args(s)
+    export = sub.add_parser("export", help="write a bundle as another server's deployment (triton)",
+                            description="Write a bundle as another server's deployment.")
+    targets = export.add_subparsers(dest="target", required=True)
+    s = targets.add_parser("triton", help="an NVIDIA Triton Inference Server model repository",
+                           description="Write a Triton model repository: a Python-backend model running hpi's "
+                                       "runtime on the bundle (copied in, with its signer's public key; verified "
+                                       "here and by every model instance). Inputs 'image' (encoded file) or "
+                                       "'image_bgr' (UINT8 HxWx3), optional 'params' (JSON); output 'result' "
+                                       "(PaddleX's result JSON). The server's Python needs hpi-aot installed.")
+    s.set_defaults(func=cmd_export_triton)
+    s.add_argument("bundle")
+    s.add_argument("-o", "--output", required=True, metavar="REPOSITORY", help="model repository folder")
+    s.add_argument("--model-name", help="the model's name in the repository (default: the pipeline's)")
+    s.add_argument("--instances", type=int, default=1,
+                   help="model instances, each its own process (default 1)")
+    s.add_argument("--python-env", metavar="DIR",
+                   help="virtual environment with hpi-aot for the Python backend (EXECUTION_ENV_PATH); "
+                        "default: the server's own Python")
+    s.add_argument("--force", action="store_true", help="replace the model's folder if it exists")
+    add_run_args(s, backend_help="give one (default: the bundle's choice)", device=False)
     add_trust_args(s)
     s = add("cache", cmd_cache, "show (info) or shrink (prune) the compile cache")
     s.add_argument("action", choices=["info", "prune"])

@@ -11,6 +11,7 @@ import pytest
 from conftest import BIN
 
 COMMANDS = [("hpi-run",), ("hpi",), ("hpi", "inspect"), ("hpi", "verify"), ("hpi", "diff"), ("hpi", "cache"),
+            ("hpi", "export"), ("hpi", "export", "triton"),
             ("hpi-compile",), ("hpi-license",), ("hpi-license", "trust"), ("hpi-license", "activate"),
             ("hpi-license", "request"), ("hpi-license", "new-product"), ("hpi-license", "issue"),
             ("hpi-license", "serve")]
