@@ -98,7 +98,7 @@ async def _ocr(pipeline, request: OcrRequest, admission, limits, visualize: bool
                 item.update(inputImage=jpeg_base64(image), ocrImage=jpeg_base64(pil_to_bgr(pictures["ocr_res_img"])))
                 if "preprocessed_img" in pictures:
                     item["docPreprocessingImage"] = jpeg_base64(pil_to_bgr(pictures["preprocessed_img"]))
-            out.append(item)
+            out.append({k: v for k, v in item.items() if v is not None})  # PaddleX: response_model_exclude_none
         return out
 
     return {"ocrResults": await admission.run(infer), "dataInfo": data_info}
