@@ -20,6 +20,7 @@ from hpi.recipes import image_unwarping as _image_unwarping  # noqa: F401  (UVDo
 from hpi.recipes import doc_preprocessor as _doc_preprocessor  # noqa: F401  (the doc_preprocessor pipeline)
 from hpi.recipes import table_structure as _table_structure  # noqa: F401  (SLANet table structure)
 from hpi.recipes import table_recognition as _table_recognition  # noqa: F401  (table_recognition)
+from hpi.recipes import table_recognition_v2 as _table_recognition_v2  # noqa: F401  (table_recognition_v2)
 from hpi.recipes import formula_recognition as _formula_recognition  # noqa: F401  (PP-FormulaNet)
 from hpi.recipes import pp_structure_v3 as _pp_structure_v3  # noqa: F401  (PP-StructureV3, layout_parsing v2)
 

@@ -8,9 +8,6 @@ reconciled with the structure and the OCR (runtime_min/ops/table_cells_v2.py) ->
 (runtime_min/ops/table_recognition_v2.py). Document preprocessor, layout detection and GeneralOCR are read as in
 table_recognition (recipes/table_recognition.py); every key PaddleX's v2 reads is honoured, any other is refused
 by name. The bundle's params are SealParams, as v1's.
-
-Status: not imported by recipes/__init__.py yet (so not registered): its stock-config parity test waits for a
-SLANeXt fixture whose sequences hold rows (docs/pipelines.md, table structure, "Not yet").
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ _REGISTRY = {
     "OCR": "hpi.runtime_min.pipelines.ocr",
     "seal_recognition": "hpi.runtime_min.pipelines.seal",
     "table_recognition": "hpi.runtime_min.pipelines.table_recognition",
+    "table_recognition_v2": "hpi.runtime_min.pipelines.table_recognition_v2",
     "PP-StructureV3": "hpi.runtime_min.pipelines.pp_structure_v3",
     "text_detection": "hpi.runtime_min.pipelines.single",
     "text_recognition": "hpi.runtime_min.pipelines.single",

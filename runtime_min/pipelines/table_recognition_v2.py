@@ -8,10 +8,7 @@ spanning cells cut and read again) -> ops/table_recognition_v2.py (rows, matchin
 TableRecognitionResult (same JSON, HTML and pictures as table_recognition v1, whose runner this extends).
 
 As in PaddleX, a turned table leaves the page's OCR replaced by the turned page's for the tables after it and
-for `overall_ocr_res`; its cells are mapped back onto the unturned page.
-
-Status: not listed in runtime_min/pipelines/__init__.py yet and not parity-tested end to end (the ops it calls
-are: tests/runtime_min/test_table_recognition_v2_ops.py); per-call parameters are refused for now.
+for `overall_ocr_res`; its cells are mapped back onto the unturned page. Per-call parameters are refused for now.
 """
 
 from __future__ import annotations
