@@ -23,7 +23,7 @@ def _hpi(*args, env=None):
     return subprocess.run([str(BIN / "hpi"), *map(str, args)], capture_output=True, text=True, env=env)
 
 
-def test_export_writes_repository(ocr_bundle, tmp_path):
+def test_export_writes_repository(ocr_bundle, tmp_path, monkeypatch):
     proc = _hpi("export", "triton", ocr_bundle, "-o", tmp_path / "repo", "--instances", "2", "--threads", "1")
     assert proc.returncode == 0, proc.stderr
     model = tmp_path / "repo" / "OCR"
@@ -37,13 +37,20 @@ def test_export_writes_repository(ocr_bundle, tmp_path):
                  'key: "trusted_keys" value: { string_value: "trusted_keys" }',
                  'key: "allow_unsigned" value: { string_value: "false" }', 'key: "threads" value: { string_value: "1" }'):
         assert line in config, line
-    # The repository carries its own trust: a machine with no trusted keys opens it from there alone.
-    from hpi.runtime_min.serving.triton_model import _parameters, open_from_config
+    # The repository carries its own trust: a machine with no trusted keys opens it from there alone,
+    # and without the repository's key refuses it.
+    from hpi.core.errors import SignatureError
+    from hpi.runtime_min.serving.triton_model import open_from_config
 
-    params = {k: {"string_value": v} for k, v in
-              [("bundle", "bundle.hpi"), ("trusted_keys", "trusted_keys"), ("allow_unsigned", "false")]}
-    assert _parameters({"parameters": params})["bundle"] == "bundle.hpi"
-    assert open_from_config({"parameters": params}, version) is not None
+    with monkeypatch.context() as env:
+        env.setenv("HPI_CONFIG_DIR", str(tmp_path / "server-config"))
+        env.delenv("HPI_TRUSTED_KEYS", raising=False)
+        params = {k: {"string_value": v} for k, v in
+                  [("bundle", "bundle.hpi"), ("trusted_keys", "trusted_keys"), ("allow_unsigned", "false")]}
+        assert open_from_config({"parameters": params}, version) is not None
+        params["trusted_keys"] = {"string_value": ""}
+        with pytest.raises(SignatureError):
+            open_from_config({"parameters": params}, version)
 
     again = _hpi("export", "triton", ocr_bundle, "-o", tmp_path / "repo")
     assert again.returncode == 2 and "--force" in again.stderr
