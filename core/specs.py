@@ -413,6 +413,24 @@ class SealParams(OcrParams):
     layout_merge_bboxes_mode: str | None = None  # "union", "large", "small"; absent: none
 
 
+@_record
+class FormulaPipelineParams(_Record):
+    """The formula_recognition pipeline's parameters as a bundle stores them: the formula model's batch size
+    (PaddleX groups the crops by it) and, as SealParams, the document preprocessor's and layout detection's
+    (absent when their branch is off)."""
+
+    OMIT_NONE = ("use_doc_preprocessor", "use_doc_orientation_classify", "use_doc_unwarping", "use_layout_detection",
+                 "layout_threshold", "layout_nms", "layout_unclip_ratio", "layout_merge_bboxes_mode")
+    formula_batch_size: int
+    use_doc_preprocessor: bool | None = None
+    use_doc_orientation_classify: bool | None = None
+    use_doc_unwarping: bool | None = None
+    use_layout_detection: bool | None = None
+    layout_threshold: float | int | dict | None = None
+    layout_nms: bool | None = None
+    layout_unclip_ratio: list[float] | None = None
+    layout_merge_bboxes_mode: str | None = None
+
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
 # create_pipeline("OCR") runs with): the runtime's OcrRunner defaults (DEFAULT_PARAMS).
 OCR_CONFIG_VALUES = {

@@ -22,6 +22,7 @@ from hpi.recipes import table_structure as _table_structure  # noqa: F401  (SLAN
 from hpi.recipes import table_recognition as _table_recognition  # noqa: F401  (table_recognition)
 from hpi.recipes import table_recognition_v2 as _table_recognition_v2  # noqa: F401  (table_recognition_v2)
 from hpi.recipes import formula_recognition as _formula_recognition  # noqa: F401  (PP-FormulaNet)
+from hpi.recipes import formula_pipeline as _formula_pipeline  # noqa: F401  (the formula_recognition pipeline)
 from hpi.recipes import pp_structure_v3 as _pp_structure_v3  # noqa: F401  (PP-StructureV3, layout_parsing v2)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

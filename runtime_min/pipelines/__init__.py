@@ -33,7 +33,8 @@ _REGISTRY = {
     "image_unwarping": "hpi.runtime_min.pipelines.image_unwarping",
     "doc_preprocessor": "hpi.runtime_min.pipelines.doc_preprocessor",
     "table_structure_recognition": "hpi.runtime_min.pipelines.table_structure",
-    "formula_recognition": "hpi.runtime_min.pipelines.formula_recognition",
+    # the single formula model's bundles and the formula_recognition pipeline's (told apart by their roles)
+    "formula_recognition": "hpi.runtime_min.pipelines.formula_pipeline",
 }
 
 

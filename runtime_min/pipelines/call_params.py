@@ -153,6 +153,29 @@ def split_seal(call: dict) -> tuple[dict, dict, dict]:
             {SEAL_TO_OCR[k]: v for k, v in call.items() if k in SEAL_TO_OCR})
 
 
+# PaddleX 3.7.2's per-call formula_recognition parameters (`_FormulaRecognitionPipeline.predict`).
+FORMULA_NAMES = (*SEAL_DOC, *SEAL_LAYOUT, "layout_det_res")
+
+
+def split_formula(call: dict) -> tuple[dict, dict]:
+    """A formula_recognition `predict()` call's parameters (None: the bundle's value, left out here) as
+    (document preprocessor switches, layout parameters); ValueError names a parameter this pipeline does not
+    take or a bad value. PaddleX's predict swallows unknown names (**kwargs); here they are refused."""
+    call = {k: v for k, v in call.items() if v is not None}
+    unknown = sorted(set(call) - set(FORMULA_NAMES))
+    if unknown:
+        raise ValueError(f"unknown predict parameter(s) {', '.join(unknown)} for the formula_recognition pipeline; "
+                         f"accepted (PaddleX's names): {', '.join(n for n in FORMULA_NAMES if n != 'layout_det_res')}")
+    if "layout_det_res" in call:
+        raise ValueError("layout_det_res (layout results from elsewhere) is not taken by hpi's formula_recognition; "
+                         "fix: leave it unset (the bundle's layout model runs) or use_layout_detection=False")
+    for key in SEAL_DOC:
+        if key in call and not isinstance(call[key], bool):
+            raise ValueError(f"{key} must be True, False or None, got {call[key]!r}")
+    layout = _check_layout({k: call[k] for k in SEAL_LAYOUT if k in call})
+    return {k: call[k] for k in SEAL_DOC if k in call}, {k: v for k, v in layout.items() if v is not None}
+
+
 # PaddleX 3.7.2's per-call table_recognition parameters (`_TableRecognitionPipeline.predict`): the document
 # preprocessor's switches, use_layout_detection, the GeneralOCR's text_det_* / text_rec_score_thresh (no
 # text_det_max_side_limit: PaddleX's predict does not hand it on) and the table's own two.
