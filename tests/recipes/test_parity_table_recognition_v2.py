@@ -162,3 +162,20 @@ def test_stock_table_v2_yaml_compiles_unchanged_and_matches_paddlex(bundle, setu
                for t in r["table_res_list"])
     assert any(any(ch.isdigit() for ch in t["pred_html"]) for r in pages for t in r["table_res_list"])
     assert html_equal == tables and not mismatches, "\n".join(mismatches)
+
+
+def test_hpi_run_writes_paddlex_json_html_and_pictures(bundle, setup, paddlex_stock, tmp_path):
+    from hpi.runtime_min.cli import main
+
+    page2 = setup[2][1]
+    assert main([str(bundle), "--input", str(page2), "--backend", "onnxruntime", "--output", str(tmp_path),
+                 "--save-vis", str(tmp_path), "--save-html", str(tmp_path)]) == 0
+    (written,) = tmp_path.glob("*_res.json")
+    theirs = paddlex_stock[page2.name]
+    assert not compare(page2.name, json.loads(written.read_text(encoding="utf-8")), theirs, TOLERANCES,
+                       skip=("input_path",))
+    assert {p.name for p in tmp_path.glob("*.png")} == {
+        f"page2_res_{k}.png" for k in ("layout_det_res", "preprocessed_img", "ocr_res_img", "table_cell_img")}
+    for i, table in enumerate(theirs["table_res_list"], start=1):
+        html = (tmp_path / f"page2_table_{i}.html").read_text(encoding="utf-8")
+        assert html == table["pred_html"].replace("<table>", '<table border="1">')
