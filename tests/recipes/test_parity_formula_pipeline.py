@@ -32,7 +32,7 @@ import pytest
 import yaml
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
-from parity import MaxAbs, compare, report
+from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -140,7 +140,11 @@ def _paddlex(setup, out: Path, params: dict | None = None) -> dict[str, dict]:
 def _compare(pipeline, images, theirs: dict, case: str, **call) -> list[str]:
     mismatches = []
     for image, result in zip(images, pipeline.predict(list(map(str, images)), **call)):
-        mismatches += compare(image.name, result.to_dict(), theirs[image.name], TOLERANCES, case=case)
+        ours, their = result.to_dict(), theirs[image.name]
+        mismatches += compare(image.name, ours, their, TOLERANCES, case=case)
+        pairs = list(zip(ours["formula_res_list"], their["formula_res_list"]))
+        record(case, "rec_formula (differing share)", sum(a["rec_formula"] != b["rec_formula"] for a, b in pairs) /
+               max(len(pairs), 1), worse=lambda a, b: a + b)
     return mismatches
 
 
@@ -163,7 +167,7 @@ def test_stock_formula_yaml_compiles_unchanged_and_matches_paddlex(bundle, setup
     assert len(set(texts)) >= 3, texts
     pipeline = open_bundle(bundle, backend="onnxruntime")
     assert set(pipeline.models) == {"doc_ori", "doc_unwarp", "layout_det", "formula_rec"}
-    case = "formula_recognition stock yaml vs PaddleX (paddle formula / layout) onnxruntime"
+    case = "formula_recognition stock yaml vs PaddleX onnxruntime"
     mismatches = _compare(pipeline, images, theirs, case)
     print(f"{case}: {len(images)} images, {sum(len(r['formula_res_list']) for r in theirs.values())} formulas "
           f"{texts}; {report(case)}")
@@ -172,7 +176,7 @@ def test_stock_formula_yaml_compiles_unchanged_and_matches_paddlex(bundle, setup
 
 @pytest.mark.parametrize("call", [CALL, {"use_layout_detection": False, "use_doc_unwarping": False}],
                          ids=["layout-params", "no-layout"])
-def test_per_call_parameters_match_paddlex(bundle, setup, paddlex_stock, call, tmp_path_factory):
+def test_per_call_parameters_match_paddlex(bundle, setup, paddlex_stock, call, request, tmp_path_factory):
     from hpi.runtime_min import open_bundle
 
     images = setup[2]
@@ -184,7 +188,7 @@ def test_per_call_parameters_match_paddlex(bundle, setup, paddlex_stock, call, t
         ours, stock = theirs[image.name]["formula_res_list"], paddlex_stock[image.name]["formula_res_list"]
         assert ours != stock
         assert len(ours) == 1 if "use_layout_detection" in call else len(ours) == len(stock)
-    case = f"formula_recognition stock yaml, per call {call} vs PaddleX onnxruntime"
+    case = f"formula_recognition stock yaml, per call ({request.node.callspec.id}) vs PaddleX onnxruntime"
     mismatches = _compare(open_bundle(bundle, backend="onnxruntime"), images, theirs, case, **call)
     print(f"{case}: {len(images)} images; {report(case)}")
     assert not mismatches, "\n".join(mismatches)
