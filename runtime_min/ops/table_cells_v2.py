@@ -59,7 +59,7 @@ def combine_rectangles(rectangles, n: int):
         from sklearn.cluster import KMeans
     except ImportError:
         raise BackendUnavailable("table_recognition_v2 merges cells with scikit-learn's KMeans here, as PaddleX "
-                                 "does; install it: pip install scikit-learn") from None
+                                 "does; install it: pip install 'hpi-aot[table]'") from None
     if n >= len(rectangles):
         return rectangles
     centers = np.array([[(r[0] + r[2]) / 2, (r[1] + r[3]) / 2] for r in rectangles])

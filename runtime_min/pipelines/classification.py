@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import cv2
 import numpy as np
 
+from hpi.core.errors import UsageError
 from hpi.core.specs import ImageClassificationSpec
 from hpi.runtime_min.ops.classification import preprocess, topk
 from hpi.runtime_min.pipelines.base import SingleModelRunner
@@ -19,6 +22,18 @@ class ImageClassificationRunner(SingleModelRunner):
     def __init__(self, model, spec: ImageClassificationSpec):
         super().__init__(model, spec)
         self.k, self.labels = int(spec.postprocess.topk), spec.postprocess.label_list
+
+    def with_params(self, topk=None, **unknown) -> "ImageClassificationRunner":
+        """PaddleX's per-call `topk` (None: the model's)."""
+        if unknown:
+            raise UsageError(f"unknown predict parameter(s) {', '.join(sorted(unknown))} for image classification; "
+                             "accepted (PaddleX's name): topk")
+        twin = copy.copy(self)
+        if topk is not None:
+            if isinstance(topk, bool) or not isinstance(topk, int) or topk < 1:
+                raise UsageError(f"topk must be a positive integer, got {topk!r}")
+            twin.k = topk
+        return twin
 
     def predict_one(self, image: np.ndarray) -> dict:
         # PaddleX reads classification inputs as RGB (ReadImage(format="RGB")); ours arrive BGR.

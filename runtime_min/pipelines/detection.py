@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 import cv2
 import numpy as np
 
+from hpi.core.errors import UsageError
 from hpi.core.specs import DetectionSpec
 from hpi.runtime_min.compare import canonical
 from hpi.runtime_min.ops.detection import postprocess, preprocess, split_batch
@@ -21,6 +25,20 @@ class DetectionRunner(SingleModelRunner):
     def __init__(self, model, spec: DetectionSpec):
         super().__init__(model, spec)
         self.post = spec.postprocess
+
+    def with_params(self, threshold=None, **unknown) -> "DetectionRunner":
+        """PaddleX's per-call `threshold`: a number, or {class id: number} (None: the model's)."""
+        if unknown:
+            raise UsageError(f"unknown predict parameter(s) {', '.join(sorted(unknown))} for detection; "
+                             "accepted (PaddleX's name): threshold")
+        twin = copy.copy(self)
+        if threshold is not None:
+            values = threshold.values() if isinstance(threshold, dict) else [threshold]
+            keys_ok = not isinstance(threshold, dict) or all(isinstance(k, int) for k in threshold)
+            if not keys_ok or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+                raise UsageError(f"threshold must be a number or {{class id: number}}, got {threshold!r}")
+            twin.post = dataclasses.replace(self.post, threshold=threshold)
+        return twin
 
     def predict_one(self, image: np.ndarray) -> dict:
         feeds = preprocess(image, self.spec)

@@ -104,6 +104,64 @@ async def _ocr(pipeline, request: OcrRequest, admission, limits, visualize: bool
     return {"ocrResults": await admission.run(infer), "dataInfo": data_info}
 
 
+class ImageRequest(BaseModel):
+    """The vision routes' request: `image` (Base64 or URL), no fileType (PaddleX's)."""
+
+    image: str
+    logId: Optional[str] = None
+    visualize: Optional[bool] = None
+
+
+class ClassificationRequest(ImageRequest):
+    topk: Optional[int] = None
+
+
+class DetectionRequest(ImageRequest):
+    threshold: Optional[float | dict[int, float]] = None
+
+
+async def _predict_image(pipeline, request: ImageRequest, admission, limits, visualize: bool, **params):
+    """The vision routes' common path: the image, one prediction with the given per-call parameters, and the
+    result's `res` picture (Base64 JPEG) when visualized."""
+    image = decode_image(await raw_bytes(request.image, limits.max_body_bytes, limits.url_timeout))
+    show = request.visualize if request.visualize is not None else visualize
+
+    def infer():
+        from hpi.core.errors import UsageError
+
+        try:
+            result = pipeline.predict_one(image, **{k: v for k, v in params.items() if v is not None})
+        except UsageError as exc:
+            raise RequestError(422, str(exc)) from None
+        picture = jpeg_base64(pil_to_bgr(result.pictures()["res"])) if show else None
+        return result.to_dict(), picture
+
+    return await admission.run(infer)
+
+
+def _picture(result: dict, picture) -> dict:
+    return result if picture is None else {**result, "image": picture}
+
+
+async def _classification(pipeline, request: ClassificationRequest, admission, limits, visualize: bool) -> dict:
+    result, picture = await _predict_image(pipeline, request, admission, limits, visualize, topk=request.topk)
+    # The result's class_ids are PaddleX's [[...]] (its ClasPredictor's batch quirk, kept in the JSON); PaddleX
+    # 3.7.2's own route passes that nested list as each id and answers 500. The route means the flat ids.
+    ids = result["class_ids"][0] if result["class_ids"] and isinstance(result["class_ids"][0], list) \
+        else result["class_ids"]
+    names = result.get("label_names") or [str(i) for i in ids]
+    return _picture({"categories": [{"id": i, "name": n, "score": s} for i, n, s in zip(ids, names, result["scores"])]},
+                    picture)
+
+
+async def _detection(pipeline, request: DetectionRequest, admission, limits, visualize: bool) -> dict:
+    result, picture = await _predict_image(pipeline, request, admission, limits, visualize,
+                                           threshold=request.threshold)
+    return _picture({"detectedObjects": [{"bbox": box["coordinate"], "categoryId": box["cls_id"],
+                                          "categoryName": box["label"], "score": box["score"]}
+                                         for box in result["boxes"]]}, picture)
+
+
 @dataclass(frozen=True)
 class Route:
     path: str
@@ -111,7 +169,9 @@ class Route:
     handle: Callable
 
 
-ROUTES = {"OCR": Route("/ocr", OcrRequest, _ocr)}
+ROUTES = {"OCR": Route("/ocr", OcrRequest, _ocr),
+          "image_classification": Route("/image-classification", ClassificationRequest, _classification),
+          "object_detection": Route("/object-detection", DetectionRequest, _detection)}
 
 
 def route_for(pipeline_name: str) -> Route:

@@ -133,15 +133,19 @@ def classification_bundle(hpi_config, tmp_path_factory):
     return out
 
 
-def test_other_pipelines_refuse_per_call_parameters(classification_bundle, text_image, capsys):
+def test_other_pipelines_take_only_their_own_parameters(classification_bundle, text_image, capsys):
+    """Classification takes PaddleX's per-call `topk` and refuses OCR's names, in the API and in hpi-run."""
     from hpi.runtime_min import open_bundle
 
     pipeline = open_bundle(classification_bundle)
-    with pytest.raises(UsageError, match="image_classification pipeline takes no per-call parameters"):
+    with pytest.raises(UsageError, match="accepted .PaddleX's name.: topk"):
         pipeline.predict(text_image, text_det_thresh=0.5)
-    assert len(list(pipeline.predict(text_image))) == 1
+    with pytest.raises(UsageError, match="topk must be a positive integer"):
+        pipeline.predict(text_image, topk=0)
+    (full,), (top1,) = list(pipeline.predict(text_image)), list(pipeline.predict(text_image, topk=1))
+    assert len(full["scores"]) > 1 and top1["scores"] == full["scores"][:1]
     code, _, err = run(capsys, classification_bundle, "--input", text_image, "--text-det-thresh", "0.5")
-    assert code == 2 and "takes no per-call parameters" in err
+    assert code == 2 and "accepted (PaddleX's name): topk" in err
 
 
 # --- the picture's font ----------------------------------------------------------------------------

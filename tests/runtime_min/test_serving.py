@@ -11,6 +11,7 @@ Every server started here is stopped by the test that started it.
 from __future__ import annotations
 
 import base64
+import os
 import signal
 import socket
 import subprocess
@@ -69,7 +70,12 @@ class Server:
             else [str(ORACLE_PYTHON.parent / "paddlex"), "--serve", "--pipeline", str(paddlex_config),
                   "--host", "127.0.0.1", "--port", str(self.port)]
         ready = "/health/ready" if paddlex_config is None else "/health"  # PaddleX has no readiness route
-        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True)
+        env = dict(os.environ)
+        if paddlex_config is not None:  # PaddleX draws labels with a font it would download: a system one
+            from hpi.runtime_min.pipelines.fonts import SYSTEM_FONTS
+
+            env["PADDLE_PDX_LOCAL_FONT_FILE_PATH"] = next((f for f in SYSTEM_FONTS if Path(f).is_file()), "")
+        self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env)
         import httpx
 
         deadline = time.monotonic() + 120
@@ -85,10 +91,10 @@ class Server:
         self.stop()
         raise AssertionError(f"{command[0]} did not get ready in 120 s: {self.output()[-2000:]}")
 
-    def post(self, payload, **kwargs):
+    def post(self, payload, route: str = "/ocr"):
         import httpx
 
-        return httpx.post(f"{self.url}/ocr", json=payload, timeout=120, **kwargs)
+        return httpx.post(f"{self.url}{route}", json=payload, timeout=120)
 
     def stop(self) -> int:
         """SIGTERM, then the exit status: -SIGTERM after a graceful shutdown (uvicorn re-raises the signal
