@@ -32,3 +32,17 @@ def paddlex_ocr_results(config: Path, out: Path, params: dict | None = None) -> 
 def compare_ocr(name: str, ours: dict, theirs: dict, case: str | None = None) -> list[str]:
     """Mismatches of one image's OCR result with PaddleX's: every field, at TOLERANCES (parity.compare)."""
     return compare(name, ours, theirs, TOLERANCES, case=case)
+
+
+def absolute_ocr_config(models_dir: Path, tmp: Path) -> Path:
+    """models_dir/OCR.yaml (scripts/fetch_models.py's) with its model dirs absolute, written to tmp: PaddleX
+    reads relative ones from its working folder, and `create_pipeline` / `paddlex --serve` run elsewhere."""
+    import yaml
+
+    config = yaml.safe_load((models_dir / "OCR.yaml").read_text(encoding="utf-8"))
+    for module in config["SubModules"].values():
+        module["model_dir"] = str(models_dir / module["model_dir"])
+    path = tmp / "OCR.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+

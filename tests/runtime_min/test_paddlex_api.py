@@ -22,7 +22,7 @@ from hpi.core.errors import UsageError
 from hpi.runtime_min import paddlex_api
 
 from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, missing, needs_oracle, needs_testdata
-from ocr_parity import compare_ocr
+from ocr_parity import absolute_ocr_config, compare_ocr
 from parity import MaxAbs, compare
 
 OCR_SNIPPET = '''from paddlex import create_pipeline
@@ -73,18 +73,6 @@ def _run(python, snippet: str, cwd: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((cwd / "output").iterdir())}
 
 
-def _absolute_config(models_dir: Path, tmp: Path) -> Path:
-    """models_dir/OCR.yaml with its model dirs absolute (PaddleX reads relative ones from its working folder)."""
-    import yaml
-
-    config = yaml.safe_load((models_dir / "OCR.yaml").read_text(encoding="utf-8"))
-    for module in config["SubModules"].values():
-        module["model_dir"] = str(models_dir / module["model_dir"])
-    path = tmp / "OCR.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 # ---- argument mapping (no bundle needed) ----
 
 def test_device_and_engine_follow_paddlex_names():
@@ -123,7 +111,8 @@ def test_paddlex_ocr_snippet_on_a_bundle_writes_what_paddlex_writes(ocr_bundle, 
     ours = _run(sys.executable, _swap(OCR_SNIPPET, imp=("from paddlex import", "from hpi.runtime_min import"),
                                       name=('"OCR"', f'"{ocr_bundle}"'),
                                       input=('"./general_ocr_002.png"', f'"{image}"')), tmp_path / "hpi")
-    theirs = _run(ORACLE_PYTHON, _swap(OCR_SNIPPET, name=('"OCR"', f'"{_absolute_config(models_dir, tmp_path)}"'),
+    config = absolute_ocr_config(models_dir, tmp_path)
+    theirs = _run(ORACLE_PYTHON, _swap(OCR_SNIPPET, name=('"OCR"', f'"{config}"'),
                                        input=('"./general_ocr_002.png"', f'"{image}"')), tmp_path / "paddlex")
     assert sorted(ours) == sorted(theirs) == ["ch_en_num_ocr_res_img.jpg", "ch_en_num_res.json"]
     ours_json, theirs_json = (json.loads(files["ch_en_num_res.json"]) for files in (ours, theirs))
@@ -144,10 +133,11 @@ def test_paddlex_classification_snippet_on_a_bundle_writes_what_paddlex_writes(h
     bundle = compile_bundle(model_dir, tmp / "cls.hpi")
     image = next(p for p in OCR_IMAGES if p.name == "en.jpg")
     swap_input = ('"general_image_classification_001.jpg"', f'"{image}"')
-    ours = _run(sys.executable, _swap(CLASSIFICATION_SNIPPET, imp=("from paddlex import", "from hpi.runtime_min import"),
-                                      name=('"PP-LCNet_x1_0"', f'"{bundle}"'), input=swap_input), tmp / "hpi")
-    theirs = _run(ORACLE_PYTHON, _swap(CLASSIFICATION_SNIPPET, name=('model_name="PP-LCNet_x1_0"',
-                                                                   f'model_name="PP-LCNet_x1_0", model_dir="{model_dir}"'),
+    swap_import = ("from paddlex import", "from hpi.runtime_min import")
+    ours = _run(sys.executable, _swap(CLASSIFICATION_SNIPPET, imp=swap_import, name=('"PP-LCNet_x1_0"', f'"{bundle}"'),
+                                      input=swap_input), tmp / "hpi")
+    with_dir = f'model_name="PP-LCNet_x1_0", model_dir="{model_dir}"'
+    theirs = _run(ORACLE_PYTHON, _swap(CLASSIFICATION_SNIPPET, name=('model_name="PP-LCNet_x1_0"', with_dir),
                                        input=swap_input), tmp / "paddlex")
     assert sorted(ours) == sorted(theirs) == ["en_res.jpg", "res.json"]
     ours_json, theirs_json = json.loads(ours["res.json"]), json.loads(theirs["res.json"])
