@@ -211,8 +211,27 @@ def test_pictures_refused_parameters_and_hpi_run(bundle, setup, paddlex_stock, t
     result.save_to_img(tmp_path / "page1.png")
     pictures = {p.name: cv2.imread(str(p)) for p in tmp_path.glob("*.png")}
     assert set(pictures) == {f"page1_{k}.png" for k in ("layout_det_res", "preprocessed_img", "formula_res_img")}
-    # Without a LaTeX toolchain PaddleX's formula_res_img is the preprocessed page.
+    # Without a LaTeX toolchain PaddleX's formula_res_img is the preprocessed page; all three as PaddleX's files.
     assert pictures["page1_formula_res_img.png"].shape == (1000, 800, 3)
+    # PaddleX draws the captions with a font it downloads unless PADDLE_PDX_LOCAL_FONT_FILE_PATH names one; hpi's
+    # default is the first of the same system fonts.
+    from hpi.runtime_min.pipelines.fonts import SYSTEM_FONTS
+
+    font = next((f for f in SYSTEM_FONTS if Path(f).is_file()), None)
+    if font is None:
+        pytest.skip("no system TrueType font for PaddleX's pictures (it would download one)")
+    theirs = tmp_path / "paddlex"
+    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_pipeline_pictures.py"), str(setup[1]),
+                    str(theirs), str(page1)], check=True, capture_output=True,
+                   env={**os.environ, "PADDLE_PDX_LOCAL_FONT_FILE_PATH": font})
+    their = {name: cv2.imread(str(theirs / name)) for name in pictures}
+    assert all(p is not None and p.shape == pictures[name].shape for name, p in their.items()), sorted(their)
+    # formula_res_img byte for byte; the preprocessor's three panels too (its caption row's font is not
+    # PaddleX's); the layout picture draws its labels with OpenCV's font, so only its size is PaddleX's.
+    name = "page1_formula_res_img.png"
+    assert (pictures[name] == their[name]).all()
+    name = "page1_preprocessed_img.png"
+    assert (pictures[name][:1000] == their[name][:1000]).all()
 
     out = tmp_path / "cli"
     assert main([str(bundle), "--input", str(page1), "--backend", "onnxruntime", "--output", str(out),
@@ -220,3 +239,22 @@ def test_pictures_refused_parameters_and_hpi_run(bundle, setup, paddlex_stock, t
     (written,) = out.glob("*_res.json")
     assert not compare(page1.name, json.loads(written.read_text(encoding="utf-8")), paddlex_stock[page1.name],
                        TOLERANCES, skip=("input_path",))
+
+
+def test_config_keys_paddlex_does_not_read_are_refused():
+    from hpi.core.errors import CompileError
+    from hpi.recipes import pipeline_recipe_for
+
+    recipe = pipeline_recipe_for("formula_recognition")
+    stock = yaml.safe_load(STOCK.read_text(encoding="utf-8"))
+    assert recipe.modules_for(stock) == {"DocOrientationClassify": "doc_ori", "DocUnwarping": "doc_unwarp",
+                                         "LayoutDetection": "layout_det", "FormulaRecognition": "formula_rec"}
+    plain = {**stock, "use_doc_preprocessor": False, "use_layout_detection": False}
+    assert recipe.modules_for(plain) == {"FormulaRecognition": "formula_rec"}
+    bad = yaml.safe_load(STOCK.read_text(encoding="utf-8"))
+    bad["SubModules"]["FormulaRecognition"]["score_thresh"] = 0.5
+    with pytest.raises(CompileError, match=r"SubModules.FormulaRecognition keys \['score_thresh'\] are not read"):
+        recipe.modules_for(bad)
+    del bad["SubModules"]["FormulaRecognition"]
+    with pytest.raises(CompileError, match="needs SubModules.FormulaRecognition"):
+        recipe.modules_for(bad)
