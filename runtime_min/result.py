@@ -125,3 +125,6 @@ class Result:
     def has_html(self) -> bool:
         return hasattr(self._runner, "to_html")
 
+    def has_markdown(self) -> bool:
+        return hasattr(self._runner, "save_markdown")
+
