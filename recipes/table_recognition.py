@@ -55,6 +55,17 @@ def general_ocr(config: dict) -> dict:
     return sub
 
 
+def sub_pipeline_module(config: dict, key: str):
+    """(where, settings) of a module the table pipelines (v1 and v2) read from a sub-pipeline: GeneralOCR's text
+    detection and recognition, DocPreprocessor's orientation and unwarping; None for their own SubModules."""
+    for pipeline, keys in (("GeneralOCR", ("TextDetection", "TextRecognition")),
+                           ("DocPreprocessor", ("DocOrientationClassify", "DocUnwarping"))):
+        if key in keys:
+            sub = (config.get("SubPipelines") or {}).get(pipeline) or {}
+            return f"SubPipelines.{pipeline}.SubModules.{key}", (sub.get("SubModules") or {}).get(key)
+    return None
+
+
 @register_pipeline
 class TableRecognitionRecipe(PipelineRecipe):
     name = NAME
@@ -64,13 +75,7 @@ class TableRecognitionRecipe(PipelineRecipe):
 
     @classmethod
     def module_config(cls, config, key):
-        if key in ("TextDetection", "TextRecognition"):
-            sub = (config.get("SubPipelines") or {}).get("GeneralOCR") or {}
-            return f"SubPipelines.GeneralOCR.SubModules.{key}", (sub.get("SubModules") or {}).get(key)
-        if key in ("DocOrientationClassify", "DocUnwarping"):
-            sub = (config.get("SubPipelines") or {}).get("DocPreprocessor") or {}
-            return f"SubPipelines.DocPreprocessor.SubModules.{key}", (sub.get("SubModules") or {}).get(key)
-        return super().module_config(config, key)
+        return sub_pipeline_module(config, key) or super().module_config(config, key)
 
     @classmethod
     def modules_for(cls, config):

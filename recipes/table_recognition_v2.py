@@ -17,7 +17,7 @@ from hpi.core.specs import SealParams
 from hpi.recipes.base import PipelineRecipe, register_pipeline
 from hpi.recipes.ocr import OcrRecipe
 from hpi.recipes.seal import check_keys, doc_layout_params, doc_modules, doc_preprocessor, layout_detection
-from hpi.recipes.table_recognition import general_ocr
+from hpi.recipes.table_recognition import general_ocr, sub_pipeline_module
 
 NAME = "table_recognition_v2"
 _MODULE = ("module_name", "model_name", "model_dir", "batch_size")
@@ -56,13 +56,7 @@ class TableRecognitionV2Recipe(PipelineRecipe):
 
     @classmethod
     def module_config(cls, config, key):
-        if key in ("TextDetection", "TextRecognition"):
-            sub = (config.get("SubPipelines") or {}).get("GeneralOCR") or {}
-            return f"SubPipelines.GeneralOCR.SubModules.{key}", (sub.get("SubModules") or {}).get(key)
-        if key in ("DocOrientationClassify", "DocUnwarping"):
-            sub = (config.get("SubPipelines") or {}).get("DocPreprocessor") or {}
-            return f"SubPipelines.DocPreprocessor.SubModules.{key}", (sub.get("SubModules") or {}).get(key)
-        return super().module_config(config, key)
+        return sub_pipeline_module(config, key) or super().module_config(config, key)
 
     @classmethod
     def modules_for(cls, config):
