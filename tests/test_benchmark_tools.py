@@ -53,3 +53,25 @@ def test_targets_table_says_which_targets_are_met():
     assert rows["cold start, process start to first result"].endswith("| 6.00x | yes |")
     assert rows["rec_texts identical to PaddleX"].endswith("| 17/18 | **no** |")
     assert targets_table({"systems": {"hpi-openvino": mine}, "text_identity": {}}) == []
+
+
+def test_pp_structure_table_gives_ratios_and_markdown_identity():
+    from bench_pp_structure import markdown
+
+    def system(e2e, rss):
+        return {"e2e_median_s": e2e, "e2e_total_s": 5 * e2e, "e2e_per_image_median_s": {"a.png": e2e},
+                "cold_start_s": 10.0, "cold_first_result_s": 9.0, "cold_load_s": 2.0, "peak_rss_mb": rss,
+                "cold_peak_rss_mb": rss, "others_cpu_share_max": 0.01}
+
+    report = {"command": "bench", "finished_unix": 0, "machine": {"cpu": "EPYC", "usable_cpus": 2},
+              "settings": {"threads": 2, "pages": 1, "repeats": 3, "cold_image": "a.png", "cold_runs": 3,
+                           "busy_limit": 0.1, "workers_run_again": 0, "workers_disturbed": 0},
+              "systems": {"paddlex": system(3.0, 2000), "hpi-openvino": system(1.5, 2500)},
+              "markdown_identity": {"hpi-openvino": {"identical": 4, "pages": 5}}}
+    rows = {line.split("|")[1].strip(): line for line in markdown(report).splitlines() if line.startswith("| ")}
+    assert rows["end-to-end, median over pages of per-page median (ms)"] == \
+        "| end-to-end, median over pages of per-page median (ms) | 3000 | 1500 | 2.00x |"
+    assert rows["peak RSS, benchmark worker (MB)"].endswith("| 2000 | 2500 | 0.80x |")
+    assert rows["pages whose Markdown is identical to PaddleX's"] == \
+        "| pages whose Markdown is identical to PaddleX's | reference | 4/5 | |"
+    assert rows["a.png"] == "| a.png | 3000 | 1500 |"
