@@ -176,7 +176,7 @@ def cmd_export_triton(args) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hpi", description="Inspect, verify, compare, serve and export hpi bundles; "
-                                                        "manage the compile cache.")
+                                                        "build retrieval indexes; manage the compile cache.")
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name, func, help_text):
@@ -238,6 +238,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="replace the model's folder if it exists")
     add_run_args(s, backend_help="give one (default: the bundle's choice)", device=False)
     add_trust_args(s)
+    from hpi.runtime_min.index_cli import add_index_commands
+
+    add_index_commands(sub)
     s = add("cache", cmd_cache, "show (info) or shrink (prune) the compile cache")
     s.add_argument("action", choices=["info", "prune"])
     s.add_argument("--max-bytes", type=int, help="prune down to this size (default: the cap)")

@@ -431,6 +431,18 @@ class FormulaPipelineParams(_Record):
     layout_unclip_ratio: list[float] | None = None
     layout_merge_bboxes_mode: str | None = None
 
+
+@_record
+class RetrievalParams(_Record):
+    """PP-ShiTuV2's and face_recognition's parameters as a bundle stores them (PaddleX's config values; the
+    vector index is data, given at run time)."""
+
+    OMIT_NONE = ("hamming_radius",)
+    det_threshold: float | int | dict
+    rec_threshold: float | int
+    rec_topk: int
+    hamming_radius: float | int | None = None
+
 # The values of PaddleX's own OCR pipeline config (paddlex/configs/pipelines/OCR.yaml, what
 # create_pipeline("OCR") runs with): the runtime's OcrRunner defaults (DEFAULT_PARAMS).
 OCR_CONFIG_VALUES = {

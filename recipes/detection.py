@@ -169,7 +169,8 @@ class ObjectDetectionRecipe(ModelRecipe):
 
 @register_model
 class PPYOLOEPlusRecipe(ObjectDetectionRecipe):
-    model_names = ("PP-YOLOE_plus-S",)
+    # PP-YOLOE_plus-S_face: face_recognition.yaml's face detector, the same export with the one label `face`.
+    model_names = ("PP-YOLOE_plus-S", "PP-YOLOE_plus-S_face")
     default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=False)
 
 
@@ -227,7 +228,7 @@ class PicoDetLCNetRecipe(ObjectDetectionRecipe):
     """PaddleX's face detection (`face_detection` module) and PP-ShiTuV2 main-body detection models:
     PicoDet with an LCNet x2.5 backbone, listed in PaddleX's object_detection model list and
     run by the same DetPredictor (Paddle NMS, no `im_shape`); their inference.yml carries the one-class
-    label list (`face`, `mainbody`). The retrieval pipelines around them are not ported."""
+    label list (`face`, `mainbody`). The retrieval pipelines around them: recipes/retrieval.py."""
 
     model_names = ("PicoDet_LCNet_x2_5_face", "PP-ShiTuV2_det")
     # PaddleX has no Hpi block for these to copy (inference_meta.py); 640x640 is PicoDet LCNet x2.5's

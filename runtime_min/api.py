@@ -102,6 +102,27 @@ class Pipeline:
         `params`: PaddleX's per-call parameters, as for `predict`."""
         return self._predict_item(item, self._runner_with(params))
 
+    def build_index(self, gallery_imgs, gallery_label, metric_type="IP", index_type="HNSW32", **kwargs):
+        """Retrieval bundles (PP-ShiTuV2, face_recognition): PaddleX's build_index. `gallery_imgs` a list of
+        images with `gallery_label` a list of labels, or a root folder with a label file of `path label` lines;
+        metric_type IP / L2 / hamming, index_type HNSW32 / Flat / IVF. Returns the index (`.save(DIR)`)."""
+        return self._index_op("build_index")(gallery_imgs, gallery_label, metric_type, index_type)
+
+    def append_index(self, gallery_imgs, gallery_label, index):
+        """PaddleX's append_index: the gallery embedded and added to `index` (a folder or a built index)."""
+        return self._index_op("append_index")(gallery_imgs, gallery_label, index)
+
+    def remove_index(self, remove_ids, index):
+        """PaddleX's remove_index: drop ids (a list, or a file of `id ...` lines) from `index` (not HNSW32)."""
+        return self._index_op("remove_index")(remove_ids, index)
+
+    def _index_op(self, name: str):
+        op = getattr(self._runner, name, None)
+        if op is None:
+            raise UsageError(f"{name}: this bundle's {self.bundle.contents.pipeline.name} pipeline has no vector "
+                             "index (only PP-ShiTuV2 and face_recognition bundles do)")
+        return op
+
     def predict(self, inputs, *, on_error="raise", **params) -> Iterator[Result]:
         """Results one by one, like PaddleX's `predict`: paths, folders (their images, sorted), globs or
         BGR arrays.

@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="hpi-run",
         description="Run a compiled hpi bundle (.hpi) on images: verifies its signature, picks a backend, "
                     "prints PaddleX-style JSON results.",
-        epilog="example: hpi-run ocr.hpi --input photo.jpg scans/ 'shots/*.png' --output out/ --save-vis out/",
+        epilog="example: hpi-run ocr.hpi --input photo.jpg scans/ 'shots/*.png' --output out/ --save-vis out/; "
+               "retrieval: hpi index build shitu.hpi --gallery labels.txt --out index/, then "
+               "hpi-run shitu.hpi --input query.jpg --index index/",
     )
     p.add_argument("bundle", help="the .hpi file made by hpi-compile")
     p.add_argument("--input", "-i", nargs="+", required=True, metavar="PATH",
@@ -92,6 +94,11 @@ def _add_ocr_options(p: argparse.ArgumentParser) -> None:
     for name, text in _TABLE_SWITCHES:
         table.add_argument("--" + name.replace("_", "-"), dest=name, type=_true_or_false, metavar="true|false",
                            help=text)
+    retrieval = p.add_argument_group("PP-ShiTuV2 / face_recognition parameters", "PaddleX's predict() names; the "
+                                     "index is a folder PaddleX or `hpi index build` saved (needs pip install "
+                                     "'hpi-aot[retrieval]'); default: the bundle's value")
+    for name, kind, metavar, text in _RETRIEVAL_OPTIONS:
+        retrieval.add_argument("--" + name.replace("_", "-"), dest=name, type=kind, metavar=metavar, help=text)
 
 
 # The seal pipeline's layout detection parameters (use_doc_orientation_classify / use_doc_unwarping above
@@ -104,6 +111,14 @@ _LAYOUT_OPTIONS = (
     ("layout_unclip_ratio", float, "X", "scale each layout box by X about its centre"),
     ("layout_merge_bboxes_mode", str, "union|large|small", "large: drop boxes inside another; small: drop "
                                                            "boxes holding another"),
+)
+
+
+_RETRIEVAL_OPTIONS = (
+    ("index", str, "DIR", "the vector index to search (required by these bundles; see `hpi index --help`)"),
+    ("det_threshold", float, "X", "detection boxes scoring above X are kept"),
+    ("rec_threshold", float, "X", "a box whose best match scores below X is unlabelled"),
+    ("rec_topk", int, "N", "labels and scores of the N best matches per box"),
 )
 
 
@@ -124,7 +139,7 @@ def _seal_options() -> list[tuple]:
 def _ocr_params(args) -> dict:
     """The per-call parameters given on the command line (PaddleX's names)."""
     names = [name for name, *_ in (*_OCR_OPTIONS, *_OCR_SWITCHES, *_seal_options(), *_LAYOUT_OPTIONS,
-                                   *_TABLE_SWITCHES)]
+                                   *_TABLE_SWITCHES, *_RETRIEVAL_OPTIONS)]
     return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 

@@ -111,6 +111,17 @@ class Predictor:
 
     __call__ = predict
 
+    def build_index(self, gallery_imgs, gallery_label, metric_type="IP", index_type="HNSW32", **kwargs):
+        """PP-ShiTuV2 / face_recognition bundles: PaddleX's build_index; `.save(DIR)` the index it returns, and
+        pass it (or DIR) as predict(input, index=...)."""
+        return self.pipeline.build_index(gallery_imgs, gallery_label, metric_type, index_type, **kwargs)
+
+    def append_index(self, gallery_imgs, gallery_label, index):
+        return self.pipeline.append_index(gallery_imgs, gallery_label, index)
+
+    def remove_index(self, remove_ids, index):
+        return self.pipeline.remove_index(remove_ids, index)
+
     def close(self) -> None:
         self.pipeline.close()
 

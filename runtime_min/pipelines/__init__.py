@@ -35,6 +35,9 @@ _REGISTRY = {
     "table_structure_recognition": "hpi.runtime_min.pipelines.table_structure",
     # the single formula model's bundles and the formula_recognition pipeline's (told apart by their roles)
     "formula_recognition": "hpi.runtime_min.pipelines.formula_pipeline",
+    # PaddleX's retrieval pipelines: detection, an embedding per box, its faiss index (given per call)
+    "PP-ShiTuV2": "hpi.runtime_min.pipelines.retrieval",
+    "face_recognition": "hpi.runtime_min.pipelines.retrieval",
 }
 
 
