@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
     p.add_argument("--save-html", metavar="DIR", help="table_recognition: write each table's HTML as "
                                                       "<image>_table_<n>.html into DIR (PaddleX's save_to_html)")
+    p.add_argument("--save-xlsx", metavar="DIR", help="table pipelines, PP-StructureV3: write each table as an Excel "
+                                                      "workbook <image>_table_<n>.xlsx into DIR (PaddleX's "
+                                                      "save_to_xlsx; needs the [xlsx] extra)")
     p.add_argument("--save-markdown", metavar="DIR", help="PP-StructureV3: write each page as <image>.md with its "
                                                           "pictures under DIR/imgs (PaddleX's save_to_markdown)")
     add_run_args(p, backend_help="default: the bundle's choice among those that work here")
@@ -170,6 +173,10 @@ def _run(args) -> None:
     pipeline.fonts.notify = _err
     if args.save_vis:
         pipeline.fonts.check()  # a bad --font-path or $HPI_FONT_PATH stops the run before the first image
+    if args.save_xlsx:
+        from hpi.runtime_min.ops.xlsx import require_xlsx
+
+        require_xlsx()  # a missing [xlsx] extra stops the run before the first image
     skipped = []
 
     def skip(item, exc):
@@ -187,6 +194,8 @@ def _run(args) -> None:
             result.save_to_img(args.save_vis)
         if args.save_html:
             result.save_to_html(args.save_html)
+        if args.save_xlsx:
+            result.save_to_xlsx(args.save_xlsx)
         if args.save_markdown:
             result.save_to_markdown(args.save_markdown)
     if skipped and done:

@@ -12,8 +12,8 @@
 `hpi_config={"backend": ...}` (onnxruntime, openvino, tensorrt), `use_hpip` (a bundle is always the
 high-performance path). What a bundle fixed at compile time (`config`, `pp_option`, `engine_config`) is
 refused with the fix. Results are dicts of PaddleX's JSON fields with its `print()`, `str`, `json`, `img`,
-`save_to_json`, `save_to_img`, `save_to_html` (table pipelines), `save_to_markdown` (PP-StructureV3) and
-`save_all`, and PaddleX's file names.
+`save_to_json`, `save_to_img`, `save_to_html` and `save_to_xlsx` (table pipelines, PP-StructureV3),
+`save_to_markdown` (PP-StructureV3) and `save_all`, and PaddleX's file names.
 """
 
 from __future__ import annotations
@@ -185,14 +185,17 @@ class PaddleXResult(dict):
         self._result.save_to_markdown(save_path)
 
     def save_to_xlsx(self, save_path) -> None:
-        raise UsageError("save_to_xlsx is not supported by hpi yet; fix: save_to_html (the same tables)")
+        """Each table as an Excel workbook (the `[xlsx]` extra), as PaddleX's save_to_xlsx."""
+        self._result.save_to_xlsx(save_path)
 
     def save_all(self, save_path) -> None:
-        """Every output PaddleX's save_all writes for this result: JSON, pictures and, for tables, HTML; for
-        PP-StructureV3, Markdown."""
+        """Every output PaddleX's save_all writes for this result: JSON, pictures and, for tables, HTML and Excel
+        (the `[xlsx]` extra, as PaddleX needs openpyxl); for PP-StructureV3, Markdown."""
         self.save_to_json(save_path)
         self.save_to_img(save_path)
         if self._result.has_html():
             self.save_to_html(save_path)
+        if self._result.has_xlsx():
+            self.save_to_xlsx(save_path)
         if self._result.has_markdown():
             self.save_to_markdown(save_path)

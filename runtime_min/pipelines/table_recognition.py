@@ -128,6 +128,11 @@ class TableRecognitionRunner:
         return {f"table_{t['table_region_id']}": t["pred_html"].replace("<table>", '<table border="1">')
                 for t in data["table_res_list"]}
 
+    def to_xlsx(self, data: dict) -> dict[str, str]:
+        """PaddleX's `_to_xlsx`: `table_<region id>` -> the table's HTML (as in the JSON), which save_to_xlsx
+        turns into a workbook."""
+        return {f"table_{t['table_region_id']}": t["pred_html"] for t in data["table_res_list"]}
+
     def named_pictures(self, data: dict, image: np.ndarray, fonts: FontChooser | None = None) -> list:
         """PaddleX's pictures, (key, draw(target)) each: `layout_det_res`, `preprocessed_img` (the preprocessor's
         panels), `ocr_res_img` (the page's OCR) and `table_cell_img` (every table's cell boxes, red, 2 px, on the
