@@ -299,19 +299,11 @@ class LayoutParsingRunner:
                                        for formula in data["formula_res_list"]]
         return plain(out)
 
-    def to_html(self, data: dict) -> dict[str, str]:
-        """LayoutParsingResultV2._to_html: `table_<region id>` -> each table's HTML (when tables are on)."""
-        if not data["model_settings"]["use_table_recognition"]:
-            return {}
-        return {f"table_{t['table_region_id']}": t["pred_html"] for t in data["table_res_list"]}
-
-    to_xlsx = to_html  # LayoutParsingResultV2._to_xlsx: the same HTML, made a workbook by save_to_xlsx
-
-    def to_markdown(self, data: dict, input_path=None, pretty: bool = True) -> dict:
+    def to_markdown(self, data: dict, input_path=None, pretty: bool = True, show_formula_number: bool = False) -> dict:
         """LayoutParsingResultV2._to_markdown: markdown_texts, markdown_images ({relative path: PIL image}),
         page_continuation_flags, page_index, input_path."""
         result = MarkdownConverter.convert(data["parsing_res_list"], handle_funcs_dict=self._handle_funcs(data, pretty),
-                                           show_formula_number=False, use_seg_flag=True,
+                                           show_formula_number=show_formula_number, use_seg_flag=True,
                                            get_seg_flag_func=get_seg_flag, imgs_in_doc=data["imgs_in_doc"])
         result["page_index"] = None
         result["input_path"] = None if input_path is None else str(input_path)
@@ -347,6 +339,10 @@ class LayoutParsingRunner:
         to `<path stem>_<name><suffix>` beside `path`."""
         from hpi.runtime_min.pipelines.seal import write_pictures
 
+        write_pictures(self.named_pictures(data, image, fonts), path)
+
+    def named_pictures(self, data: dict, image: np.ndarray, fonts: FontChooser | None = None) -> list:
+        """The pictures save_visualization writes, (PaddleX's key, draw(target)) each."""
         fonts = fonts or self.ocr.fonts
         page = data["page_img"]
         pictures = []
@@ -366,7 +362,7 @@ class LayoutParsingRunner:
             pictures.append((f"seal_res_region{seal['seal_region_id']}", lambda target, seal=seal:
                              ocr_result.save_visualization(seal, seal["doc_input_img"], target, fonts=fonts)))
         pictures.append(("layout_order_res", lambda target: _order_picture(data, page, target, fonts)))
-        write_pictures(pictures, path)
+        return pictures
 
 
 def _cells_picture(data: dict, page: np.ndarray, target) -> None:

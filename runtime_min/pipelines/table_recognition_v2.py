@@ -11,12 +11,11 @@ PP-StructureV3 runs it on its page with the page's OCR and layout result (`table
 defaults: the wireless class end to end (its structure model's cells, table_recognition v1's matching).
 
 As in PaddleX, a turned table leaves the page's OCR replaced by the turned page's for the tables after it and
-for `overall_ocr_res`; its cells are mapped back onto the unturned page. Per-call parameters are refused for now.
+for `overall_ocr_res`; its cells are mapped back onto the unturned page. Per-call parameters: with_params.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import replace
 
 import numpy as np
@@ -40,6 +39,10 @@ __all__ = ["TableRecognitionV2Runner"]
 NAME = "table_recognition_v2"
 CELL_THRESHOLD = 0.3  # PaddleX calls both cell detectors with threshold=0.3, whatever their inference.yml says
 _TURNS = {"90": 1, "180": 2, "270": 3}
+# PaddleX's per-call table switches with its predict's defaults (bool = ..., not Optional: each call resets them).
+SWITCHES = {"use_e2e_wired_table_rec_model": False, "use_e2e_wireless_table_rec_model": False,
+            "use_wired_table_cells_trans_to_html": False, "use_wireless_table_cells_trans_to_html": False,
+            "use_table_orientation_classify": True}
 
 
 class TableRecognitionV2Runner(TableRecognitionRunner):
@@ -56,11 +59,25 @@ class TableRecognitionV2Runner(TableRecognitionRunner):
         self.e2e = {"wired_table": False, "wireless_table": False}
 
     def with_params(self, **call) -> "TableRecognitionV2Runner":
-        given = {k: v for k, v in call.items() if v is not None}
-        if given:
-            raise UsageError(f"per-call parameters ({', '.join(sorted(given))}) are not taken by hpi's "
-                             f"{NAME} yet; fix: compile the settings into the bundle's config")
-        return copy.copy(self)
+        """v1's per-call parameters (document preprocessor, layout, GeneralOCR, use_ocr_results_with_table_cells)
+        and v2's table switches, which PaddleX's predict defaults per call (SWITCHES), not from the config."""
+        call = {k: v for k, v in call.items() if v is not None}
+        switches = {**SWITCHES, **{k: call.pop(k) for k in list(call) if k in SWITCHES}}
+        for key, value in switches.items():
+            if not isinstance(value, bool):
+                raise UsageError(f"{key} must be True, False or None, got {value!r}")
+        for key in ("use_wired_table_cells_trans_to_html", "use_wireless_table_cells_trans_to_html"):
+            if switches[key]:
+                raise UsageError(f"{key}=True: hpi's {NAME} does not turn table cells into HTML yet; fix: leave it "
+                                 "unset or False")
+        if "cell_sort_by_y_projection" in call:
+            raise UsageError(f"cell_sort_by_y_projection is v1's; {NAME}'s predict does not take it")
+        twin = super().with_params(**call)
+        twin.use_table_orientation_classify = switches["use_table_orientation_classify"]
+        twin.use_ocr_results_with_table_cells = call.get("use_ocr_results_with_table_cells", True)  # v2's default
+        twin.e2e = {"wired_table": switches["use_e2e_wired_table_rec_model"],
+                    "wireless_table": switches["use_e2e_wireless_table_rec_model"]}
+        return twin
 
     def _recognize(self, crop: np.ndarray) -> str:
         """PaddleX's text_rec_model on one crop: its rec_text."""

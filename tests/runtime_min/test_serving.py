@@ -68,8 +68,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile("w+")  # a file, not a pipe: a full pipe would stall the server
         command = [str(BIN / "hpi"), "serve", str(bundle), "--port", str(self.port), *args] if paddlex_config is None \
-            else [str(ORACLE_PYTHON.parent / "paddlex"), "--serve", "--pipeline", str(paddlex_config),
-                  "--host", "127.0.0.1", "--port", str(self.port)]
+            else [str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_serve.py"), "--serve", "--pipeline",
+                  str(paddlex_config), "--host", "127.0.0.1", "--port", str(self.port)]
         ready = "/health/ready" if paddlex_config is None else "/health"  # PaddleX has no readiness route
         env = dict(os.environ)
         if paddlex_config is not None:  # PaddleX draws labels with a font it would download: a system one
@@ -79,7 +79,7 @@ class Server:
         self.proc = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env)
         import httpx
 
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"hpi serve exited {self.proc.returncode}: {self.output()[-3000:]}")
@@ -90,7 +90,7 @@ class Server:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise AssertionError(f"{command[0]} did not get ready in 120 s: {self.output()[-2000:]}")
+        raise AssertionError(f"{command[0]} did not get ready in 180 s: {self.output()[-2000:]}")
 
     def post(self, payload, route: str = "/ocr"):
         import httpx
