@@ -66,15 +66,34 @@ class Result:
             from hpi.core.errors import UsageError
 
             raise UsageError("this bundle's pipeline writes no HTML (only table_recognition does); drop --save-html")
-        pages, path = to_html(self._data), Path(path)
-        if path.suffix.lower() == ".html":
-            targets = [(path, next(iter(pages.values())))] if pages else []
+        return self._save_tables(to_html(self._data), path, ".html",
+                                 lambda html, target: target.write_text(html, encoding="utf-8"))
+
+    def save_to_xlsx(self, path) -> list[Path]:
+        """PaddleX's `save_to_xlsx` (table pipelines, PP-StructureV3): each table's HTML as an Excel workbook, in a
+        folder as `<input stem>_<key>.xlsx`, or one `.xlsx` path (the first table's). Needs the `[xlsx]` extra.
+        UsageError for a pipeline whose results have no tables."""
+        from hpi.core.errors import UsageError
+        from hpi.runtime_min.ops.xlsx import save_xlsx
+
+        to_xlsx = getattr(self._runner, "to_xlsx", None)
+        if to_xlsx is None:
+            raise UsageError("this bundle's pipeline writes no tables (only the table pipelines and PP-StructureV3 "
+                             "do); drop --save-xlsx")
+        return self._save_tables(to_xlsx(self._data), path, ".xlsx", save_xlsx)
+
+    def _save_tables(self, tables: dict, path, suffix: str, write) -> list[Path]:
+        """PaddleX's HtmlMixin / XlsxMixin: `write(html, target)` for each table into the folder `path` as
+        `<input stem>_<key><suffix>`, or the first table to `path` when it ends with `suffix`."""
+        path = Path(path)
+        if path.suffix.lower() == suffix:
+            targets = [(path, next(iter(tables.values())))] if tables else []
         else:
             stem = Path(self.input_path).stem if self.input_path else "array"
-            targets = [(path / f"{stem}_{key}.html", html) for key, html in pages.items()]
+            targets = [(path / f"{stem}_{key}{suffix}", html) for key, html in tables.items()]
         for target, html in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, encoding="utf-8")
+            write(html, target)
         return [target for target, _ in targets]
 
     def save_to_markdown(self, path) -> Path:
@@ -134,6 +153,9 @@ class Result:
 
     def has_html(self) -> bool:
         return hasattr(self._runner, "to_html")
+
+    def has_xlsx(self) -> bool:
+        return hasattr(self._runner, "to_xlsx")
 
     def has_markdown(self) -> bool:
         return hasattr(self._runner, "save_markdown")

@@ -299,6 +299,14 @@ class LayoutParsingRunner:
                                        for formula in data["formula_res_list"]]
         return plain(out)
 
+    def to_html(self, data: dict) -> dict[str, str]:
+        """LayoutParsingResultV2._to_html: `table_<region id>` -> each table's HTML (when tables are on)."""
+        if not data["model_settings"]["use_table_recognition"]:
+            return {}
+        return {f"table_{t['table_region_id']}": t["pred_html"] for t in data["table_res_list"]}
+
+    to_xlsx = to_html  # LayoutParsingResultV2._to_xlsx: the same HTML, made a workbook by save_to_xlsx
+
     def to_markdown(self, data: dict, input_path=None, pretty: bool = True, show_formula_number: bool = False) -> dict:
         """LayoutParsingResultV2._to_markdown: markdown_texts, markdown_images ({relative path: PIL image}),
         page_continuation_flags, page_index, input_path."""
