@@ -167,6 +167,98 @@ async def _detection(pipeline, request: DetectionRequest, admission, limits, vis
                                          for box in result["boxes"]]}, picture)
 
 
+class MultilabelRequest(ImageRequest):
+    threshold: Optional[float | dict[Literal["default"] | int, float] | list[float]] = None
+
+
+class SegmentationRequest(ImageRequest):
+    targetSize: Optional[int | tuple[int, int]] = None
+
+
+class InstanceSegmentationRequest(ImageRequest):
+    threshold: Optional[float] = None
+
+
+def _rgb_jpeg(picture) -> str:
+    """PaddleX's vision routes: the PIL picture saved as JPEG by PIL (image_to_bytes), not by OpenCV."""
+    import io
+
+    with io.BytesIO() as buffer:
+        picture.convert("RGB").save(buffer, format="JPEG")
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+async def _vision(pipeline, request: ImageRequest, admission, limits, visualize: bool, **params):
+    """As _predict_image, the picture as PaddleX's vision routes encode it."""
+    image = decode_image(await raw_bytes(request.image, limits.max_body_bytes, limits.url_timeout))
+    show = request.visualize if request.visualize is not None else visualize
+
+    def infer():
+        from hpi.core.errors import UsageError
+
+        try:
+            result = pipeline.predict_one(image, **{k: v for k, v in params.items() if v is not None})
+        except UsageError as exc:
+            raise RequestError(422, str(exc)) from None
+        return result, (_rgb_jpeg(result.pictures()["res"]) if show else None)
+
+    return await admission.run(infer)
+
+
+async def _multilabel(pipeline, request: MultilabelRequest, admission, limits, visualize: bool) -> dict:
+    result, picture = await _vision(pipeline, request, admission, limits, visualize, threshold=request.threshold)
+    data = result.to_dict()
+    names = data.get("label_names") or [str(i) for i in data["class_ids"]]
+    return _picture({"categories": [{"id": i, "name": n, "score": s}
+                                    for i, n, s in zip(data["class_ids"], names, data["scores"])]}, picture)
+
+
+def _label_map(pred) -> dict:
+    """PaddleX's labelMap (the [1, H, W] map's first plane, row by row) and size [H, W]."""
+    plane = np.asarray(pred)[0]
+    return {"labelMap": plane.reshape(-1).tolist(), "size": [int(plane.shape[0]), int(plane.shape[1])]}
+
+
+async def _segmentation(pipeline, request: SegmentationRequest, admission, limits, visualize: bool) -> dict:
+    result, picture = await _vision(pipeline, request, admission, limits, visualize, target_size=request.targetSize)
+    return _picture(_label_map(result["pred"]), picture)
+
+
+async def _anomaly(pipeline, request: ImageRequest, admission, limits, visualize: bool) -> dict:
+    result, picture = await _vision(pipeline, request, admission, limits, visualize)
+    return _picture(_label_map(result["pred"]), picture)
+
+
+def coco_rle(mask: np.ndarray) -> str:
+    """pycocotools' compressed RLE string of a 0/1 mask (mask_util.encode(...)["counts"], column-major runs
+    starting with zeros, each count as a delta of the one two before in 5-bit groups), without pycocotools."""
+    flat = np.asarray(mask, dtype=np.uint8).reshape(mask.shape[:2]).ravel(order="F") != 0
+    edges = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    runs = np.diff(np.concatenate([[0], edges, [flat.size]])).tolist()
+    counts = ([0] if flat.size and flat[0] else []) + runs
+    out = []
+    for i, count in enumerate(counts):
+        x = count - counts[i - 2] if i > 2 else count
+        more = True
+        while more:
+            c = x & 0x1F
+            x >>= 5
+            more = x != -1 if c & 0x10 else x != 0
+            out.append(chr((c | 0x20 if more else c) + 48))
+    return "".join(out)
+
+
+async def _instance_segmentation(pipeline, request: InstanceSegmentationRequest, admission, limits,
+                                 visualize: bool) -> dict:
+    result, picture = await _vision(pipeline, request, admission, limits, visualize, threshold=request.threshold)
+    boxes, masks = result["boxes"], result["masks"]
+    instances = [{"bbox": box["coordinate"], "categoryId": box["cls_id"], "categoryName": box["label"],
+                  "score": box["score"], "mask": {"rleResult": coco_rle(np.asarray(mask)),
+                                                  "size": list(np.asarray(mask).shape[:2])}}
+                 for box, mask in zip(boxes, masks)]
+    return _picture({"instances": instances}, picture)
+
+
 @dataclass(frozen=True)
 class Route:
     path: str
@@ -176,4 +268,9 @@ class Route:
 
 ROUTES = {"OCR": Route("/ocr", OcrRequest, _ocr),
           "image_classification": Route("/image-classification", ClassificationRequest, _classification),
-          "object_detection": Route("/object-detection", DetectionRequest, _detection)}
+          "object_detection": Route("/object-detection", DetectionRequest, _detection),
+          "multilabel_classification": Route("/multilabel-image-classification", MultilabelRequest, _multilabel),
+          "semantic_segmentation": Route("/semantic-segmentation", SegmentationRequest, _segmentation),
+          "anomaly_detection": Route("/image-anomaly-detection", ImageRequest, _anomaly),
+          "instance_segmentation": Route("/instance-segmentation", InstanceSegmentationRequest,
+                                         _instance_segmentation)}
