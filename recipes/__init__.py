@@ -13,6 +13,8 @@ from hpi.recipes import segmentation as _segmentation  # noqa: F401  (semantic s
 from hpi.recipes import multilabel_classification as _multilabel  # noqa: F401  (multi-label classification)
 from hpi.recipes import anomaly_detection as _anomaly  # noqa: F401  (image anomaly detection)
 from hpi.recipes import detection as _detection  # noqa: F401  (object and layout detection)
+from hpi.recipes import small_object_detection as _small_object_detection  # noqa: F401  (PP-YOLOE_plus_SOD)
+from hpi.recipes import attribute_recognition as _attribute_recognition  # noqa: F401  (pedestrian / vehicle)
 from hpi.recipes import instance_segmentation as _instance_segmentation  # noqa: F401  (Mask-RT-DETR)
 from hpi.recipes import image_feature as _image_feature  # noqa: F401  (image and face feature embeddings)
 from hpi.recipes import seal as _seal  # noqa: F401  (seal text detection, seal_recognition)

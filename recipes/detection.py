@@ -11,12 +11,17 @@ from typing import ClassVar
 
 from hpi.core.errors import CompileError
 from hpi.core.specs import DetectionResizeSpec, DetectionSpec, DetPostProcessSpec, NormalizeSpec
-from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, register_model, typed_transforms
+from hpi.recipes.base import ModelRecipe, Tolerance, channel_values, refuse_models, register_model, typed_transforms
 from hpi.runtime_min.ops.normalize import IMAGENET_MEAN, IMAGENET_STD
 
-# The Preprocess ops the runtime ports, all required. PaddleX builds Pad, PadStride and WarpAffine from
-# inference.yml too; no model of these recipes uses them, so they are refused rather than run untested.
+# The Preprocess ops the runtime ports; NormalizeImage may be absent (PaddleDetection's `fuse_normalize`
+# exports, e.g. the small object detectors, normalise inside the model). PaddleX builds Pad, PadStride and
+# WarpAffine from inference.yml too; no model of these recipes uses them, so they are refused rather than run
+# untested.
 _KNOWN_OPS = ("Resize", "NormalizeImage", "Permute")
+_REQUIRED_OPS = ("Resize", "Permute")
+# Without NormalizeImage PaddleX's ToBatch hands the model the resized pixels as float32: an identity here.
+_NO_NORMALIZE = NormalizeSpec(mean=[0.0, 0.0, 0.0], std=[1.0, 1.0, 1.0], scale=1.0)
 # DetPredictor.build_resize: inference.yml's integer interp → OpenCV interpolation name.
 _INTERP = {0: "NEAREST", 1: "LINEAR", 2: "BICUBIC", 3: "AREA", 4: "LANCZOS4"}
 # PaddleX's DetPredictor.build_to_batch: models whose name contains one of these get `im_shape` first.
@@ -39,8 +44,10 @@ def det_resize(args: dict) -> DetectionResizeSpec:
     return DetectionResizeSpec(target_size=target, keep_ratio=bool(args.get("keep_ratio", False)), interpolation=name)
 
 
-def det_normalize(args: dict) -> NormalizeSpec:
-    """DetPredictor's NormalizeImage."""
+def det_normalize(args: dict | None) -> NormalizeSpec:
+    """DetPredictor's NormalizeImage (None: the op is absent, the pixels go in as they are)."""
+    if args is None:
+        return _NO_NORMALIZE
     norm_type = args.get("norm_type") or "none"
     # PaddleX treats a missing or "none" norm_type as "mean_std"; any other crashes its Normalize.
     if norm_type not in ("none", "mean_std"):
@@ -53,7 +60,7 @@ def det_normalize(args: dict) -> NormalizeSpec:
 def det_ops(config: dict) -> dict[str, dict]:
     """inference.yml's `Preprocess` of a DetPredictor model (detection, layout, instance segmentation)."""
     return typed_transforms(config.get("Preprocess"), "detection", "Preprocess", dict.fromkeys(_KNOWN_OPS),
-                            required=_KNOWN_OPS)
+                            required=_REQUIRED_OPS)
 
 
 def threshold_value(value, where: str = "inference.yml draw_threshold"):
@@ -152,7 +159,7 @@ class ObjectDetectionRecipe(ModelRecipe):
             output_order=cls.output_order,
             feeds=(["img_size"] if any(k in name for k in _NEEDS_IM_SHAPE) else []) + ["img", "scale_factors"],
             resize=det_resize(ops["Resize"]),
-            normalize=det_normalize(ops["NormalizeImage"]),
+            normalize=det_normalize(ops.get("NormalizeImage")),
             postprocess=DetPostProcessSpec(threshold=threshold_value(config.get("draw_threshold", 0.5)),
                                            label_list=[str(v) for v in labels],
                                            layout_nms=bool(config.get("layout_nms") or False),
@@ -235,3 +242,27 @@ class PicoDetLCNetRecipe(ObjectDetectionRecipe):
     # export size as far as known here (unverified: no official model dir reachable). A model dir's own
     # Hpi block, as PaddleX ships it, takes precedence.
     default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=False)
+
+
+@register_model
+class PPYOLOEAttributeDetRecipe(ObjectDetectionRecipe):
+    """The attribute pipelines' detectors (PaddleX's pedestrian_attribute_recognition / vehicle_attribute_recognition):
+    PP-YOLOE-L trained on one class (`pedestrian`, `vehicle`), PaddleDetection's ppyoloe_reader at 640 x 640 with
+    ImageNet normalisation, Paddle's NMS; the same DetPredictor as the other detectors."""
+
+    model_names = ("PP-YOLOE-L_human", "PP-YOLOE-L_vehicle")
+    default_profile, default_profile_input_data = hpi_defaults(640, 640, im_shape=False)
+
+
+# Detectors PaddleX's HPI runs on Paddle only (hpi_model_info_collection.json), refused with what stands in the way
+# (docs/pipelines.md, "Beyond PaddleX's HPI"); PaddleX itself runs them.
+_CENTERNET = ("its Preprocess WarpAffine (keep_res: the image padded to a multiple of 32 by an affine warp) is not "
+              "ported and no export of its CenterNetPostProcess (heatmap max-pool, top-k, affine back-transform) has "
+              "been verified; PaddleX's HPI runs it on paddle / paddle_mkldnn only")
+refuse_models({
+    "FasterRCNN-Swin-Tiny-FPN": "FasterRCNN-Swin-Tiny-FPN is not supported: its RPN's generate_proposals_v2 has no ONNX "
+                                "conversion in paddle2onnx 1.3.1 or 2.1.0 (measured) and its Preprocess Pad is not "
+                                "ported; PaddleX's HPI runs it on paddle only. Run it with PaddleX",
+    **{name: f"{name} is not supported: {_CENTERNET}. Run it with PaddleX"
+       for name in ("CenterNet-DLA-34", "CenterNet-ResNet50")},
+})

@@ -47,6 +47,6 @@ class MaskRTDETRRecipe(ObjectDetectionRecipe):
             output_order=cls.output_order,
             feeds=["img_size", "img", "scale_factors"],
             resize=det_resize(ops["Resize"]),
-            normalize=det_normalize(ops["NormalizeImage"]),
+            normalize=det_normalize(ops.get("NormalizeImage")),
             postprocess=InstanceSegPostProcessSpec(threshold=float(threshold), label_list=[str(v) for v in labels]),
         )

@@ -54,3 +54,21 @@ class MultiLabelClassificationRecipe(ModelRecipe):
         from hpi.runtime_min.ops.classification import preprocess
 
         return {"x": preprocess(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), spec)[None]}
+
+
+@register_model
+class PedestrianAttributeRecipe(MultiLabelClassificationRecipe):
+    """pedestrian_attribute_recognition's classifier: PaddleClas's PPLCNet_x1_0 on 192 x 256 (w x h) person crops,
+    26 attributes, the same MLClasPredictor and MultiLabelThreshOutput (PaddleX runs no PersonAttribute op)."""
+
+    model_names = ("PP-LCNet_x1_0_pedestrian_attribute",)
+    default_profile = {"x": ([1, 3, 256, 192], [1, 3, 256, 192], [8, 3, 256, 192])}
+
+
+@register_model
+class VehicleAttributeRecipe(MultiLabelClassificationRecipe):
+    """vehicle_attribute_recognition's classifier: PPLCNet_x1_0 on 256 x 192 (w x h) vehicle crops, 19 attributes
+    (10 colours, 9 types)."""
+
+    model_names = ("PP-LCNet_x1_0_vehicle_attribute",)
+    default_profile = {"x": ([1, 3, 192, 256], [1, 3, 192, 256], [8, 3, 192, 256])}
