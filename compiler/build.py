@@ -264,7 +264,7 @@ def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, 
 def compile_model(key: str, source: ModelSource, options: CompileOptions, report: CompileReport) -> CompiledModel:
     """The first candidate whose artifacts reproduce the reference on every case, else VerificationError."""
     recipe = model_recipe_for(source.model_name)
-    spec = recipe.runtime_spec(source.config)
+    spec = recipe.spec_for(source)
     profile = recipe.profile(source.config)
     if not source.is_paddle:
         convert.check_operators(source.files["inference.onnx"])

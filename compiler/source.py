@@ -74,6 +74,8 @@ def read_model_dir(model_dir: Path) -> ModelSource:
             if empty:
                 raise CompileError(f"{model_dir}: {', '.join(empty)} is empty")
             files = {n: model_dir / n for n in (*names, "inference.yml")}
+            if (model_dir / "scaler.pkl").is_file():  # time series models: PaddleTS's fitted scaler
+                files["scaler.pkl"] = model_dir / "scaler.pkl"
             return ModelSource(model_dir, model_name, fmt, config, files)
     raise CompileError(f"{model_dir} has no model file: expected inference.json, inference.pdmodel or inference.onnx")
 

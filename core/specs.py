@@ -342,6 +342,38 @@ class FormulaRecognitionSpec(FamilySpec):
     postprocess: UniMERNetDecodeSpec
 
 
+# --- time series (PaddleX's TSFc / TSAd / TSCls runner predictors on PaddleTS exports) --------------
+
+
+@_record
+class TSScalerSpec(_Record):
+    """scaler.pkl's StandardScaler as numbers: `(x - mean) / scale` on `columns` in float64 (mean or scale None:
+    that step off, as with_mean / with_std false)."""
+
+    columns: list[str]
+    mean: list[float] | None
+    scale: list[float] | None
+
+
+@_record
+class TimeSeriesSpec(FamilySpec):
+    """The window PaddleX cuts from a CSV and how it becomes the model's inputs (inference.yml's `size`,
+    `info_params`, `input_data`, `scale`): the last in_chunk_len + skip_chunk_len rows, sorted by
+    time, scaled, the model's inputs (sorted names) as float32 [1, time, columns]."""
+
+    NESTED = {"scaler": TSScalerSpec}
+    OMIT_NONE = ("out_chunk_len", "model_threshold")
+    time_col: str
+    freq: str | int | None  # a pandas offset alias ("1h"), an integer step, or None (inferred)
+    columns: list[str]  # the value columns: target_cols (forecast, classification) or feature_cols (anomaly)
+    in_chunk_len: int
+    skip_chunk_len: int
+    inputs: dict  # model input name → [batch, time, channels] as inference.yml's input_data
+    scaler: TSScalerSpec | None
+    out_chunk_len: int | None = None  # forecasting: the steps predicted
+    model_threshold: float | None = None  # anomaly detection: the per-step error at which a step is anomalous
+
+
 # --- the registry ---------------------------------------------------------------------------------
 
 SPECS: dict[str, type[FamilySpec]] = {
@@ -358,6 +390,9 @@ SPECS: dict[str, type[FamilySpec]] = {
     "image_unwarping": ImageUnwarpingSpec,
     "table_structure_recognition": TableStructureSpec,
     "formula_recognition": FormulaRecognitionSpec,
+    "ts_forecast": TimeSeriesSpec,
+    "ts_anomaly_detection": TimeSeriesSpec,
+    "ts_classification": TimeSeriesSpec,
 }
 
 

@@ -26,6 +26,7 @@ from hpi.recipes import table_recognition_v2 as _table_recognition_v2  # noqa: F
 from hpi.recipes import formula_recognition as _formula_recognition  # noqa: F401  (PP-FormulaNet)
 from hpi.recipes import formula_pipeline as _formula_pipeline  # noqa: F401  (the formula_recognition pipeline)
 from hpi.recipes import pp_structure_v3 as _pp_structure_v3  # noqa: F401  (PP-StructureV3, layout_parsing v2)
+from hpi.recipes import time_series as _time_series  # noqa: F401  (ts_forecast, ts_anomaly_detection)
 from hpi.recipes import retrieval as _retrieval  # noqa: F401  (PP-ShiTuV2, face_recognition)
 
 __all__ = ["ModelRecipe", "PipelineRecipe", "Tolerance", "model_recipe_for", "pipeline_recipe_for"]

@@ -113,6 +113,12 @@ class ModelRecipe:
         raise NotImplementedError
 
     @classmethod
+    def spec_for(cls, source) -> FamilySpec:
+        """The spec of a model dir (compiler.source.ModelSource): runtime_spec of its inference.yml, unless the
+        family reads more of the dir (time series: the numbers of its scaler.pkl)."""
+        return cls.runtime_spec(source.config)
+
+    @classmethod
     def sample_inputs(cls, image: np.ndarray, spec: FamilySpec) -> dict[str, np.ndarray]:
         """Model inputs made from one calibration image with the runtime's own pre-processing."""
         raise NotImplementedError

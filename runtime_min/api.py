@@ -28,8 +28,8 @@ from hpi.runtime_min.targets import TARGETS
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
-def expand_inputs(inputs) -> list:
-    """Files, folders (their images, sorted), globs and arrays, in the order given.
+def expand_inputs(inputs, suffixes=IMAGE_SUFFIXES) -> list:
+    """Files, folders (their files with `suffixes`: images, sorted), globs and arrays, in the order given.
 
     A path that matches nothing stays in the list so that predicting on it reports it.
     """
@@ -42,7 +42,7 @@ def expand_inputs(inputs) -> list:
             continue
         path = Path(item)
         if path.is_dir():
-            items += sorted(str(p) for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            items += sorted(str(p) for p in path.iterdir() if p.suffix.lower() in suffixes)
         elif not path.exists() and glob.has_magic(str(item)):
             items += sorted(glob.glob(str(item))) or [str(item)]
         else:
@@ -146,7 +146,7 @@ class Pipeline:
         """
         report = _error_handler(on_error)
         runner = self._runner_with(params)
-        return self._results(expand_inputs(inputs), runner, report)
+        return self._results(expand_inputs(inputs, getattr(runner, "input_suffixes", IMAGE_SUFFIXES)), runner, report)
 
     def _results(self, items, runner, report) -> Iterator[Result]:
         for item in items:
@@ -163,6 +163,14 @@ class Pipeline:
         from hpi.runtime_min.ops.image_io import ImageReadError, read_image
 
         path = None if isinstance(item, np.ndarray) else str(item)
+        if hasattr(runner, "read_input"):  # a runner whose inputs are not images (time series: CSV files)
+            try:
+                data = runner.read_input(item)
+            except FileNotFoundError:
+                raise InputError(f"{path}: not found") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+            return Result(path, runner.predict_one(data), data, runner, self.fonts)
         try:
             image = read_image(item)
         except ImageReadError as exc:

@@ -26,9 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("bundle", help="the .hpi file made by hpi-compile")
     p.add_argument("--input", "-i", nargs="+", required=True, metavar="PATH",
-                   help="image files, folders of images, or glob patterns")
+                   help="image files, folders of images, or glob patterns (time series bundles: CSV files or folders)")
     p.add_argument("--output", "-o", metavar="DIR", help="write one <image>_res.json per image into DIR")
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
+    p.add_argument("--save-csv", metavar="DIR", help="time series: write one <input>_res.csv per input into DIR "
+                                                     "(PaddleX's save_to_csv)")
     p.add_argument("--save-html", metavar="DIR", help="table_recognition: write each table's HTML as "
                                                       "<image>_table_<n>.html into DIR (PaddleX's save_to_html)")
     p.add_argument("--save-xlsx", metavar="DIR", help="table pipelines, PP-StructureV3: write each table as an Excel "
@@ -192,6 +194,8 @@ def _run(args) -> None:
             result.save_to_json(args.output)
         if args.save_vis:
             result.save_to_img(args.save_vis)
+        if args.save_csv:
+            result.save_to_csv(args.save_csv)
         if args.save_html:
             result.save_to_html(args.save_html)
         if args.save_xlsx:

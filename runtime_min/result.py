@@ -57,6 +57,18 @@ class Result:
         target.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=4), encoding="utf-8")
         return target
 
+    def save_to_csv(self, path) -> Path:
+        """PaddleX's `save_to_csv` (time series): a `.csv` path, or a folder to write `<input stem>_res.csv` into.
+        UsageError for a pipeline whose results have no CSV."""
+        to_csv = getattr(self._runner, "to_csv", None)
+        if to_csv is None:
+            from hpi.core.errors import UsageError
+
+            raise UsageError("this bundle's pipeline writes no CSV (only the time series ones do); drop --save-csv")
+        target = self._target(path, ".csv")
+        target.write_text(to_csv(self._data), encoding="utf-8")
+        return target
+
     def save_to_html(self, path) -> list[Path]:
         """PaddleX's `save_to_html` (table pipelines): a folder to write `<input stem>_<key>.html` into, one per
         table (`table_<region id>`), or one `.html` path (the first table's). UsageError for a pipeline whose

@@ -39,7 +39,7 @@ if [ "$mode" != demo ]; then
     echo "setup: installing paddle2onnx 2.1.0 into $TOOLS" >&2
     pip_in .venv/bin/python install -q --no-deps --target "$TOOLS/paddle2onnx-2.1.0" paddle2onnx==2.1.0
   fi
-  if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import paddlex, skimage, sklearn, onnxruntime, tokenizers, ftfy, fastapi, aiohttp, faiss, pycocotools, openpyxl, premailer" 2>/dev/null; then
+  if [ "${HPI_NO_ORACLE:-0}" != 1 ] && ! .venv-oracle/bin/python -c "import paddlex, skimage, sklearn, onnxruntime, tokenizers, ftfy, fastapi, aiohttp, faiss, pycocotools, openpyxl, premailer, chinese_calendar" 2>/dev/null; then
     echo "setup: installing the PaddleX oracle into .venv-oracle (a few minutes)" >&2
     [ -x .venv-oracle/bin/python ] || $PY -m venv .venv-oracle
     # scikit-image: PaddleX's anomaly detection post-processing (MapToMask), which ocr-core lacks;
@@ -49,10 +49,11 @@ if [ "$mode" != demo ]; then
     # faiss-cpu, matplotlib, pycocotools: the rest of PaddleX's cv extra, which its vision pipelines require;
     # scikit-learn: PaddleX's table_recognition_v2 merges cells with KMeans (its ocr extra).
     # openpyxl, premailer: PaddleX's save_to_xlsx (its vendored tablepyxl; the ocr extra).
+    # chinese-calendar: the rest of PaddleX's ts extra, which its ts_forecast / ts_anomaly_detection pipelines require.
     pip_in .venv-oracle/bin/python install -q "paddlex[ocr-core]==3.7.2" paddlepaddle==3.0.0 scikit-image==0.26.0 \
       onnxruntime==1.32.0 tokenizers==0.22.2 ftfy==6.3.1 fastapi==0.165.0 uvicorn==0.54.0 aiohttp==3.14.5 \
       starlette==1.10.0 yarl==1.25.1 filetype==1.2.0 faiss-cpu==1.15.1 matplotlib==3.11.2 pycocotools==2.0.8 \
-      scikit-learn==1.7.2 openpyxl==3.1.5 premailer==3.10.0
+      scikit-learn==1.7.2 openpyxl==3.1.5 premailer==3.10.0 chinese-calendar==1.11.0
   fi
 fi
 key=${HPI_SIGNING_KEY:-${HPI_CONFIG_DIR:-$HOME/.config/hpi}/signing_key.pem}

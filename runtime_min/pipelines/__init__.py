@@ -38,6 +38,8 @@ _REGISTRY = {
     "table_structure_recognition": "hpi.runtime_min.pipelines.table_structure",
     # the single formula model's bundles and the formula_recognition pipeline's (told apart by their roles)
     "formula_recognition": "hpi.runtime_min.pipelines.formula_pipeline",
+    "ts_forecast": "hpi.runtime_min.pipelines.time_series",
+    "ts_anomaly_detection": "hpi.runtime_min.pipelines.time_series",
     # PaddleX's retrieval pipelines: detection, an embedding per box, its faiss index (given per call)
     "PP-ShiTuV2": "hpi.runtime_min.pipelines.retrieval",
     "face_recognition": "hpi.runtime_min.pipelines.retrieval",

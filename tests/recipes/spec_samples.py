@@ -22,6 +22,7 @@ import make_image_feature_model  # noqa: E402
 import make_instance_seg_model  # noqa: E402
 import make_multilabel_model  # noqa: E402
 import make_segmentation_model  # noqa: E402
+import make_ts_model  # noqa: E402  (yaml only, no paddle)
 
 TEXT_DET = {
     "Global": {"model_name": "PP-OCRv4_mobile_det"},
@@ -123,6 +124,9 @@ def samples() -> list[tuple[str, str, dict]]:
         ("formula", "PP-FormulaNet-S", make_formula_model.model_config("PP-FormulaNet-S", FORMULA_TOKENIZER)),
         ("formula_768", "PP-FormulaNet_plus-L",
          make_formula_model.model_config("PP-FormulaNet_plus-L", FORMULA_TOKENIZER)),
+        # PaddleTS's exported model meta (scaler.pkl's numbers are added by spec_for, from the model dir).
+        ("ts_forecast", "DLinear", make_ts_model.inference_config("DLinear")),
+        ("ts_anomaly", "DLinear_ad", make_ts_model.inference_config("DLinear_ad")),
     ]
     out += [(name, name, det(name)) for name in make_detection_model.MODELS]
     return out
