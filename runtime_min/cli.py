@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--save-vis", metavar="DIR", help="write one <image>_res.png with boxes and texts into DIR")
     p.add_argument("--save-csv", metavar="DIR", help="time series: write one <input>_res.csv per input into DIR "
                                                      "(PaddleX's save_to_csv)")
-    p.add_argument("--save-html", metavar="DIR", help="table_recognition: write each table's HTML as "
+    p.add_argument("--save-html", metavar="DIR", help="table pipelines, PP-StructureV3: write each table's HTML as "
                                                       "<image>_table_<n>.html into DIR (PaddleX's save_to_html)")
     p.add_argument("--save-xlsx", metavar="DIR", help="table pipelines, PP-StructureV3: write each table as an Excel "
                                                       "workbook <image>_table_<n>.xlsx into DIR (PaddleX's "
