@@ -125,9 +125,15 @@ class DetectionRequest(ImageRequest):
     threshold: Optional[float | dict[int, float]] = None
 
 
-async def _predict_image(pipeline, request: ImageRequest, admission, limits, visualize: bool, **params):
+def _bgr_jpeg(picture) -> str:
+    """/image-classification and /object-detection: the PIL picture encoded by OpenCV."""
+    return jpeg_base64(pil_to_bgr(picture))
+
+
+async def _predict_image(pipeline, request: ImageRequest, admission, limits, visualize: bool, encode=_bgr_jpeg,
+                         **params):
     """The vision routes' common path: the image, one prediction with the given per-call parameters, and the
-    result's `res` picture (Base64 JPEG) when visualized."""
+    result's `res` picture (Base64 JPEG, `encode`d from PIL) when visualized: (result JSON, picture or None)."""
     image = decode_image(await raw_bytes(request.image, limits.max_body_bytes, limits.url_timeout))
     show = request.visualize if request.visualize is not None else visualize
 
@@ -138,8 +144,7 @@ async def _predict_image(pipeline, request: ImageRequest, admission, limits, vis
             result = pipeline.predict_one(image, **{k: v for k, v in params.items() if v is not None})
         except UsageError as exc:
             raise RequestError(422, str(exc)) from None
-        picture = jpeg_base64(pil_to_bgr(result.pictures()["res"])) if show else None
-        return result.to_dict(), picture
+        return result.to_dict(), (encode(result.pictures()["res"]) if show else None)
 
     return await admission.run(infer)
 
@@ -189,25 +194,12 @@ def _rgb_jpeg(picture) -> str:
 
 
 async def _vision(pipeline, request: ImageRequest, admission, limits, visualize: bool, **params):
-    """As _predict_image, the picture as PaddleX's vision routes encode it."""
-    image = decode_image(await raw_bytes(request.image, limits.max_body_bytes, limits.url_timeout))
-    show = request.visualize if request.visualize is not None else visualize
-
-    def infer():
-        from hpi.core.errors import UsageError
-
-        try:
-            result = pipeline.predict_one(image, **{k: v for k, v in params.items() if v is not None})
-        except UsageError as exc:
-            raise RequestError(422, str(exc)) from None
-        return result, (_rgb_jpeg(result.pictures()["res"]) if show else None)
-
-    return await admission.run(infer)
+    """As _predict_image, the picture as PaddleX's vision routes encode it (PIL's JPEG)."""
+    return await _predict_image(pipeline, request, admission, limits, visualize, encode=_rgb_jpeg, **params)
 
 
 async def _multilabel(pipeline, request: MultilabelRequest, admission, limits, visualize: bool) -> dict:
-    result, picture = await _vision(pipeline, request, admission, limits, visualize, threshold=request.threshold)
-    data = result.to_dict()
+    data, picture = await _vision(pipeline, request, admission, limits, visualize, threshold=request.threshold)
     names = data.get("label_names") or [str(i) for i in data["class_ids"]]
     return _picture({"categories": [{"id": i, "name": n, "score": s}
                                     for i, n, s in zip(data["class_ids"], names, data["scores"])]}, picture)
