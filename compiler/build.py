@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -250,14 +251,19 @@ def _build_candidate(label: str, raw: Path, simplifier: str, work: Path, cases, 
     work.mkdir(parents=True)
     onnx_path = convert.simplify(raw, work / "model.onnx", simplifier)
     onnx_bytes = onnx_path.read_bytes()
-    files = {"onnxruntime": {"model": onnx_bytes}} if "onnxruntime" in verify else {}
-    xml_bytes = weights = None
-    if "openvino" in verify:
-        xml = convert.ir_from_onnx(onnx_path, work / "openvino" / "model.xml")
-        xml_bytes, weights = xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
-        files["openvino"] = {"xml": xml_bytes, "weights": weights}
     inputs, outputs = _io_signature(onnx_bytes)
-    results = _verify_candidate(files, cases, outputs, tol, order)
+    results, xml_bytes, weights = {}, None, None
+    with ThreadPoolExecutor(1) as pool:
+        # OpenVINO's conversion is a child process of about one core: it runs while ONNX Runtime verifies here.
+        ir = pool.submit(convert.ir_from_onnx, onnx_path, work / "openvino" / "model.xml") if "openvino" in verify \
+            else None
+        if "onnxruntime" in verify:
+            results |= _verify_candidate({"onnxruntime": {"model": onnx_bytes}}, cases, outputs, tol, order)
+        if ir is not None:
+            xml = ir.result()
+            xml_bytes, weights = xml.read_bytes(), xml.with_suffix(".bin").read_bytes()
+            results |= _verify_candidate({"openvino": {"xml": xml_bytes, "weights": weights}}, cases, outputs, tol,
+                                         order)
     return _Candidate(label, onnx_bytes, xml_bytes, weights, inputs, outputs, results)
 
 
@@ -269,15 +275,20 @@ def compile_model(key: str, source: ModelSource, options: CompileOptions, report
     if not source.is_paddle:
         convert.check_operators(source.files["inference.onnx"])
     failures = []
-    with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp:
+    candidates = list(_candidates(source, recipe, options))
+    with tempfile.TemporaryDirectory(prefix="hpi-compile-") as tmp, ThreadPoolExecutor(1) as pool:
+        # The first candidate's conversion (a child process) runs while the reference (another) does: they share
+        # nothing, and each keeps about one core busy.
+        first = pool.submit(_raw_onnx, source, *candidates[0], Path(tmp) / "raw0.onnx")
         with report.stage(key, "reference", f"{key}: running the reference on "
                                             f"{3 + len(options.calibration_images)} cases"):
             cases = _cases(source, recipe, profile, spec, list(options.calibration_images), Path(tmp) / "cases")
-        for attempt, (converter, opset) in enumerate(_candidates(source, recipe, options)):
+        for attempt, (converter, opset) in enumerate(candidates):
             origin = "source onnx" if converter is None else f"paddle2onnx {converter.version} opset {opset}"
             try:
                 with report.stage(key, f"onnx ({origin})", f"{key}: {origin}"):
-                    raw = _raw_onnx(source, converter, opset, Path(tmp) / f"raw{attempt}.onnx")
+                    raw = first.result() if attempt == 0 else _raw_onnx(source, converter, opset,
+                                                                          Path(tmp) / f"raw{attempt}.onnx")
             except CompileError as exc:
                 failures.append(str(exc))
                 report.warn(f"{key}: rejected {failures[-1]}")
