@@ -8,13 +8,12 @@ second paddle2onnx version can be put first on its path. Alternative converter v
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from hpi.compiler.child_output import last_error_line
+from hpi.compiler.forkserver import run_python
 from hpi.core.errors import CompileError
 
 
@@ -62,7 +61,7 @@ def onnx_from_paddle(model_file: Path, params_file: Path, out: Path, converter: 
             "--params_filename", params_file.name, "--save_file", str(out), "--opset_version", str(opset),
             "--enable_onnx_checker", "True"]
     code = "import sys; from paddle2onnx.command import main; sys.argv = ['paddle2onnx'] + sys.argv[1:]; main()"
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True)
+    proc = run_python(["-c", code, *args], env=env)
     if proc.returncode != 0 or not out.is_file():
         reason = last_error_line(proc.stderr + proc.stdout, f"exit {proc.returncode}", summary="not supported",
                                  marker="rror")  # Error or error
@@ -113,8 +112,7 @@ def ir_from_onnx(src: Path, out_xml: Path) -> Path:
             "from hpi.compiler.loops import onnx_for_openvino; "
             "ov.save_model(ov.convert_model(onnx_for_openvino(sys.argv[1], sys.argv[3]), extension=extensions()), "
             "sys.argv[2], compress_to_fp16=False)")
-    proc = subprocess.run([sys.executable, "-c", code, str(src), str(out_xml),
-                           str(out_xml.parent / "loops-hoisted.onnx")], capture_output=True, text=True)
+    proc = run_python(["-c", code, str(src), str(out_xml), str(out_xml.parent / "loops-hoisted.onnx")])
     if proc.returncode != 0 or not out_xml.is_file():
         raise CompileError(f"OpenVINO cannot convert {src.name}: "
                            f"{last_error_line(proc.stderr, f'exit {proc.returncode}')}")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import json
 import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 
 from hpi.compiler.cases import StoredCase, input_file, output_file
 from hpi.compiler.child_output import last_error_line
+from hpi.compiler.forkserver import run_python
 from hpi.compiler.source import ModelSource
 from hpi.core.errors import CompileError
 
@@ -38,10 +38,8 @@ def run_reference(source: ModelSource, cases: list[StoredCase], num_threads: int
     with tempfile.TemporaryDirectory(prefix="hpi-reference-") as tmp:
         folders = Path(tmp) / "cases.json"
         folders.write_text(json.dumps([str(c.folder) for c in cases]))
-        proc = subprocess.run([sys.executable, "-m", "hpi.compiler.reference", str(model_file),
-                               str(source.files["inference.pdiparams"]), str(folders), str(num_threads),
-                               "mkldnn" if mkldnn else "plain"],
-                              capture_output=True, text=True)
+        proc = run_python(["-m", "hpi.compiler.reference", str(model_file), str(source.files["inference.pdiparams"]),
+                           str(folders), str(num_threads), "mkldnn" if mkldnn else "plain"])
     if proc.returncode != 0:
         if proc.returncode < 0:
             reason = f"Paddle crashed ({signal.Signals(-proc.returncode).name})"
