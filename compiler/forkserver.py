@@ -30,22 +30,19 @@ import threading
 
 # Imported once by the server; what the compiler's children spend their start-up on.
 PRELOAD = ("numpy", "onnx", "openvino", "paddle")
-# Environment variables libraries read when imported: a request that sets them differently starts fresh.
+# Environment variables read when the interpreter starts or a library is imported: each set of values has its own
+# server. PYTHONPATH among them: the compiler puts another paddle2onnx version on it, and a server started with
+# one version's folder on its path would hand that version to every child.
 IMPORT_TIME_PREFIXES = ("FLAGS_", "OMP_", "MKL", "KMP_", "GLOG_", "OPENBLAS", "OV_", "OPENVINO",
-                        "CUDA", "LD_", "PYTHONHOME", "PYTHONNOUSERSITE")
-
-
-def _import_time_env(env) -> dict:
-    return {k: v for k, v in env.items() if k.startswith(IMPORT_TIME_PREFIXES)}
+                        "CUDA", "LD_", "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE")
 
 
 class ForkServer:
-    """One server process (`python` running this file with `preload`); thread-safe `run`."""
+    """One server process (`python` running this file with `preload` imported); thread-safe `run`."""
 
     def __init__(self, python: str = sys.executable, preload=PRELOAD, env: dict | None = None):
-        self.env = dict(os.environ if env is None else env)
-        self.proc = subprocess.Popen([python, os.path.abspath(__file__), *preload], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env)
+        self.proc = subprocess.Popen([str(python), os.path.abspath(__file__), *preload], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         self._lock = threading.Lock()
         self._waiting: dict[int, list] = {}  # request id -> [event, returncode]
         self._next = 0
@@ -53,11 +50,9 @@ class ForkServer:
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
-    def accepts(self, env: dict) -> bool:
-        return self.proc.poll() is None and _import_time_env(env) == _import_time_env(self.env)
-
-    def run(self, args: list[str], env: dict | None = None, cwd: str | None = None) -> subprocess.CompletedProcess:
-        """`python ARGS` as a forked child: CompletedProcess with returncode (negative: the signal) and text output."""
+    def run(self, args: list[str], env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+        """`python ARGS` as a forked child: CompletedProcess with returncode (negative: the signal) and the
+        output as bytes. OSError when the server has ended."""
         env = dict(os.environ if env is None else env)
         with tempfile.TemporaryDirectory(prefix="hpi-child-") as tmp:
             out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
@@ -68,14 +63,14 @@ class ForkServer:
                 self._next += 1
                 request = self._next
                 self._waiting[request] = waiter
-                line = json.dumps({"id": request, "args": list(args), "env": env, "cwd": cwd or os.getcwd(),
-                                   "out": out, "err": err})
+                line = json.dumps({"id": request, "args": [str(a) for a in args], "env": env,
+                                   "cwd": str(cwd or os.getcwd()), "out": out, "err": err})
                 self.proc.stdin.write(line.encode() + b"\n")
                 self.proc.stdin.flush()
             waiter[0].wait()
             if waiter[1] is None:
                 raise OSError("the fork server ended before its child reported")
-            return subprocess.CompletedProcess([sys.executable, *args], waiter[1], _read_text(out), _read_text(err))
+            return subprocess.CompletedProcess(list(args), waiter[1], _read_bytes(out), _read_bytes(err))
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -91,46 +86,65 @@ class ForkServer:
             self._waiting.clear()
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            self.proc.wait()
+        """No new children (their callers start them fresh); the running ones finish first."""
+        with self._lock:
+            self._gone = True
+            if not self.proc.stdin.closed:
+                self.proc.stdin.close()
+        self.proc.wait()
 
 
-def _read_text(path: str) -> str:
+def _read_bytes(path: str) -> bytes:
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
-        return ""
+        return b""
 
 
-_server: ForkServer | None = None
-_server_lock = threading.Lock()
+MAX_SERVERS = 6  # each holds its imports (paddle's about 0.25 GB, PaddleX's 0.6); the least recently used goes
+_servers: dict[tuple, ForkServer] = {}
+_servers_lock = threading.Lock()
 
 
-def _shared_server(env: dict) -> ForkServer | None:
-    global _server
+def server_for(env: dict, python=sys.executable, preload=PRELOAD, import_time=IMPORT_TIME_PREFIXES):
+    """The running server for this interpreter, preload and import-time environment (started if none), or None
+    where fork is not available or $HPI_FORKSERVER is 0."""
     if os.environ.get("HPI_FORKSERVER", "1") == "0" or not hasattr(os, "fork"):
         return None
-    with _server_lock:
-        if _server is None or _server.proc.poll() is not None:
+    frozen = tuple(sorted((k, v) for k, v in env.items() if k.startswith(tuple(import_time))))
+    key = (str(python), tuple(preload), frozen)
+    with _servers_lock:
+        server = _servers.pop(key, None)
+        if server is None or server.proc.poll() is not None:
             import atexit
 
-            _server = ForkServer()
-            atexit.register(_server.close)
-        return _server if _server.accepts(env) else None
+            server = ForkServer(python, preload, env)
+            atexit.register(server.close)
+        _servers[key] = server  # most recently used last
+        while len(_servers) > MAX_SERVERS:
+            _servers.pop(next(iter(_servers))).close()
+        return server
 
 
-def run_python(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    """`subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True)`, forked from the shared
-    server where it can be."""
-    server = _shared_server(dict(os.environ if env is None else env))
+def run_python(args: list, env: dict | None = None, cwd=None, text: bool = True, python=sys.executable,
+               preload=PRELOAD, import_time=IMPORT_TIME_PREFIXES) -> subprocess.CompletedProcess:
+    """`subprocess.run([python, *args], env=env, cwd=cwd, capture_output=True, text=text)`, forked from a server
+    where it can be."""
+    env = dict(os.environ if env is None else env)
+    server = server_for(env, python, preload, import_time)
+    done = None
     if server is not None:
         try:
-            return server.run(args, env=env)
+            done = server.run(args, env=env, cwd=cwd)
         except OSError:
             pass  # the server died: this child starts fresh
-    return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True)
+    if done is None:
+        done = subprocess.run([str(python), *map(str, args)], env=env, cwd=cwd, capture_output=True)
+    if text:
+        done.stdout = done.stdout.decode("utf-8", errors="replace")
+        done.stderr = done.stderr.decode("utf-8", errors="replace")
+    return done
 
 
 # --- the server --------------------------------------------------------------------------------------------
@@ -193,10 +207,7 @@ def _child(request: dict, devnull: int) -> None:
         os.dup2(err, 2)
         os.chdir(request["cwd"])
         os.environ.clear()
-        os.environ.update(request["env"])
-        for entry in reversed(request["env"].get("PYTHONPATH", "").split(os.pathsep)):
-            if entry and entry not in sys.path:
-                sys.path.insert(0, entry)
+        os.environ.update(request["env"])  # its import-time variables are the server's own (server_for)
         args = request["args"]
         try:
             if args[0] == "-c":

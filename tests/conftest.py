@@ -24,6 +24,33 @@ IN_CI = bool(os.environ.get("CI"))  # .ci/run sets it; CI services do too
 ORACLE_MISSING = "PaddleX oracle env missing: run scripts/setup.sh"
 
 
+ORACLE_PRELOAD = ("numpy", "cv2", "paddle", "paddlex")
+
+
+def run_oracle(args, *, check=False, capture_output=False, text=False, cwd=None, env=None, timeout=None):
+    """`subprocess.run(args, ...)` for the PaddleX oracle interpreter (args[0] is ORACLE_PYTHON), the child forked
+    from a server that imported PaddleX once (hpi.compiler.forkserver) instead of a fresh interpreter spending
+    8 s on it. PaddleX reads its PADDLE_PDX_* variables when imported, so they choose the server too."""
+    import subprocess
+
+    from hpi.compiler.forkserver import IMPORT_TIME_PREFIXES, run_python
+
+    assert Path(args[0]) == ORACLE_PYTHON, args[0]
+    if timeout is not None:  # a bounded run is a plain child: the server cannot kill what it forked for us
+        return subprocess.run(args, check=check, capture_output=capture_output, text=text, cwd=cwd, env=env,
+                              timeout=timeout)
+    done = run_python(args[1:], env=env, cwd=cwd, text=text, python=ORACLE_PYTHON, preload=ORACLE_PRELOAD,
+                      import_time=(*IMPORT_TIME_PREFIXES, "PADDLE"))
+    done.args = list(args)
+    if not capture_output:
+        for stream, data in ((sys.stdout, done.stdout), (sys.stderr, done.stderr)):
+            stream.write(data if text else data.decode("utf-8", errors="replace"))
+        done.stdout = done.stderr = None
+    if check and done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr)
+    return done
+
+
 def missing(reason: str):
     """What a test does when the PaddleX oracle (.venv-oracle) or ../shared/testdata it needs is absent:
     skip with the reason on a developer's machine, fail with it in CI (`CI` set), where a parity test that

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, run_oracle
 from parity import MaxAbs, compare
 
 # Measured on the 18 images of ../shared/testdata/ocr, OpenVINO and ONNX Runtime, fp32, with the plain, text
@@ -24,8 +23,8 @@ def paddlex_ocr_results(config: Path, out: Path, params: dict | None = None) -> 
     """PaddleX's OCR pipeline (tests/oracle/paddlex_ocr.py, in .venv-oracle) on every OCR test image;
     `params`: per-call parameters for its `predict`."""
     extra = ["--params", json.dumps(params)] if params else []
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
-                    *extra, *map(str, OCR_IMAGES)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
+                *extra, *map(str, OCR_IMAGES)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
 
 

@@ -6,12 +6,11 @@ tolerances each family's test sets beside the figures it measured."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, run_oracle
 from parity import compare, report
 
 VISION = TESTDATA / "vision"
@@ -30,8 +29,8 @@ def compile_bundle(model_dir: Path, out: Path) -> Path:
 
 def paddlex_results(model_dir: Path, out: Path) -> dict[str, dict]:
     """PaddleX's JSON result per image name, from `create_model(model_dir).predict`."""
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(model_dir), str(out),
-                    *map(str, IMAGES)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(model_dir), str(out),
+                *map(str, IMAGES)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
 
 

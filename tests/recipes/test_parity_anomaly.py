@@ -9,14 +9,13 @@ the model's 256x256 input) on all pixels but the share TOLERANCES allows, in Pad
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, missing
+from conftest import ORACLE_PYTHON, REPO, missing, run_oracle
 from parity import DifferingShare
 from vision_parity import MARKS, assert_matches, compile_bundle, paddlex_results as oracle
 
@@ -47,7 +46,7 @@ def anomaly_bundle(hpi_config, anomaly_model, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def paddlex_results(anomaly_model, tmp_path_factory) -> dict[str, dict]:
-    if subprocess.run([str(ORACLE_PYTHON), "-c", "import skimage"], capture_output=True).returncode != 0:
+    if run_oracle([str(ORACLE_PYTHON), "-c", "import skimage"], capture_output=True).returncode != 0:
         missing("scikit-image missing in .venv-oracle (PaddleX's MapToMask needs it): run scripts/setup.sh")
     return oracle(anomaly_model, tmp_path_factory.mktemp("paddlex-uad"))
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -93,9 +92,9 @@ def paddlex(cache, tmp_path_factory) -> dict[str, tuple[dict[str, dict], Path]]:
     env = {**os.environ, **({"PADDLE_PDX_LOCAL_FONT_FILE_PATH": font} if font else {})}
     out = tmp_path_factory.mktemp("paddlex-attributes")
     images = [p for name in PIPELINES for p in _images(name)]
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_vision_pipeline.py"),
-                    ":".join(str(STOCK / f"{name}.yaml") for name in PIPELINES), str(out), *map(str, images)],
-                   check=True, capture_output=True, env=env)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_vision_pipeline.py"),
+                ":".join(str(STOCK / f"{name}.yaml") for name in PIPELINES), str(out), *map(str, images)],
+               check=True, capture_output=True, env=env)
     return {name: ({p.name: json.loads((out / str(i) / f"{p.stem}.json").read_text(encoding="utf-8"))
                     for p in _images(name)}, out / str(i) / "pictures")
             for i, name in enumerate(PIPELINES)}

@@ -88,3 +88,22 @@ def test_doc_preprocessor_ocr_matches_paddlex_on_every_image(doc_bundle, paddlex
         turned += ours["doc_preprocessor_res"]["angle"] != 0
     assert not mismatches, "\n".join(mismatches)
     print(f"{case}: {len(OCR_IMAGES)} images, {turned} turned, worst: {report(case)}")
+
+
+# PaddleX's `predict(..., use_doc_unwarping=False)` alone turns the whole preprocessor off (its `get_model_settings`:
+# on only when a given flag is True), and so must ours (here, on this module's bundle: no second compile).
+def test_per_call_use_doc_unwarping_false_matches_paddlex(doc_bundle, doc_config, tmp_path_factory):
+    from hpi.runtime_min import open_bundle
+
+    call = {"use_doc_unwarping": False}
+    theirs = paddlex_ocr_results(doc_config, tmp_path_factory.mktemp("paddlex-doc-call"), call)
+    pipeline = open_bundle(doc_bundle, backend="openvino")
+    mismatches = []
+    for result in pipeline.predict([str(i) for i in OCR_IMAGES], **call):
+        name = result.input_path.rsplit("/", 1)[1]
+        ours = result.to_dict()
+        mismatches += compare_ocr(name, ours, theirs[name], "OCR-doc per call/openvino")  # incl. which keys are there
+    assert not mismatches, "\n".join(mismatches)
+    assert not any(r["model_settings"]["use_doc_preprocessor"] for r in theirs.values())
+    # The bundle's own setting is untouched by the call.
+    assert pipeline.predict_one(str(OCR_IMAGES[0])).to_dict()["model_settings"]["use_doc_preprocessor"] is True

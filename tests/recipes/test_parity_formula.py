@@ -16,13 +16,12 @@ PaddleX's picture is the input image).
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import cv2
 import pytest
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import compare, record, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -53,8 +52,8 @@ def variant(request, hpi_config, formula_images, tmp_path_factory):
     bundle = tmp_path_factory.mktemp("bundles") / f"{name}.hpi"
     assert compile_cli(model, "--output", bundle, "--quiet", "--calibration-images", drawn[1]) == 0
     out = tmp_path_factory.mktemp(f"paddlex-{name}")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), "--engine=paddle", str(model),
-                    str(out), *map(str, formula_images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), "--engine=paddle", str(model),
+                str(out), *map(str, formula_images)], check=True, capture_output=True)
     return name, bundle, out
 
 

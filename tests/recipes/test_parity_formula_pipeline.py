@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -138,8 +138,8 @@ def bundle(hpi_config, setup, tmp_path_factory) -> Path:
 def _paddlex(setup, out: Path, params: dict | None = None) -> dict[str, dict]:
     _, oracle, images = setup
     extra = ["--params", json.dumps(params)] if params else []
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out), *extra,
-                    *map(str, images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out), *extra,
+                *map(str, images)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
 
 
@@ -227,9 +227,9 @@ def test_pictures_refused_parameters_and_hpi_run(bundle, setup, paddlex_stock, t
     if font is None:
         pytest.skip("no system TrueType font for PaddleX's pictures (it would download one)")
     theirs = tmp_path / "paddlex"
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_pipeline_pictures.py"), str(setup[1]),
-                    str(theirs), str(page1)], check=True, capture_output=True,
-                   env={**os.environ, "PADDLE_PDX_LOCAL_FONT_FILE_PATH": font})
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_pipeline_pictures.py"), str(setup[1]),
+                str(theirs), str(page1)], check=True, capture_output=True,
+               env={**os.environ, "PADDLE_PDX_LOCAL_FONT_FILE_PATH": font})
     their = {name: cv2.imread(str(theirs / name)) for name in pictures}
     assert all(p is not None and p.shape == pictures[name].shape for name, p in their.items()), sorted(their)
     # formula_res_img byte for byte; the preprocessor's three panels too (its caption row's font is not

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata, run_oracle
 from ocr_parity import compare_ocr
 from parity import report
 
@@ -105,9 +105,9 @@ def _config(det: str, rec: str, settings: dict) -> dict:
 
 
 def _paddlex(config: Path, out: Path, call: dict) -> dict[str, dict]:
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
-                    "--params", json.dumps(call), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
-                   check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
+                "--params", json.dumps(call), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
+               check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
 
 

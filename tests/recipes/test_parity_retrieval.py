@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli
+from conftest import ORACLE_PYTHON, REPO, compile_cli, run_oracle
 from parity import MaxAbs, compare, record, report
 from vision_parity import MARKS, VISION
 
@@ -135,8 +134,8 @@ def theirs(setup, ours):
          "build": dict(zip(("images", "labels"), _gallery(slice(None))))},
     ]
     (work / "plans.json").write_text(json.dumps(plans, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_retrieval.py"), str(work / "plans.json")],
-                   check=True, capture_output=True, env={**os.environ, "PADDLE_PDX_LOCAL_FONT_FILE_PATH": font})
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_retrieval.py"), str(work / "plans.json")],
+               check=True, capture_output=True, env={**os.environ, "PADDLE_PDX_LOCAL_FONT_FILE_PATH": font})
     return {plan["out"].rsplit("/", 1)[1]: {q: json.loads((Path(plan["out"]) / f"{Path(q).stem}.json").read_text(
         encoding="utf-8")) for q in QUERIES} for plan in plans}
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
 import sys
 
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, record, report
 
 PARITY_FAMILIES = ("text_detection",)  # the seal text detection models
@@ -130,8 +129,8 @@ def seal_bundle(hpi_config, seal_setup, tmp_path_factory):
 def paddlex_results(seal_setup, tmp_path_factory) -> dict[str, dict]:
     out = tmp_path_factory.mktemp("paddlex-seal")
     images = seal_setup[2]
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(seal_setup[1]), str(out),
-                    *map(str, images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(seal_setup[1]), str(out),
+                *map(str, images)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
 
 
@@ -185,8 +184,8 @@ def test_per_call_seal_parameters_match_paddlex(seal_bundle, seal_setup, paddlex
     from hpi.runtime_min import open_bundle
 
     images = seal_setup[2][:len(SEALS)]
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(seal_setup[1]), str(tmp_path),
-                    "--params", json.dumps(SEAL_CALL), *map(str, images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(seal_setup[1]), str(tmp_path),
+                "--params", json.dumps(SEAL_CALL), *map(str, images)], check=True, capture_output=True)
     pipeline = open_bundle(seal_bundle, backend="onnxruntime")
     mismatches, changed = [], 0
     for image, result in zip(images, pipeline.predict(list(map(str, images)), **SEAL_CALL)):

@@ -13,13 +13,12 @@ picture. Unlike the SLANet fixture, the sequences follow the table (SLANeXt_wire
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import cv2
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, record, report
 from test_parity_table_structure import table_images  # noqa: F401  (the drawn tables, a module fixture)
 
@@ -46,8 +45,8 @@ def variant(request, hpi_config, table_images, tmp_path_factory):  # noqa: F811
     bundle = tmp_path_factory.mktemp("bundles") / f"{name}.hpi"
     assert compile_cli(model, "--output", bundle, "--quiet", "--calibration-images", table_images[1]) == 0
     out = tmp_path_factory.mktemp(f"paddlex-{name}")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), "--engine=paddle", str(model),
-                    str(out), *map(str, table_images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), "--engine=paddle", str(model),
+                str(out), *map(str, table_images)], check=True, capture_output=True)
     return name, bundle, out
 
 

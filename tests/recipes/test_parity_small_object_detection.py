@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, run_oracle
 from parity import MaxAbs, compare, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -87,9 +86,9 @@ def paddlex(configs, tmp_path_factory) -> dict[str, dict[str, dict]]:
     font = next((str(Path(f).expanduser()) for f in SYSTEM_FONTS if Path(f).expanduser().is_file()), None)
     env = {**os.environ, **({"PADDLE_PDX_LOCAL_FONT_FILE_PATH": font} if font else {})}
     out = tmp_path_factory.mktemp("paddlex-sod")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_vision_pipeline.py"),
-                    ":".join(str(p) for p in configs.values()), str(out), *map(str, IMAGES)],
-                   check=True, capture_output=True, env=env)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_vision_pipeline.py"),
+                ":".join(str(p) for p in configs.values()), str(out), *map(str, IMAGES)],
+               check=True, capture_output=True, env=env)
     return {key: {p.name: json.loads((out / str(i) / f"{p.stem}.json").read_text(encoding="utf-8")) for p in IMAGES}
             for i, key in enumerate(configs)}
 

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -168,8 +168,8 @@ def bundle(hpi_config, setup, tmp_path_factory) -> Path:
 def _paddlex(setup, out: Path, params: dict | None = None) -> dict[str, dict]:
     _, oracle, images = setup
     extra = ["--params", json.dumps(params)] if params else []
-    proc = subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out),
-                           *extra, *map(str, images)], capture_output=True, text=True)
+    proc = run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out),
+                       *extra, *map(str, images)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import compare, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -132,8 +132,8 @@ def bundle(hpi_config, setup, tmp_path_factory) -> Path:
 def paddlex_stock(setup, tmp_path_factory) -> dict[str, dict]:
     _, oracle, images = setup
     out = tmp_path_factory.mktemp("paddlex-v2-stock")
-    proc = subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out),
-                           *map(str, images)], capture_output=True, text=True)
+    proc = run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_seal.py"), str(oracle), str(out),
+                       *map(str, images)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -105,8 +105,8 @@ def variant(request, hpi_config, model_dirs, table_images, tmp_path_factory):
     assert compile_cli(model_dirs / name, "--output", bundle, "--quiet", "--calibration-images",
                        table_images[1]) == 0
     out = tmp_path_factory.mktemp(f"paddlex-{name}")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), str(model_dirs / name),
-                    str(out), *map(str, table_images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table.py"), str(model_dirs / name),
+                str(out), *map(str, table_images)], check=True, capture_output=True)
     return name, bundle, out
 
 

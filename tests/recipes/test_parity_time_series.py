@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -72,8 +71,8 @@ def work(tmp_path_factory, hpi_config) -> dict:
         jobs.append({"out": str(root / "paddlex" / name), "inputs": [str(p) for p in csvs],
                      **({"model_dir": str(source)} if how == "dir" else {"pipeline": str(source)})})
     (root / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
-    proc = subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ts.py"), str(root / "jobs.json")],
-                          capture_output=True, text=True, env={**os.environ, "PADDLE_PDX_CACHE_HOME": str(cache)})
+    proc = run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ts.py"), str(root / "jobs.json")],
+                      capture_output=True, text=True, env={**os.environ, "PADDLE_PDX_CACHE_HOME": str(cache)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {"root": root, "csvs": csvs, "bundles": bundles}
 

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata, run_oracle
 from ocr_parity import compare_ocr
 from parity import DifferingShare, MaxAbs, compare, report
 
@@ -83,8 +83,8 @@ def uvdoc_bundle(hpi_config, model_dirs, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def paddlex_unwarped(model_dirs, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("paddlex-unwarping")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_unwarping.py"), "model",
-                    str(model_dirs / "UVDoc"), str(out), *map(str, ALONE_IMAGES)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_unwarping.py"), "model",
+                str(model_dirs / "UVDoc"), str(out), *map(str, ALONE_IMAGES)], check=True, capture_output=True)
     return out
 
 
@@ -111,8 +111,8 @@ def doc_bundle(hpi_config, doc_config, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def paddlex_doc(doc_config, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("paddlex-doc-preprocessor")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_unwarping.py"), "pipeline", str(doc_config),
-                    str(out), *map(str, OCR_IMAGES)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_unwarping.py"), "pipeline", str(doc_config),
+                str(out), *map(str, OCR_IMAGES)], check=True, capture_output=True)
     return out
 
 
@@ -181,8 +181,8 @@ def _ocr_config(model_dirs: Path, where: Path) -> Path:
 
 def _paddlex_ocr(config: Path, out: Path) -> dict[str, dict]:
     """PaddleX's OCR pipeline on the same config, every model on its inference.onnx (engine onnxruntime)."""
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
-                    "--engine", "onnxruntime", *map(str, OCR_IMAGES)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ocr.py"), str(config), str(out),
+                "--engine", "onnxruntime", *map(str, OCR_IMAGES)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in OCR_IMAGES}
 
 

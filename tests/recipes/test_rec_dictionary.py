@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata, run_oracle
 
 sys.path.insert(0, str(REPO / "scripts"))
 import fetch_ppocr_onnx  # noqa: E402
@@ -96,8 +96,8 @@ def test_decoding_matches_paddlex(model_dir, tmp_path):
     ]
     preds = _probabilities(rows, len(characters) + 2)
     np.save(tmp_path / "preds.npy", preds)
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ctc_decode.py"), str(model_dir),
-                    str(tmp_path / "preds.npy"), str(tmp_path / "paddlex.json")], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_ctc_decode.py"), str(model_dir),
+                str(tmp_path / "preds.npy"), str(tmp_path / "paddlex.json")], check=True, capture_output=True)
     expected = json.loads((tmp_path / "paddlex.json").read_text(encoding="utf-8"))
     texts, scores = decode(preds)
     assert texts[0] == f"{FLAG_DE}{FLAG_DE}\u3000 {FLAG_US}"
@@ -156,9 +156,9 @@ def test_arabic_texts_match_paddlex(arabic_dir, hpi_config, tmp_path):
 
     out = tmp_path / "arabic.hpi"
     assert compile_cli(arabic_dir, "--output", out, "--quiet", "--cpu-backend", "onnxruntime") == 0
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(arabic_dir),
-                    str(tmp_path / "paddlex"), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
-                   check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(arabic_dir),
+                str(tmp_path / "paddlex"), "--engine", "onnxruntime", *map(str, OCR_IMAGES)],
+               check=True, capture_output=True)
     model, arabic, mixed = open_bundle(out), 0, 0
     for image in OCR_IMAGES:
         ours = model.predict_one(str(image)).to_dict()

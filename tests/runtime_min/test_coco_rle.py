@@ -7,11 +7,10 @@ zeros, all ones, one pixel, a single row and column, a mask starting with 1, and
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 
-from conftest import ORACLE_PYTHON, needs_oracle
+from conftest import ORACLE_PYTHON, needs_oracle, run_oracle
 
 PADDLEX_RLE = """
 import json, sys
@@ -41,8 +40,8 @@ def test_mask_strings_equal_paddlex(tmp_path):
 
     masks = _masks()
     np.savez(tmp_path / "masks.npz", **masks)
-    done = subprocess.run([str(ORACLE_PYTHON), "-c", PADDLEX_RLE, str(tmp_path / "masks.npz")], check=True,
-                          capture_output=True, text=True)
+    done = run_oracle([str(ORACLE_PYTHON), "-c", PADDLEX_RLE, str(tmp_path / "masks.npz")], check=True,
+                      capture_output=True, text=True)
     theirs = json.loads(done.stdout.strip().splitlines()[-1])
     ours = {name: coco_rle(mask) for name, mask in masks.items()}
     assert ours == theirs

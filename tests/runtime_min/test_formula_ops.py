@@ -8,13 +8,12 @@ letter / non-letter space removal). Every string must be equal."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, needs_oracle, run_oracle
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 import make_formula_model  # noqa: E402
@@ -52,8 +51,8 @@ def test_unimernet_decode_matches_paddlex(tmp_path):
     src, dst = tmp_path / "in.json", tmp_path / "out.json"
     src.write_text(json.dumps({"character_dict": chars, "ids": ids, "texts": TEXTS}, ensure_ascii=False),
                    encoding="utf-8")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_formula_decode.py"), str(src), str(dst)],
-                   check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_formula_decode.py"), str(src), str(dst)],
+               check=True, capture_output=True)
     theirs = json.loads(dst.read_text(encoding="utf-8"))
     decode = UniMERNetDecode(chars)
     ours = [decode(np.array([seq], dtype=np.int64))[0] for seq in ids]

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 
 import numpy as np
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, needs_oracle, run_oracle
 
 pytestmark = needs_oracle()
 LABELS = ["text"] * 6 + ["paragraph_title"] * 2 + ["figure_title", "image", "seal", "table", "formula", "header",
@@ -138,8 +137,8 @@ def test_page_assembly_equals_paddlex(tmp_path):
     rng = np.random.default_rng(31)
     cases = [_case(rng, i) for i in range(80)]
     (tmp_path / "cases.json").write_text(json.dumps(cases, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_layout_parsing.py"),
-                    str(tmp_path / "cases.json"), str(tmp_path / "out.json")], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_layout_parsing.py"),
+                str(tmp_path / "cases.json"), str(tmp_path / "out.json")], check=True, capture_output=True)
     theirs = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     stored = json.loads((tmp_path / "cases.json").read_text(encoding="utf-8"))
     blocks = reread = failed = 0

@@ -5,11 +5,10 @@ random ones), layout NMS, unclipping, a single merge mode; every field of every 
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, needs_oracle, run_oracle
 
 pytestmark = needs_oracle()
 LABELS = ["paragraph_title", "image", "text", "number", "abstract", "content", "figure_title", "formula", "table",
@@ -49,8 +48,8 @@ def test_layout_postprocess_equals_paddlex(tmp_path):
     cases = [_case(rng, i) for i in range(80)]
     # As a bundle gives the maps back: JSON, string keys.
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
-    subprocess.run([ORACLE_PYTHON, str(REPO / "tests/oracle/paddlex_layout_postprocess.py"),
-                    str(tmp_path / "cases.json"), str(tmp_path / "out.json")], check=True)
+    run_oracle([ORACLE_PYTHON, str(REPO / "tests/oracle/paddlex_layout_postprocess.py"),
+                str(tmp_path / "cases.json"), str(tmp_path / "out.json")], check=True)
     theirs = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     stored = json.loads((tmp_path / "cases.json").read_text(encoding="utf-8"))
     kept = 0

@@ -10,7 +10,6 @@ so any difference comes from the code around the models.
 
 import hashlib
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -205,7 +204,7 @@ if __name__ == "__main__":
 
 import pytest  # noqa: E402  (after the oracle entry point: the oracle venv has no pytest)
 
-from conftest import missing  # noqa: E402
+from conftest import missing, run_oracle  # noqa: E402
 from hpi.runtime_min.ops.image_io import read_image  # noqa: E402
 from hpi.runtime_min.ops.normalize import normalize_to_chw  # noqa: E402
 from hpi.runtime_min.ops.text_det import DBPostProcess, DetResize  # noqa: E402
@@ -292,15 +291,15 @@ def _make_inputs(work):
 def oracle(tmp_path_factory):
     if not ORACLE_PYTHON.exists():
         missing(f"PaddleX oracle interpreter {ORACLE_PYTHON} is absent")
-    probe = subprocess.run([str(ORACLE_PYTHON), "-c", "import paddlex"], capture_output=True)
+    probe = run_oracle([str(ORACLE_PYTHON), "-c", "import paddlex"], capture_output=True)
     if probe.returncode != 0:
         missing("paddlex is not importable in the oracle interpreter")
     if not TESTDATA.is_dir():
         missing(f"test images {TESTDATA} are absent")
     work = tmp_path_factory.mktemp("ocr_oracle")
     inputs = _make_inputs(work)
-    run = subprocess.run([str(ORACLE_PYTHON), __file__, str(work)], capture_output=True, text=True,
-                         timeout=900)
+    run = run_oracle([str(ORACLE_PYTHON), __file__, str(work)], capture_output=True, text=True,
+                     timeout=900)
     assert run.returncode == 0, f"oracle failed:\n{run.stderr[-4000:]}"
     return json.loads((work / "oracle.json").read_text()), inputs
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, OCR_IMAGES, ORACLE_PYTHON, REPO, needs_oracle, needs_testdata
+from conftest import BIN, OCR_IMAGES, ORACLE_PYTHON, REPO, needs_oracle, needs_testdata, run_oracle
 from ocr_parity import absolute_ocr_config, compare_ocr
 
 pytestmark = [pytest.mark.slow, needs_testdata(OCR_IMAGES)]
@@ -141,7 +141,7 @@ def test_paddlex_client_example_gets_what_paddlex_serve_gives(ocr_bundle, models
             folder.mkdir()
             client = CLIENT_EXAMPLE.replace('"http://localhost:8080/ocr"', f'"{server.url}/ocr"') \
                 .replace('"./demo.jpg"', f'"{image}"')
-            run = subprocess.run([str(ORACLE_PYTHON), "-c", client], cwd=folder, capture_output=True, text=True)
+            run = run_oracle([str(ORACLE_PYTHON), "-c", client], cwd=folder, capture_output=True, text=True)
             assert run.returncode == 0, run.stderr[-3000:]
             assert (folder / "ocr_0.jpg").stat().st_size > 0 and "Output image saved at ocr_0.jpg" in run.stdout
         mismatches = []

@@ -18,7 +18,7 @@ import sys
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, REPO, needs_oracle, needs_testdata
+from conftest import OCR_IMAGES, REPO, needs_oracle, needs_testdata, run_oracle
 from parity import DifferingShare, MaxAbs, compare
 from test_serving import Server
 
@@ -101,13 +101,12 @@ def test_vision_route_answers_what_paddlex_serve_answers(pipeline, hpi_config, t
 def _model_results(model_dir, images, tmp) -> dict:
     """PaddleX's classification result per image (create_model(model_dir).predict, its default topk)."""
     import json
-    import subprocess
 
     from conftest import ORACLE_PYTHON
 
     out = tmp / "paddlex-model"
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(model_dir), str(out),
-                    *map(str, images)], check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_model.py"), str(model_dir), str(out),
+                *map(str, images)], check=True, capture_output=True)
     return {p.name: json.loads((out / f"{p.stem}.json").read_text(encoding="utf-8")) for p in images}
 
 

@@ -6,12 +6,11 @@ no-cell fallbacks and the neighbour texts. Every output must be equal (pred_html
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, needs_oracle, run_oracle
 
 pytestmark = needs_oracle()
 WORDS = ["12.5", " lead", "<b>Bold</b>", "", "Total", "a b", "x"]
@@ -58,8 +57,8 @@ def test_post_processing_equals_paddlex(tmp_path):
     rng = np.random.default_rng(17)
     cases = [_case(rng, i) for i in range(60)]
     (tmp_path / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
-    proc = subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table_postprocess.py"),
-                           str(tmp_path / "cases.json"), str(tmp_path / "out.json")], capture_output=True, text=True)
+    proc = run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_table_postprocess.py"),
+                       str(tmp_path / "cases.json"), str(tmp_path / "out.json")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     theirs = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     multi = 0

@@ -10,12 +10,11 @@ heights and each cell's font, fill, alignment, border and number format.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, needs_oracle
+from conftest import ORACLE_PYTHON, REPO, needs_oracle, run_oracle
 
 TABLES = {
     "plain": "<html><body><table><tr><td>Item</td><td>Q1</td><td>Q2</td></tr><tr><td>Rent</td><td>12.50</td>"
@@ -58,8 +57,8 @@ def test_workbooks_equal_paddlex(tmp_path):
 
     spec = tmp_path / "tables.json"
     spec.write_text(json.dumps(TABLES, ensure_ascii=False), encoding="utf-8")
-    subprocess.run([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_xlsx.py"), str(spec), str(tmp_path / "px")],
-                   check=True, capture_output=True)
+    run_oracle([str(ORACLE_PYTHON), str(REPO / "tests/oracle/paddlex_xlsx.py"), str(spec), str(tmp_path / "px")],
+               check=True, capture_output=True)
     errors = {p.stem: p.read_text(encoding="utf-8") for p in (tmp_path / "px").glob("*.error")}
     assert not errors, errors
     for name, html in TABLES.items():
