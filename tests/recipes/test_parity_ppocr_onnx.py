@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata, run_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, needs_testdata, paddlex_home, run_oracle
 from ocr_parity import compare_ocr
 from parity import report
 
@@ -83,13 +83,8 @@ def pdx_home(tmp_path_factory) -> Path:
         shutil.move(str(path), cache / f"{name}_onnx")
     for name, src in RENAMED.items():
         _rename(cache / f"{src}_onnx", cache / f"{name}_onnx", name)
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield home
 
 
 def _config(det: str, rec: str, settings: dict) -> dict:

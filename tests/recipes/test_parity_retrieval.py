@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli, run_oracle
+from conftest import ORACLE_PYTHON, REPO, compile_cli, paddlex_home, run_oracle
 from parity import MaxAbs, compare, record, report
 from vision_parity import MARKS, VISION
 
@@ -80,19 +80,14 @@ def setup(hpi_config, tmp_path_factory):
                  for name in ("PP-ShiTuV2_rec", "ResNet50_face")]
         for future in made:
             future.result()
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    work = tmp_path_factory.mktemp("retrieval")
-    bundles = {}
-    for name, stock in STOCK.items():
-        bundles[name] = work / f"{name}.hpi"
-        assert compile_cli(stock, "--output", bundles[name], "--quiet", "--cpu-backend", "onnxruntime",
-                           "--calibration-images", VISION / QUERIES[0]) == 0
-    yield work, bundles
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        work = tmp_path_factory.mktemp("retrieval")
+        bundles = {}
+        for name, stock in STOCK.items():
+            bundles[name] = work / f"{name}.hpi"
+            assert compile_cli(stock, "--output", bundles[name], "--quiet", "--cpu-backend", "onnxruntime",
+                               "--calibration-images", VISION / QUERIES[0]) == 0
+        yield work, bundles
 
 
 def _gallery(part: slice) -> tuple[list[str], list[str]]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, run_oracle
+from conftest import ORACLE_PYTHON, REPO, TESTDATA, compile_cli, needs_oracle, needs_testdata, paddlex_home, run_oracle
 from parity import MaxAbs, compare, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -59,13 +59,8 @@ def configs(tmp_path_factory) -> dict[str, Path]:
             module["threshold"] = threshold
         paths[key] = work / f"small_object_detection-{key}.yaml"
         paths[key].write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield paths
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield paths
 
 
 @pytest.fixture(scope="module")

